@@ -1,0 +1,45 @@
+// Command-line options of haloplan: parsing and validation against the catalog.
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "haloplan/plan.h"
+#include "table.h"
+
+namespace haloplan::cli {
+
+// A user error: printed as "haloplan: error: <message>", exit code 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Options {
+  std::string command;
+  std::string machine = "framework-desktop-128";
+  std::optional<double> carve_out, gtt, os_reserve;
+  std::optional<bool> rocm_gtt;
+  std::string backend;  // empty: every backend of the machine
+  std::vector<std::string> models;
+  std::vector<std::string> quants;  // empty: the command's default
+  int64_t ctx = 32768;
+  std::optional<std::string> k_type, v_type;
+  int slots = 1;
+  bool kv_unified = true;
+  bool flash_attn = true;
+  int64_t prompt = 4096;
+  std::vector<std::string> catalogs;
+  Format format = Format::Markdown;
+  std::vector<std::string> positional;
+};
+
+Options parse_options(int argc, char** argv);
+std::string usage();
+
+// Builds the scenario; throws UsageError naming an unknown machine, type or bad combination.
+Scenario make_scenario(const Options& o, const Catalog& c);
+FType parse_quant(const std::string& q);
+
+}  // namespace haloplan::cli

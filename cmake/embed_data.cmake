@@ -1,0 +1,12 @@
+# Writes OUT: a C++ file holding each data/*.json as a raw string literal.
+set(content "// Generated from data/*.json by cmake/embed_data.cmake. Do not edit.\n#include <string_view>\nnamespace haloplan::embedded {\n")
+foreach(name models machines backends setup guide)
+  file(READ ${DATA_DIR}/${name}.json text)
+  string(FIND "${text}" ")HALOPLAN_JSON\"" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "${name}.json contains the raw-string delimiter")
+  endif()
+  string(APPEND content "std::string_view ${name}_json() {\n  static const char text[] = R\"HALOPLAN_JSON(${text})HALOPLAN_JSON\";\n  return {text, sizeof(text) - 1};\n}\n")
+endforeach()
+string(APPEND content "}  // namespace haloplan::embedded\n")
+file(WRITE ${OUT} "${content}")

@@ -1,0 +1,73 @@
+// The data catalog: models, machines, backends and setup facts, loaded from JSON text with
+// validation. Every problem names its JSON path and what was expected.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "haloplan/model.h"
+#include "haloplan/platform.h"
+
+namespace haloplan {
+
+constexpr int kCatalogSchemaVersion = 1;
+
+struct CatalogModel {
+  std::string id, name;
+  ModelArch arch;
+  double published_total_b = 0;   // parameter counts as published (model card), 0 if not given
+  double published_active_b = 0;
+  std::vector<std::string> sources;
+  std::string notes;
+  bool verified = true;  // false: some dimensions were not read from the model's own config
+};
+
+struct Strategy {
+  std::string id, name, summary;
+  std::vector<std::string> pros, cons, sources;
+};
+
+struct Tuning {
+  std::string id, name, parameter, effect, side_effect;
+  std::vector<std::string> sources;
+};
+
+struct SetupFacts {
+  std::vector<Strategy> strategies;
+  std::vector<Tuning> tunings;
+  std::vector<std::string> gtt_sources;  // evidence for pages_limit / gttsize rules
+  std::vector<std::string> rocm_gtt_sources;  // evidence for the ROCm GTT switch
+};
+
+struct Diagnostic {
+  std::string path;     // JSON path, e.g. models[3].attention.kv_lora_rank
+  std::string message;  // what was wrong and what was expected
+  bool error = true;    // false: a warning (e.g. an unknown field)
+  std::string text() const { return (error ? "error: " : "warning: ") + path + ": " + message; }
+};
+
+struct Catalog {
+  std::vector<CatalogModel> models;
+  std::vector<Machine> machines;
+  std::vector<Backend> backends;
+  SetupFacts setup;
+
+  const CatalogModel* model(std::string_view id) const;
+  const Machine* machine(std::string_view id) const;
+  const Backend* backend(std::string_view id) const;
+};
+
+// Each loader appends what it read to the catalog only if the text has no errors; diagnostics
+// (errors and warnings) are returned either way.
+std::vector<Diagnostic> load_models(std::string_view json_text, Catalog& into);
+std::vector<Diagnostic> load_machines(std::string_view json_text, Catalog& into);
+std::vector<Diagnostic> load_backends(std::string_view json_text, Catalog& into);
+std::vector<Diagnostic> load_setup(std::string_view json_text, Catalog& into);
+
+// Models from a user catalog replace shipped models with the same id and add the rest.
+std::vector<Diagnostic> merge_models(std::string_view json_text, Catalog& into);
+
+bool has_errors(const std::vector<Diagnostic>& d);
+
+}  // namespace haloplan

@@ -1,0 +1,369 @@
+#include "haloplan/catalog.h"
+
+#include <algorithm>
+#include <set>
+
+#include "json_reader.h"
+
+namespace haloplan {
+
+using detail::json;
+using detail::ObjReader;
+
+namespace {
+
+bool valid_id(const std::string& id) {
+  if (id.empty() || id.size() > 96) return false;
+  for (char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_')) return false;
+  return true;
+}
+
+// Checks the envelope {"schema": name, "version": 1, key: [...]} and returns the list.
+const json* envelope(const json& root, const char* schema, const char* list_key, std::vector<Diagnostic>& d,
+                     ObjReader& top) {
+  if (!top.ok()) return nullptr;
+  auto s = top.str("schema", true, 64);
+  if (s && *s != schema) top.error("schema", "is \"" + *s + "\"; expected \"" + schema + "\"");
+  auto v = top.integer("version", true, 1, 1000000);
+  if (v && *v > kCatalogSchemaVersion)
+    top.error("version", "is " + std::to_string(*v) + ", newer than this haloplan understands (" +
+                             std::to_string(kCatalogSchemaVersion) + "); update haloplan");
+  const json* list = top.raw(list_key);
+  if (!list) {
+    top.error(list_key, "missing; expected a list");
+    return nullptr;
+  }
+  if (!list->is_array()) {
+    top.error(list_key, "expected a list, found " + detail::type_word(*list));
+    return nullptr;
+  }
+  if (list->size() > 20000) {
+    top.error(list_key, "has " + std::to_string(list->size()) + " entries; the limit is 20000");
+    return nullptr;
+  }
+  (void)root;
+  (void)d;
+  return list;
+}
+
+template <class T>
+void set_if(std::optional<T> v, T& dst) {
+  if (v) dst = *v;
+}
+template <class T, class U>
+void set_if(std::optional<T> v, U& dst) {
+  if (v) dst = static_cast<U>(*v);
+}
+
+void read_recurrent(const json& j, const std::string& path, ModelArch& a, std::vector<Diagnostic>& d) {
+  ObjReader r(j, path, d);
+  if (!r.ok()) return;
+  RecurrentParams p;
+  auto kind = r.str("kind", true, 32);
+  if (kind) {
+    if (*kind == "mamba2") p.kind = RecurrentKind::Mamba2;
+    else if (*kind == "gated-deltanet") p.kind = RecurrentKind::GatedDeltaNet;
+    else if (*kind == "kda") p.kind = RecurrentKind::Kda;
+    else r.error("kind", "is \"" + *kind + "\"; expected mamba2, gated-deltanet or kda");
+  }
+  set_if(r.integer("d_conv", true, 1, 64), p.d_conv);
+  set_if(r.integer("n_head", true, 1, 4096), p.n_head);
+  set_if(r.integer("head_dim", true, 1, 4096), p.head_dim);
+  set_if(r.integer("d_state", p.kind != RecurrentKind::Kda, 1, 4096), p.d_state);
+  set_if(r.integer("n_group", p.kind != RecurrentKind::Kda, 1, 4096), p.n_group);
+  a.recurrent = p;
+}
+
+void read_attention(const json& j, const std::string& path, ModelArch& a, std::vector<Diagnostic>& d) {
+  ObjReader r(j, path, d);
+  if (!r.ok()) return;
+  auto kind = r.str("kind", false, 32);
+  if (kind) {
+    if (*kind == "standard") a.attention = AttentionKind::Standard;
+    else if (*kind == "mla") a.attention = AttentionKind::Mla;
+    else r.error("kind", "is \"" + *kind + "\"; expected standard or mla");
+  }
+  if (auto p = r.str("pattern", false, 4096)) a.pattern = *p;
+  set_if(r.integer("sliding_window", false, 1, 1 << 24), a.sliding_window);
+  set_if(r.integer("swa_n_kv_heads", false, 1, 4096), a.swa_n_head_kv);
+  set_if(r.integer("swa_head_dim", false, 1, 4096), a.swa_head_dim);
+  const bool mla = a.attention == AttentionKind::Mla;
+  set_if(r.integer("q_lora_rank", false, 0, 1 << 16), a.mla.q_lora_rank);
+  set_if(r.integer("kv_lora_rank", mla, 1, 1 << 16), a.mla.kv_lora_rank);
+  set_if(r.integer("qk_nope_head_dim", mla, 1, 4096), a.mla.qk_nope_head_dim);
+  set_if(r.integer("qk_rope_head_dim", mla, 1, 4096), a.mla.qk_rope_head_dim);
+  set_if(r.integer("v_head_dim", mla, 1, 4096), a.mla.v_head_dim);
+  if (const json* rec = r.raw("recurrent")) read_recurrent(*rec, r.sub("recurrent"), a, d);
+}
+
+void read_moe(const json& j, const std::string& path, ModelArch& a, std::vector<Diagnostic>& d) {
+  ObjReader r(j, path, d);
+  if (!r.ok()) return;
+  auto& m = a.moe;
+  set_if(r.integer("n_expert", true, 1, 4096), m.n_expert);
+  set_if(r.integer("n_expert_used", true, 1, 4096), m.n_expert_used);
+  set_if(r.integer("n_expert_shared", false, 0, 64), m.n_expert_shared);
+  set_if(r.integer("expert_ff", true, 1, 1 << 20), m.expert_ff);
+  set_if(r.integer("shared_ff", false, 0, 1 << 20), m.shared_ff);
+  set_if(r.integer("n_dense_layers", false, 0, 4096), m.n_dense_layers);
+  set_if(r.integer("dense_ff", false, 0, 1 << 20), m.dense_ff);
+  set_if(r.integer("interleave", false, 1, 64), m.interleave);
+  set_if(r.boolean("dense_ff_beside_moe", false), m.dense_ff_beside_moe);
+  set_if(r.boolean("expert_bias", false), m.expert_bias);
+  if (m.n_expert_shared > 0 && m.shared_ff <= 0) r.error("shared_ff", "must be positive when n_expert_shared > 0");
+}
+
+CatalogModel read_model(const json& j, const std::string& path, std::vector<Diagnostic>& d) {
+  CatalogModel cm;
+  ObjReader r(j, path, d);
+  if (!r.ok()) return cm;
+  if (auto id = r.str("id", true, 96)) {
+    if (!valid_id(*id)) r.error("id", "\"" + *id + "\" is not a valid id; use lowercase letters, digits, '-', '.', '_'");
+    cm.id = *id;
+  }
+  set_if(r.str("name", true, 200), cm.name);
+  auto& a = cm.arch;
+  set_if(r.str("arch", true, 64), a.arch);
+  set_if(r.integer("n_layers", true, 1, 1024), a.n_layer);
+  set_if(r.integer("hidden_size", true, 1, 1 << 20), a.n_embd);
+  set_if(r.integer("n_heads", true, 1, 4096), a.n_head);
+  set_if(r.integer("n_kv_heads", false, 0, 4096), a.n_head_kv);
+  set_if(r.integer("head_dim", false, 1, 4096), a.head_dim);
+  set_if(r.integer("v_head_dim", false, 1, 4096), a.head_dim_v);
+  set_if(r.integer("intermediate_size", false, 0, 1 << 22), a.n_ff);
+  set_if(r.integer("vocab_size", true, 1, 1 << 24), a.n_vocab);
+  set_if(r.integer("max_context", true, 256, int64_t(1) << 26), a.max_context);
+  set_if(r.boolean("tied_embeddings", true), a.tied_embeddings);
+  set_if(r.boolean("attention_bias", false), a.attention_bias);
+  set_if(r.boolean("qk_norm", false), a.qk_norm);
+  set_if(r.boolean("attention_sinks", false), a.attention_sinks);
+  set_if(r.boolean("attn_output_gate", false), a.attn_output_gate);
+  set_if(r.boolean("ffn_gated", false), a.ffn_gated);
+  if (a.head_dim == 0 && a.n_head > 0 && a.n_embd % a.n_head == 0) a.head_dim = int(a.n_embd / a.n_head);
+  if (a.n_head_kv == 0 && !r.has("n_kv_heads")) a.n_head_kv = a.n_head;
+  if (const json* at = r.raw("attention")) read_attention(*at, r.sub("attention"), a, d);
+  if (const json* moe = r.raw("moe")) read_moe(*moe, r.sub("moe"), a, d);
+  if (const json* pb = r.raw("params_b")) {
+    ObjReader p(*pb, r.sub("params_b"), d);
+    set_if(p.number("total", false, 0, 1e5), cm.published_total_b);
+    set_if(p.number("active", false, 0, 1e5), cm.published_active_b);
+  }
+  cm.sources = r.str_list("sources", true);
+  set_if(r.str("notes", false, 4000), cm.notes);
+  set_if(r.boolean("verified", false), cm.verified);
+  // Architecture consistency, reported against the model's path.
+  for (const auto& p : check_arch(a)) d.push_back({path, p, true});
+  return cm;
+}
+
+}  // namespace
+
+bool has_errors(const std::vector<Diagnostic>& d) {
+  return std::any_of(d.begin(), d.end(), [](const Diagnostic& x) { return x.error; });
+}
+
+const CatalogModel* Catalog::model(std::string_view id) const {
+  for (const auto& m : models)
+    if (m.id == id) return &m;
+  return nullptr;
+}
+const Machine* Catalog::machine(std::string_view id) const {
+  for (const auto& m : machines)
+    if (m.id == id) return &m;
+  return nullptr;
+}
+const Backend* Catalog::backend(std::string_view id) const {
+  for (const auto& b : backends)
+    if (b.id == id) return &b;
+  return nullptr;
+}
+
+namespace {
+std::vector<CatalogModel> parse_models(std::string_view text, std::vector<Diagnostic>& d) {
+  std::vector<CatalogModel> out;
+  auto root = detail::parse_json(text, d, "the model catalog");
+  if (!root) return out;
+  ObjReader top(*root, "", d);
+  const json* list = envelope(*root, "haloplan-models", "models", d, top);
+  if (!list) return out;
+  std::set<std::string> ids;
+  for (size_t i = 0; i < list->size(); ++i) {
+    const std::string p = "models[" + std::to_string(i) + "]";
+    auto m = read_model((*list)[i], p, d);
+    if (!m.id.empty() && !ids.insert(m.id).second)
+      d.push_back({p + ".id", "\"" + m.id + "\" appears more than once", true});
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<Diagnostic> load_models(std::string_view text, Catalog& into) {
+  std::vector<Diagnostic> d;
+  auto models = parse_models(text, d);
+  if (!has_errors(d)) into.models.insert(into.models.end(), models.begin(), models.end());
+  return d;
+}
+
+std::vector<Diagnostic> merge_models(std::string_view text, Catalog& into) {
+  std::vector<Diagnostic> d;
+  auto models = parse_models(text, d);
+  if (has_errors(d)) return d;
+  for (auto& m : models) {
+    auto it = std::find_if(into.models.begin(), into.models.end(), [&](const CatalogModel& x) { return x.id == m.id; });
+    if (it != into.models.end()) *it = std::move(m);
+    else into.models.push_back(std::move(m));
+  }
+  return d;
+}
+
+namespace {
+std::optional<MemoryKind> kind_from(const std::string& s) {
+  if (s == "amd-apu") return MemoryKind::AmdApu;
+  if (s == "apple") return MemoryKind::Apple;
+  if (s == "unified-nvidia") return MemoryKind::UnifiedNvidia;
+  if (s == "discrete") return MemoryKind::Discrete;
+  return std::nullopt;
+}
+const char* kKinds = "amd-apu, apple, unified-nvidia or discrete";
+}  // namespace
+
+std::vector<Diagnostic> load_machines(std::string_view text, Catalog& into) {
+  std::vector<Diagnostic> d;
+  auto root = detail::parse_json(text, d, "the machine list");
+  if (!root) return d;
+  std::vector<Machine> out;
+  {
+    ObjReader top(*root, "", d);
+    const json* list = envelope(*root, "haloplan-machines", "machines", d, top);
+    if (!list) return d;
+    for (size_t i = 0; i < list->size(); ++i) {
+      ObjReader r((*list)[i], "machines[" + std::to_string(i) + "]", d);
+      if (!r.ok()) continue;
+      Machine m;
+      set_if(r.str("id", true, 96), m.id);
+      if (!m.id.empty() && !valid_id(m.id)) r.error("id", "\"" + m.id + "\" is not a valid id");
+      set_if(r.str("name", true, 200), m.name);
+      if (auto k = r.str("kind", true, 32)) {
+        if (auto mk = kind_from(*k)) m.kind = *mk;
+        else r.error("kind", "is \"" + *k + "\"; expected " + kKinds);
+      }
+      set_if(r.number("ram_gib", true, 1, 65536), m.ram_gib);
+      set_if(r.number("vram_gib", m.kind == MemoryKind::Discrete, 0, 65536), m.vram_gib);
+      set_if(r.number("bandwidth_gbs", true, 1, 100000), m.bandwidth_gbs);
+      set_if(r.number("bandwidth_measured_gbs", false, 0, 100000), m.bandwidth_measured_gbs);
+      set_if(r.number("fp16_tflops", true, 0.01, 100000), m.fp16_tflops);
+      m.carve_out_options_gib = r.num_list("carve_out_options_gib", m.kind == MemoryKind::AmdApu, 0, 65536);
+      set_if(r.number("default_carve_out_gib", m.kind == MemoryKind::AmdApu, 0, 65536), m.default_carve_out_gib);
+      set_if(r.number("gpu_limit_fraction", true, 0.01, 1.0), m.gpu_limit_fraction);
+      set_if(r.number("os_reserve_gib", true, 0, 65536), m.default_os_reserve_gib);
+      m.sources = r.str_list("sources", true);
+      set_if(r.str("notes", false, 4000), m.notes);
+      if (m.default_carve_out_gib >= m.ram_gib && m.kind == MemoryKind::AmdApu)
+        r.error("default_carve_out_gib", "must be smaller than ram_gib");
+      out.push_back(std::move(m));
+    }
+  }
+  if (!has_errors(d)) into.machines.insert(into.machines.end(), out.begin(), out.end());
+  return d;
+}
+
+std::vector<Diagnostic> load_backends(std::string_view text, Catalog& into) {
+  std::vector<Diagnostic> d;
+  auto root = detail::parse_json(text, d, "the backend list");
+  if (!root) return d;
+  std::vector<Backend> out;
+  {
+    ObjReader top(*root, "", d);
+    const json* list = envelope(*root, "haloplan-backends", "backends", d, top);
+    if (!list) return d;
+    for (size_t i = 0; i < list->size(); ++i) {
+      ObjReader r((*list)[i], "backends[" + std::to_string(i) + "]", d);
+      if (!r.ok()) continue;
+      Backend b;
+      set_if(r.str("id", true, 96), b.id);
+      if (!b.id.empty() && !valid_id(b.id)) r.error("id", "\"" + b.id + "\" is not a valid id");
+      set_if(r.str("name", true, 200), b.name);
+      for (const auto& k : r.str_list("runs_on", true, 8)) {
+        if (auto mk = kind_from(k)) b.machine_kinds.push_back(*mk);
+        else r.error("runs_on", "has \"" + k + "\"; expected " + kKinds);
+      }
+      set_if(r.boolean("reaches_gtt", true), b.reaches_gtt);
+      set_if(r.boolean("gtt_switchable", false), b.gtt_switchable);
+      set_if(r.boolean("gtt_default", false), b.gtt_default);
+      set_if(r.number("runtime_overhead_mib", true, 0, 1 << 20), b.runtime_overhead_mib);
+      set_if(r.number("speed_factor", false, 0.01, 10), b.speed_factor);
+      set_if(r.str("speed_family", true, 64), b.speed_family);
+      if (const json* sp = r.raw("speed")) {
+        ObjReader s(*sp, r.sub("speed"), d);
+        auto& p = b.speed;
+        set_if(s.number("c_weights", true, 0, 100), p.c_weights);
+        set_if(s.number("c_kv", true, 0, 1000), p.c_kv);
+        set_if(s.number("us_per_layer", true, 0, 1e6), p.us_per_layer);
+        set_if(s.number("us_per_moe_layer", true, 0, 1e6), p.us_per_moe_layer);
+        set_if(s.number("us_per_recurrent_layer", true, 0, 1e6), p.us_per_recurrent_layer);
+        set_if(s.number("p_compute", true, 0, 1000), p.p_compute);
+        set_if(s.number("p_attn", true, 0, 10000), p.p_attn);
+        set_if(s.number("p_weights", true, 0, 1000), p.p_weights);
+        set_if(s.integer("rows", true, 0, 1 << 24), p.rows);
+        set_if(s.str("fitted_on", true, 400), p.fitted_on);
+        set_if(s.number("band_lo", true, 0.01, 1), p.band_lo);
+        set_if(s.number("band_hi", true, 1, 100), p.band_hi);
+        b.speed_calibrated = p.rows > 0;
+      } else {
+        r.error("speed", "missing; expected the speed model's parameters");
+      }
+      b.sources = r.str_list("sources", true);
+      set_if(r.str("notes", false, 4000), b.notes);
+      out.push_back(std::move(b));
+    }
+  }
+  if (!has_errors(d)) into.backends.insert(into.backends.end(), out.begin(), out.end());
+  return d;
+}
+
+std::vector<Diagnostic> load_setup(std::string_view text, Catalog& into) {
+  std::vector<Diagnostic> d;
+  auto root = detail::parse_json(text, d, "the setup facts");
+  if (!root) return d;
+  SetupFacts f;
+  {
+    ObjReader top(*root, "", d);
+    const json* list = envelope(*root, "haloplan-setup", "strategies", d, top);
+    if (list) {
+      for (size_t i = 0; i < list->size(); ++i) {
+        ObjReader r((*list)[i], "strategies[" + std::to_string(i) + "]", d);
+        Strategy s;
+        set_if(r.str("id", true, 64), s.id);
+        set_if(r.str("name", true, 200), s.name);
+        set_if(r.str("summary", true, 2000), s.summary);
+        s.pros = r.str_list("pros", true);
+        s.cons = r.str_list("cons", true);
+        s.sources = r.str_list("sources", true);
+        f.strategies.push_back(std::move(s));
+      }
+    }
+    if (const json* tl = top.raw("tunings"); tl && tl->is_array()) {
+      for (size_t i = 0; i < tl->size(); ++i) {
+        ObjReader r((*tl)[i], "tunings[" + std::to_string(i) + "]", d);
+        Tuning t;
+        set_if(r.str("id", true, 64), t.id);
+        set_if(r.str("name", true, 200), t.name);
+        set_if(r.str("parameter", true, 400), t.parameter);
+        set_if(r.str("effect", true, 2000), t.effect);
+        set_if(r.str("side_effect", false, 2000), t.side_effect);
+        t.sources = r.str_list("sources", true);
+        f.tunings.push_back(std::move(t));
+      }
+    } else if (top.ok()) {
+      top.error("tunings", "missing; expected a list");
+    }
+    f.gtt_sources = top.str_list("gtt_sources", true);
+    f.rocm_gtt_sources = top.str_list("rocm_gtt_sources", true);
+  }
+  if (!has_errors(d)) into.setup = std::move(f);
+  return d;
+}
+
+}  // namespace haloplan

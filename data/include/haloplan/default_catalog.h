@@ -1,0 +1,22 @@
+// The catalog shipped in data/, embedded at build time.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "haloplan/catalog.h"
+
+namespace haloplan {
+
+namespace embedded {
+std::string_view models_json();
+std::string_view machines_json();
+std::string_view backends_json();
+std::string_view setup_json();
+std::string_view guide_json();
+}  // namespace embedded
+
+// Loads the shipped catalog; the diagnostics are empty unless data/ itself is broken.
+std::vector<Diagnostic> load_default_catalog(Catalog& into);
+
+}  // namespace haloplan

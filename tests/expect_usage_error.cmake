@@ -1,0 +1,11 @@
+# Runs the CLI with ARGS and checks it exits with 2 and prints MSG (a regex) on stderr.
+execute_process(COMMAND ${HP} ${ARGS} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 2)
+  message(FATAL_ERROR "expected exit code 2, got ${rc}\nstdout: ${out}\nstderr: ${err}")
+endif()
+if(NOT err MATCHES "${MSG}")
+  message(FATAL_ERROR "stderr does not match '${MSG}':\n${err}")
+endif()
+if(NOT out STREQUAL "")
+  message(FATAL_ERROR "expected nothing on stdout, got:\n${out}")
+endif()

@@ -1,0 +1,133 @@
+#include <catch2/catch.hpp>
+
+#include "haloplan/plan.h"
+#include "haloplan/setup.h"
+#include "helpers.h"
+
+using namespace haloplan;
+
+namespace {
+Scenario guide_scenario(const Catalog& c) {
+  Scenario s;
+  s.machine = c.machine("framework-desktop-128");
+  s.ctx.n_ctx = 32768;
+  return s;
+}
+Verdict verdict(const char* model, FType q, const Scenario& s, const char* backend = "llamacpp-vulkan") {
+  const auto& c = test::shipped();
+  return make_plan(c, *c.model(model), q, s).find(backend)->placement.verdict;
+}
+}  // namespace
+
+TEST_CASE("Kernel-default GTT is half of the RAM the OS sees") {
+  const auto& c = test::shipped();
+  const auto p = machine_pools(*c.machine("framework-desktop-128"), {});
+  CHECK(p.carve_out == 64 * kGiB);
+  CHECK(p.os_visible == 64 * kGiB);
+  CHECK(p.gtt == 32 * kGiB);
+  Knobs k;
+  k.carve_out_gib = 0.5;
+  CHECK(machine_pools(*c.machine("framework-desktop-128"), k).gtt == Approx(63.75 * kGiB));
+}
+
+TEST_CASE("The guide's verdicts on its default machine") {
+  const auto& c = test::shipped();
+  const auto s = guide_scenario(c);
+  // Qwen3-Coder-30B-A3B Q8 fits the carve-out with large headroom.
+  const auto q = make_plan(c, *c.model("qwen3-coder-30b-a3b"), FType::Q8_0, s);
+  CHECK(q.find("llamacpp-vulkan")->placement.verdict == Verdict::CarveOut);
+  CHECK(q.find("llamacpp-vulkan")->placement.headroom > 25 * kGiB);
+  // Llama 3.3 70B Q4 fits.
+  CHECK(verdict("llama-3.3-70b", FType::Q4_K_M, s) == Verdict::CarveOut);
+  // GLM-4.5-Air Q4 is tight: over the carve-out at 32K, only with GTT; carve-out-only ROCm cannot hold it.
+  CHECK(verdict("glm-4.5-air", FType::Q4_K_M, s) == Verdict::Gtt);
+  CHECK(verdict("glm-4.5-air", FType::Q4_K_M, s, "llamacpp-rocm") == Verdict::NoFit);
+  // Kimi-Linear-48B-A3B fits.
+  CHECK(verdict("kimi-linear-48b-a3b", FType::Q4_K_M, s) == Verdict::CarveOut);
+  // Qwen3-235B-A22B Q3 does not fit UMA-first, fits GTT-first on Vulkan (not on carve-out-only ROCm).
+  CHECK(verdict("qwen3-235b-a22b", FType::Q3_K_M, s) == Verdict::NoFit);
+  Scenario gtt_first = s;
+  for (const auto& col : setup_strategies(c, *s.machine, s.knobs))
+    if (col.strategy->id == "gtt-first") gtt_first.knobs = col.knobs;
+  CHECK(verdict("qwen3-235b-a22b", FType::Q3_K_M, gtt_first) == Verdict::Gtt);
+  CHECK(verdict("qwen3-235b-a22b", FType::Q3_K_M, gtt_first, "llamacpp-rocm") == Verdict::NoFit);
+  // DeepSeek-V3 and Kimi-K2 at Q4 do not fit either way.
+  CHECK(verdict("deepseek-v3", FType::Q4_K_M, s) == Verdict::NoFit);
+  CHECK(verdict("kimi-k2", FType::Q4_K_M, s) == Verdict::NoFit);
+  CHECK(verdict("deepseek-v3", FType::Q4_K_M, gtt_first) == Verdict::NoFit);
+}
+
+TEST_CASE("The ROCm switch: carve-out only by default, carve-out + GTT when enabled") {
+  const auto& c = test::shipped();
+  auto s = guide_scenario(c);
+  CHECK(verdict("glm-4.5-air", FType::Q4_K_M, s, "llamacpp-rocm") == Verdict::NoFit);
+  s.knobs.rocm_gtt = true;
+  CHECK(verdict("glm-4.5-air", FType::Q4_K_M, s, "llamacpp-rocm") == Verdict::Gtt);
+}
+
+TEST_CASE("A model that fills GTT leaves the OS below its reserve") {
+  const auto& c = test::shipped();
+  auto s = guide_scenario(c);
+  s.knobs.carve_out_gib = 0.5;
+  s.knobs.gtt_gib = 126;
+  s.knobs.os_reserve_gib = 12;
+  // Qwen3-235B Q3_K_M at 64K needs ~117 GiB: inside the 126.5 GiB pool, but the OS keeps only ~10 GiB.
+  s.ctx.n_ctx = 65536;
+  const auto p = make_plan(c, *c.model("qwen3-235b-a22b"), FType::Q3_K_M, s);
+  CHECK(p.find("llamacpp-vulkan")->placement.verdict == Verdict::OsSqueeze);
+}
+
+TEST_CASE("Solvers: longest context, best quant, smallest GTT, smallest carve-out") {
+  const auto& c = test::shipped();
+  const auto s = guide_scenario(c);
+  const Backend& vk = *c.backend("llamacpp-vulkan");
+  const Backend& rocm = *c.backend("llamacpp-rocm");
+  const auto* glm = c.model("llama-3.3-70b");
+  // The longest context is the last one that fits: one more 256-cell step does not.
+  const int64_t mc = max_context(c, *glm, FType::Q4_K_M, s, rocm);
+  REQUIRE(mc > 0);
+  Scenario t = s;
+  t.ctx.n_ctx = mc;
+  CHECK(make_plan(c, *glm, FType::Q4_K_M, t).find("llamacpp-rocm")->placement.verdict == Verdict::CarveOut);
+  t.ctx.n_ctx = mc + 256;
+  CHECK(make_plan(c, *glm, FType::Q4_K_M, t).find("llamacpp-rocm")->placement.verdict == Verdict::NoFit);
+  // A small model fits at its trained context.
+  CHECK(max_context(c, *c.model("llama-3.1-8b"), FType::Q4_K_M, s, vk) == 131072);
+  // Best quant for Qwen3-235B on UMA-first Vulkan is below Q3_K_M.
+  const auto bq = best_quant(c, *c.model("qwen3-235b-a22b"), s, vk);
+  REQUIRE(bq);
+  CHECK(weight_breakdown(c.model("qwen3-235b-a22b")->arch, *bq).total_bytes <
+        weight_breakdown(c.model("qwen3-235b-a22b")->arch, FType::Q3_K_M).total_bytes);
+  // Smallest GTT that fits Qwen3-235B Q3_K_M with the guide's 64 GiB carve-out: more than the default 32.
+  Scenario small = s;
+  small.knobs.carve_out_gib = 0.5;
+  const auto g = min_gtt_gib(c, *c.model("qwen3-235b-a22b"), FType::Q3_K_M, small, vk);
+  REQUIRE(g);
+  CHECK(*g > 100);
+  CHECK(*g < 120);
+  // Smallest carve-out option for Llama 3.3 70B on carve-out-only ROCm is 64.
+  const auto co = min_carve_out_gib(c, *c.model("llama-3.3-70b"), FType::Q4_K_M, s, rocm);
+  REQUIRE(co);
+  CHECK(*co == 64);
+}
+
+TEST_CASE("Kernel parameters: pages = GiB x 262144") {
+  CHECK(kernel_params(96).pages == 25165824);
+  CHECK(kernel_params(120).pages == 31457280);
+  CHECK(kernel_params(124).pages == 32505856);
+  CHECK(kernel_params(128).cmdline == "ttm.pages_limit=33554432");
+  CHECK(kernel_params(120).legacy_cmdline.find("amdgpu.gttsize=122880") != std::string::npos);
+}
+
+TEST_CASE("Decode speed falls with context depth and with model size") {
+  const auto& c = test::shipped();
+  const auto s = guide_scenario(c);
+  const auto small = make_plan(c, *c.model("qwen3-coder-30b-a3b"), FType::Q4_K_M, s);
+  const auto big = make_plan(c, *c.model("llama-3.3-70b"), FType::Q4_K_M, s);
+  const auto* a = small.find("llamacpp-vulkan");
+  const auto* b = big.find("llamacpp-vulkan");
+  CHECK(a->decode_tps_ctx < a->decode_tps_0);
+  CHECK(b->decode_tps_0 < a->decode_tps_0 / 5);
+  // Never above the bandwidth ceiling of the weights alone.
+  CHECK(b->decode_tps_0 < 256e9 / double(big.weights.decode_read_bytes));
+}
