@@ -193,8 +193,9 @@ Table speed_table(const Catalog& c, const Scenario& s, const Selection& sel) {
                       num(s.machine->bandwidth_gbs, 0) + " GB/s with fitted efficiencies and per-layer costs; prefill from FLOPs.");
     t.notes.push_back(b->speed_calibrated
                           ? "Band: " + num(b->speed.band_lo * 100, 0) + "–" + num(b->speed.band_hi * 100, 0) +
-                                "% of the estimate covers 80% of " + std::to_string(b->speed.rows) +
-                                " calibration measurements (" + b->speed.fitted_on + ")."
+                                "% of the decode estimate covers 80% of the decode measurements among " +
+                                std::to_string(b->speed.rows) + " calibration rows (" + b->speed.fitted_on +
+                                "); prefill is rougher."
                           : "This backend's speed is not calibrated on measurements: the band is a guess.");
     if (b->speed_factor != 1.0)
       t.notes.push_back("Scaled by " + num(b->speed_factor, 2) + " relative to llama.cpp (" + b->notes + ").");
