@@ -20,8 +20,7 @@ bool valid_id(const std::string& id) {
 }
 
 // Checks the envelope {"schema": name, "version": 1, key: [...]} and returns the list.
-const json* envelope(const json& root, const char* schema, const char* list_key, std::vector<Diagnostic>& d,
-                     ObjReader& top) {
+const json* envelope(const char* schema, const char* list_key, ObjReader& top) {
   if (!top.ok()) return nullptr;
   auto s = top.str("schema", true, 64);
   if (s && *s != schema) top.error("schema", "is \"" + *s + "\"; expected \"" + schema + "\"");
@@ -42,8 +41,6 @@ const json* envelope(const json& root, const char* schema, const char* list_key,
     top.error(list_key, "has " + std::to_string(list->size()) + " entries; the limit is 20000");
     return nullptr;
   }
-  (void)root;
-  (void)d;
   return list;
 }
 
@@ -185,7 +182,7 @@ std::vector<CatalogModel> parse_models(std::string_view text, std::vector<Diagno
   auto root = detail::parse_json(text, d, "the model catalog");
   if (!root) return out;
   ObjReader top(*root, "", d);
-  const json* list = envelope(*root, "haloplan-models", "models", d, top);
+  const json* list = envelope("haloplan-models", "models", top);
   if (!list) return out;
   std::set<std::string> ids;
   for (size_t i = 0; i < list->size(); ++i) {
@@ -236,7 +233,7 @@ std::vector<Diagnostic> load_machines(std::string_view text, Catalog& into) {
   std::vector<Machine> out;
   {
     ObjReader top(*root, "", d);
-    const json* list = envelope(*root, "haloplan-machines", "machines", d, top);
+    const json* list = envelope("haloplan-machines", "machines", top);
     if (!list) return d;
     for (size_t i = 0; i < list->size(); ++i) {
       ObjReader r((*list)[i], "machines[" + std::to_string(i) + "]", d);
@@ -276,7 +273,7 @@ std::vector<Diagnostic> load_backends(std::string_view text, Catalog& into) {
   std::vector<Backend> out;
   {
     ObjReader top(*root, "", d);
-    const json* list = envelope(*root, "haloplan-backends", "backends", d, top);
+    const json* list = envelope("haloplan-backends", "backends", top);
     if (!list) return d;
     for (size_t i = 0; i < list->size(); ++i) {
       ObjReader r((*list)[i], "backends[" + std::to_string(i) + "]", d);
@@ -330,7 +327,7 @@ std::vector<Diagnostic> load_setup(std::string_view text, Catalog& into) {
   SetupFacts f;
   {
     ObjReader top(*root, "", d);
-    const json* list = envelope(*root, "haloplan-setup", "strategies", d, top);
+    const json* list = envelope("haloplan-setup", "strategies", top);
     if (list) {
       for (size_t i = 0; i < list->size(); ++i) {
         ObjReader r((*list)[i], "strategies[" + std::to_string(i) + "]", d);
