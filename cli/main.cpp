@@ -9,7 +9,7 @@
 #include "haloplan/default_catalog.h"
 #include "haloplan/setup.h"
 #include "options.h"
-#include "report.h"
+#include "haloplan/report.h"
 
 using namespace haloplan;
 using namespace haloplan::cli;

@@ -206,4 +206,34 @@ Scenario make_scenario(const Options& o, const Catalog& c) {
   return s;
 }
 
+Selection select(const Options& o, const Catalog& c) {
+  Selection sel;
+  for (const auto& id : o.models) {
+    const CatalogModel* m = c.model(id);
+    if (!m) {
+      std::string close;
+      for (const auto& x : c.models)
+        if (x.id.find(id) != std::string::npos || id.find(x.id) != std::string::npos) close += (close.empty() ? "" : ", ") + x.id;
+      throw UsageError("unknown model '" + id + "'" + (close.empty() ? "; 'haloplan models' lists them" : "; did you mean " + close + "?"));
+    }
+    sel.models.push_back(m);
+  }
+  if (sel.models.empty())
+    for (const auto& m : c.models) sel.models.push_back(&m);
+  for (const auto& q : o.quants) {
+    if (q == "all" || q == "ALL") {
+      for (FType f : quant_ladder()) sel.quants.push_back(f);
+    } else {
+      sel.quants.push_back(parse_quant(q));
+    }
+  }
+  sel.quants_given = !sel.quants.empty();
+  if (sel.quants.empty()) sel.quants.push_back(FType::Q4_K_M);
+  if (const Machine* m = c.machine(o.machine)) {
+    for (const Backend* b : backends_for(c, *m))
+      if (o.backend.empty() || b->id == o.backend) sel.backends.push_back(b);
+  }
+  return sel;
+}
+
 }  // namespace haloplan::cli

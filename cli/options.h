@@ -7,7 +7,8 @@
 #include <vector>
 
 #include "haloplan/plan.h"
-#include "table.h"
+#include "haloplan/report.h"
+#include "haloplan/table.h"
 
 namespace haloplan::cli {
 
@@ -41,5 +42,7 @@ std::string usage();
 // Builds the scenario; throws UsageError naming an unknown machine, type or bad combination.
 Scenario make_scenario(const Options& o, const Catalog& c);
 FType parse_quant(const std::string& q);
+// The models, quants and backends a command shows; throws UsageError for an unknown model.
+Selection select(const Options& o, const Catalog& c);
 
 }  // namespace haloplan::cli

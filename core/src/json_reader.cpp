@@ -28,30 +28,53 @@ std::string type_word(const json& j) {
   }
 }
 
+namespace {
+// Builds the DOM like nlohmann's own parser, but stops at the nesting limit before building the
+// deep part, and records a syntax error instead of throwing (the wasm build has no exceptions).
+class BoundedSax : public nlohmann::detail::json_sax_dom_parser<json> {
+ public:
+  explicit BoundedSax(json& root) : json_sax_dom_parser(root, false) {}
+  bool start_object(std::size_t n) { return enter() && json_sax_dom_parser::start_object(n); }
+  bool start_array(std::size_t n) { return enter() && json_sax_dom_parser::start_array(n); }
+  bool end_object() { --depth_; return json_sax_dom_parser::end_object(); }
+  bool end_array() { --depth_; return json_sax_dom_parser::end_array(); }
+  template <class Exception>
+  bool parse_error(std::size_t, const std::string&, const Exception& ex) {
+    message_ = ex.what();
+    return false;
+  }
+  bool too_deep = false;
+  const std::string& message() const { return message_; }
+
+ private:
+  bool enter() {
+    if (++depth_ > kMaxDepth) too_deep = true;
+    return !too_deep;
+  }
+  int depth_ = 0;
+  std::string message_;
+};
+}  // namespace
+
 std::optional<json> parse_json(std::string_view text, std::vector<Diagnostic>& diags,
                                const std::string& what) {
-  bool too_deep = false;
-  json::parser_callback_t cb = [&too_deep](int depth, json::parse_event_t, json&) {
-    if (depth > kMaxDepth) too_deep = true;
-    return true;
-  };
-  try {
-    // A callback that never discards still lets us stop on depth via the flag below; nlohmann's
-    // SAX parser is iterative, so depth alone cannot overflow the stack while parsing.
-    json j = json::parse(text.begin(), text.end(), cb, true, false);
-    if (too_deep) {
-      diags.push_back({"", what + " is nested deeper than " + std::to_string(kMaxDepth) + " levels", true});
-      return std::nullopt;
-    }
-    return j;
-  } catch (const json::parse_error& e) {
-    std::string msg = e.what();
+  json j;
+  BoundedSax sax(j);
+  const bool ok = json::sax_parse(text.begin(), text.end(), &sax, nlohmann::detail::input_format_t::json, true);
+  if (sax.too_deep) {
+    diags.push_back({"", what + " is nested deeper than " + std::to_string(kMaxDepth) + " levels", true});
+    return std::nullopt;
+  }
+  if (!ok || !sax.message().empty()) {
+    std::string msg = sax.message();
     // "[json.exception.parse_error.101] parse error at line 1, column 5: ..." -> keep the useful part
     auto pos = msg.find("parse error");
     if (pos != std::string::npos) msg = msg.substr(pos);
+    if (msg.empty()) msg = "parse error";
     diags.push_back({"", what + " is not valid JSON: " + msg, true});
     return std::nullopt;
   }
+  return j;
 }
 
 ObjReader::ObjReader(const json& j, std::string path, std::vector<Diagnostic>& diags)

@@ -2,8 +2,26 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 
 namespace haloplan {
+
+namespace detail {
+struct WeightMemo {
+  std::deque<std::pair<FType, WeightBreakdown>> items;  // deque: references stay valid on growth
+};
+}  // namespace detail
+
+namespace {
+// The tensor list and llama.cpp's per-tensor type rules are the planner's one costly step; every
+// other term is a few multiplications. Compute each (model, preset) once.
+const WeightBreakdown& weights_of(const CatalogModel& m, FType q) {
+  if (!m.memo) m.memo = std::make_shared<detail::WeightMemo>();
+  for (const auto& [f, w] : m.memo->items)
+    if (f == q) return w;
+  return m.memo->items.emplace_back(q, weight_breakdown(m.arch, q)).second;
+}
+}  // namespace
 
 const BackendPlan* Plan::find(std::string_view id) const {
   for (const auto& b : backends)
@@ -29,7 +47,7 @@ struct MemoryTerms {
 
 MemoryTerms memory_terms(const CatalogModel& model, FType quant, const Scenario& s) {
   MemoryTerms t;
-  t.w = weight_breakdown(model.arch, quant);
+  t.w = weights_of(model, quant);
   if (s.file_bytes) t.w = scale_to_file_size(t.w, *s.file_bytes);
   t.kv = kv_cache(model.arch, s.ctx);
   t.buf = buffers(model.arch, s.ctx, t.kv);

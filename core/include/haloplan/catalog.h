@@ -2,6 +2,7 @@
 // validation. Every problem names its JSON path and what was expected.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,10 @@ namespace haloplan {
 
 constexpr int kCatalogSchemaVersion = 1;
 
+namespace detail {
+struct WeightMemo;  // weight breakdowns already computed for this model, per preset (plan.cpp)
+}
+
 struct CatalogModel {
   std::string id, name;
   ModelArch arch;
@@ -21,6 +26,9 @@ struct CatalogModel {
   std::vector<std::string> sources;
   std::string notes;
   bool verified = true;  // false: some dimensions were not read from the model's own config
+  // Filled by the planner on first use. The weights depend on arch alone, so copies of a model
+  // share it; a model is not modified once planned (the loader builds a fresh one).
+  mutable std::shared_ptr<detail::WeightMemo> memo;
 };
 
 struct Strategy {

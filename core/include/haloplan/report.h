@@ -1,4 +1,5 @@
-// The CLI's tables, built from plans.
+// The tables the CLI prints and the page shows, built from plans: one source for both, so their
+// numbers are the same by construction.
 #pragma once
 
 #include <optional>
@@ -8,10 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "haloplan/plan.h"
-#include "options.h"
-#include "table.h"
+#include "haloplan/table.h"
 
-namespace haloplan::cli {
+namespace haloplan {
 
 struct Selection {
   std::vector<const CatalogModel*> models;
@@ -19,8 +19,6 @@ struct Selection {
   std::vector<const Backend*> backends;  // shown backends
   bool quants_given = false;
 };
-
-Selection select(const Options& o, const Catalog& c);
 
 Table list_table(const std::string& what, const Catalog& c);
 Table fit_table(const Catalog& c, const Scenario& s, const Selection& sel);
@@ -34,4 +32,7 @@ std::string plan_json(const Catalog& c, const Scenario& s, const Plan& p, const 
 
 std::string gib(double bytes, int decimals = 1);
 
-}  // namespace haloplan::cli
+// {"title", "headers": [...], "rows": [[...], ...], "notes": [...]}: the page's form of a table.
+nlohmann::json table_json(const Table& t);
+
+}  // namespace haloplan

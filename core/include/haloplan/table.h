@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace haloplan::cli {
+namespace haloplan {
 
 enum class Format { Markdown, Csv, Json };
 
@@ -19,4 +19,4 @@ struct Table {
 std::string csv_escape(const std::string& s);
 std::string json_escape(const std::string& s);
 
-}  // namespace haloplan::cli
+}  // namespace haloplan

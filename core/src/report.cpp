@@ -1,4 +1,4 @@
-#include "report.h"
+#include "haloplan/report.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include "haloplan/setup.h"
 
-namespace haloplan::cli {
+namespace haloplan {
 
 using nlohmann::json;
 
@@ -14,6 +14,10 @@ std::string gib(double bytes, int decimals) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, bytes / kGiB);
   return buf;
+}
+
+json table_json(const Table& t) {
+  return {{"title", t.title}, {"headers", t.headers}, {"rows", t.rows}, {"notes", t.notes}};
 }
 
 namespace {
@@ -77,36 +81,6 @@ const char* kEstimateNote =
     "buffers and runtime overhead are estimates.";
 
 }  // namespace
-
-Selection select(const Options& o, const Catalog& c) {
-  Selection sel;
-  for (const auto& id : o.models) {
-    const CatalogModel* m = c.model(id);
-    if (!m) {
-      std::string close;
-      for (const auto& x : c.models)
-        if (x.id.find(id) != std::string::npos || id.find(x.id) != std::string::npos) close += (close.empty() ? "" : ", ") + x.id;
-      throw UsageError("unknown model '" + id + "'" + (close.empty() ? "; 'haloplan models' lists them" : "; did you mean " + close + "?"));
-    }
-    sel.models.push_back(m);
-  }
-  if (sel.models.empty())
-    for (const auto& m : c.models) sel.models.push_back(&m);
-  for (const auto& q : o.quants) {
-    if (q == "all" || q == "ALL") {
-      for (FType f : quant_ladder()) sel.quants.push_back(f);
-    } else {
-      sel.quants.push_back(parse_quant(q));
-    }
-  }
-  sel.quants_given = !sel.quants.empty();
-  if (sel.quants.empty()) sel.quants.push_back(FType::Q4_K_M);
-  if (const Machine* m = c.machine(o.machine)) {
-    for (const Backend* b : backends_for(c, *m))
-      if (o.backend.empty() || b->id == o.backend) sel.backends.push_back(b);
-  }
-  return sel;
-}
 
 Table list_table(const std::string& what, const Catalog& c) {
   Table t;
@@ -434,4 +408,4 @@ std::string plan_json(const Catalog& c, const Scenario& s, const Plan& p, const 
   return j.dump(1);
 }
 
-}  // namespace haloplan::cli
+}  // namespace haloplan

@@ -1,9 +1,9 @@
-#include "table.h"
+#include "haloplan/table.h"
 
 #include <algorithm>
 #include <cstdio>
 
-namespace haloplan::cli {
+namespace haloplan {
 
 std::string csv_escape(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
@@ -92,4 +92,4 @@ std::string Table::render(Format f) const {
   return out;
 }
 
-}  // namespace haloplan::cli
+}  // namespace haloplan

@@ -1,0 +1,675 @@
+#include "haloplan/view.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+
+#include "haloplan/codec.h"
+#include "haloplan/report.h"
+#include "json_reader.h"
+
+namespace haloplan {
+
+using nlohmann::json;
+
+namespace {
+
+std::string num_text(double v) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+std::optional<double> parse_double(const std::string& v, double lo, double hi) {
+  if (v.empty() || v.size() > 32) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const double d = std::strtod(v.c_str(), &end);
+  if (errno != 0 || *end != '\0' || !std::isfinite(d) || d < lo || d > hi) return std::nullopt;
+  return d;
+}
+
+std::optional<int64_t> parse_int(const std::string& v, int64_t lo, int64_t hi) {
+  if (v.empty() || v.size() > 20) return std::nullopt;
+  for (char c : v)
+    if (c < '0' || c > '9') return std::nullopt;
+  errno = 0;
+  const long long n = std::strtoll(v.c_str(), nullptr, 10);
+  if (errno != 0 || n < lo || n > hi) return std::nullopt;
+  return int64_t(n);
+}
+
+std::optional<bool> parse_bool(const std::string& v) {
+  if (v == "1" || v == "true" || v == "on") return true;
+  if (v == "0" || v == "false" || v == "off") return false;
+  return std::nullopt;
+}
+
+std::vector<std::string> split(const std::string& v, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= v.size()) {
+    size_t at = v.find(sep, start);
+    if (at == std::string::npos) at = v.size();
+    if (at > start) out.push_back(v.substr(start, at - start));
+    start = at + 1;
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& x : v) out += (out.empty() ? "" : ",") + x;
+  return out;
+}
+
+bool plain_id(const std::string& s) {
+  if (s.empty() || s.size() > 128) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+          c == '.'))
+      return false;
+  return true;
+}
+
+// One field of the state: how it reads from and writes to its text form (the link value).
+// Returns an error message, or "" when the value was taken.
+struct Field {
+  const char* key;
+  std::function<std::string(ViewState&, const std::string&)> read;
+  std::function<std::optional<std::string>(const ViewState&)> write;  // nullopt: omit from links
+};
+
+std::string gib_field(std::optional<double>& f, const std::string& v, const char* what) {
+  if (v == "default" || v.empty()) {
+    f.reset();
+    return "";
+  }
+  auto d = parse_double(v, 0, 65536);
+  if (!d) return std::string(what) + " must be a number of GiB (0 to 65536) or 'default', got '" + v + "'";
+  f = *d;
+  return "";
+}
+
+std::optional<std::string> gib_text(const std::optional<double>& f) { return f ? num_text(*f) : "default"; }
+
+std::string id_field(std::string& f, const std::string& v, const char* what) {
+  if (!v.empty() && !plain_id(v)) return std::string(what) + " '" + v.substr(0, 64) + "' is not a valid id";
+  f = v;
+  return "";
+}
+
+const std::vector<Field>& fields() {
+  static const std::vector<Field> f = {
+      {"machine", [](ViewState& s, const std::string& v) { return id_field(s.machine, v, "machine"); },
+       [](const ViewState& s) -> std::optional<std::string> { return s.machine; }},
+      {"carve", [](ViewState& s, const std::string& v) { return gib_field(s.carve_out_gib, v, "carve-out"); },
+       [](const ViewState& s) { return gib_text(s.carve_out_gib); }},
+      {"gtt", [](ViewState& s, const std::string& v) { return gib_field(s.gtt_gib, v, "GTT limit"); },
+       [](const ViewState& s) { return gib_text(s.gtt_gib); }},
+      {"reserve", [](ViewState& s, const std::string& v) { return gib_field(s.os_reserve_gib, v, "OS reserve"); },
+       [](const ViewState& s) { return gib_text(s.os_reserve_gib); }},
+      {"rocmgtt",
+       [](ViewState& s, const std::string& v) -> std::string {
+         auto b = parse_bool(v);
+         if (!b) return "rocmgtt must be 1 or 0, got '" + v + "'";
+         s.rocm_gtt = *b;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> { return s.rocm_gtt ? "1" : "0"; }},
+      {"backend", [](ViewState& s, const std::string& v) { return id_field(s.backend, v, "backend"); },
+       [](const ViewState& s) -> std::optional<std::string> { return s.backend; }},
+      {"ctx",
+       [](ViewState& s, const std::string& v) -> std::string {
+         auto n = parse_int(v, 1, int64_t(1) << 26);
+         if (!n) return "context must be a whole number of tokens from 1 to 67108864, got '" + v + "'";
+         s.ctx = *n;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> { return std::to_string(s.ctx); }},
+      {"ktype",
+       [](ViewState& s, const std::string& v) -> std::string {
+         if (!kv_cache_type(v)) return "K cache type '" + v.substr(0, 32) + "' is not a KV cache type";
+         s.type_k = v;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> { return s.type_k; }},
+      {"vtype",
+       [](ViewState& s, const std::string& v) -> std::string {
+         if (!kv_cache_type(v)) return "V cache type '" + v.substr(0, 32) + "' is not a KV cache type";
+         s.type_v = v;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> { return s.type_v; }},
+      {"slots",
+       [](ViewState& s, const std::string& v) -> std::string {
+         auto n = parse_int(v, 1, 256);
+         if (!n) return "slots must be a whole number from 1 to 256, got '" + v + "'";
+         s.slots = int(*n);
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> { return std::to_string(s.slots); }},
+      {"unified",
+       [](ViewState& s, const std::string& v) -> std::string {
+         auto b = parse_bool(v);
+         if (!b) return "unified must be 1 or 0, got '" + v + "'";
+         s.kv_unified = *b;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> { return s.kv_unified ? "1" : "0"; }},
+      {"fa",
+       [](ViewState& s, const std::string& v) -> std::string {
+         auto b = parse_bool(v);
+         if (!b) return "fa (flash attention) must be 1 or 0, got '" + v + "'";
+         s.flash_attn = *b;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> { return s.flash_attn ? "1" : "0"; }},
+      {"prompt",
+       [](ViewState& s, const std::string& v) -> std::string {
+         auto n = parse_int(v, 1, int64_t(1) << 26);
+         if (!n) return "prompt must be a whole number of tokens from 1 to 67108864, got '" + v + "'";
+         s.prompt = *n;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> { return std::to_string(s.prompt); }},
+      {"quants",
+       [](ViewState& s, const std::string& v) -> std::string {
+         std::vector<std::string> q;
+         for (const auto& x : split(v, ',')) {
+           auto f = ftype_from_name(x);
+           if (!f) return "quants: '" + x.substr(0, 32) + "' is not a quantisation preset";
+           if (std::find(q.begin(), q.end(), preset(*f).name) == q.end()) q.push_back(preset(*f).name);
+         }
+         if (q.empty() || q.size() > 32) return "quants must list 1 to 32 presets";
+         s.quants = q;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> { return join(s.quants); }},
+      {"model", [](ViewState& s, const std::string& v) { return id_field(s.model, v, "model"); },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.model.empty() ? std::nullopt : std::optional<std::string>(s.model);
+       }},
+      {"quant",
+       [](ViewState& s, const std::string& v) -> std::string {
+         auto f = ftype_from_name(v);
+         if (!f) return "quant '" + v.substr(0, 32) + "' is not a quantisation preset";
+         s.quant = preset(*f).name;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> { return s.quant; }},
+      {"filter",
+       [](ViewState& s, const std::string& v) -> std::string {
+         if (v.size() > 200) return "filter is longer than 200 characters";
+         s.filter = v;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.filter.empty() ? std::nullopt : std::optional<std::string>(s.filter);
+       }},
+      {"sort",
+       [](ViewState& s, const std::string& v) -> std::string {
+         if (v.size() > 64) return "sort is longer than 64 characters";
+         s.sort = v;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.sort.empty() ? std::nullopt : std::optional<std::string>(s.sort);
+       }},
+      {"desc",
+       [](ViewState& s, const std::string& v) -> std::string {
+         auto b = parse_bool(v);
+         if (!b) return "desc must be 1 or 0, got '" + v + "'";
+         s.desc = *b;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.desc ? std::optional<std::string>("1") : std::nullopt;
+       }},
+      {"removed",
+       [](ViewState& s, const std::string& v) -> std::string {
+         std::vector<std::string> ids = split(v, ',');
+         if (ids.size() > 100000) return "removed lists too many models";
+         for (const auto& id : ids)
+           if (!plain_id(id)) return "removed: '" + id.substr(0, 64) + "' is not a valid model id";
+         s.removed = ids;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.removed.empty() ? std::nullopt : std::optional<std::string>(join(s.removed));
+       }},
+  };
+  return f;
+}
+
+const Field* find_field(std::string_view key) {
+  for (const auto& f : fields())
+    if (key == f.key) return &f;
+  return nullptr;
+}
+
+// Custom models in a link: "j:" + percent-encoded JSON or "z:" + base64url of the LZ stream,
+// whichever is shorter.
+std::string encode_custom(const json& custom) {
+  const std::string text = custom.dump();
+  std::string plain = "j:" + percent_encode(text);
+  std::string packed = "z:" + base64url_encode(lz_compress(text));
+  return packed.size() < plain.size() ? packed : plain;
+}
+
+std::string decode_custom(const std::string& v, json& out) {
+  std::optional<std::string> text;
+  if (v.rfind("z:", 0) == 0) {
+    auto bytes = base64url_decode(std::string_view(v).substr(2));
+    if (!bytes) return "custom models: the compressed data is not valid base64url (the link may be truncated)";
+    text = lz_decompress(*bytes, kMaxCustomBytes);
+    if (!text) return "custom models: the compressed data is damaged or truncated";
+  } else if (v.rfind("j:", 0) == 0) {
+    text = v.substr(2);
+  } else {
+    return "custom models must start with 'j:' or 'z:'";
+  }
+  std::vector<Diagnostic> d;
+  auto j = detail::parse_json(*text, d, "the custom models");
+  if (!j) return d.empty() ? "custom models are not valid JSON" : d.front().message;
+  if (!j->is_array()) return "custom models must be a JSON array of models";
+  out = std::move(*j);
+  return "";
+}
+
+}  // namespace
+
+std::optional<GgmlType> kv_cache_type(std::string_view name) {
+  static const char* ok[] = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL"};
+  auto t = type_from_name(name);
+  if (!t) return std::nullopt;
+  for (const char* n : ok)
+    if (std::string_view(type_name(*t)) == n) return t;
+  return std::nullopt;
+}
+
+std::string encode_link(const ViewState& s) {
+  std::string out = "v=" + std::to_string(kLinkVersion);
+  for (const auto& f : fields()) {
+    auto v = f.write(s);
+    if (v) out += std::string("&") + f.key + "=" + percent_encode(*v);
+  }
+  if (!s.custom.empty()) out += "&custom=" + encode_custom(s.custom);
+  return out;
+}
+
+ViewState decode_link(std::string_view fragment, std::vector<Notice>& notices) {
+  ViewState s;
+  if (!fragment.empty() && fragment.front() == '#') fragment.remove_prefix(1);
+  if (fragment.empty()) return s;
+  if (fragment.size() > kMaxLinkBytes) {
+    notices.push_back({"link", "the link is longer than " + std::to_string(kMaxLinkBytes / 1024) +
+                                   " KiB and was ignored; the defaults are shown"});
+    return s;
+  }
+  bool versioned = false;
+  for (const auto& part : split(std::string(fragment), '&')) {
+    const size_t eq = part.find('=');
+    const std::string key = part.substr(0, std::min(eq, size_t(32)));
+    auto value = percent_decode(eq == std::string::npos ? "" : part.substr(eq + 1));
+    if (!value) {
+      notices.push_back({key, "the value of '" + key + "' has a broken %-escape; the default is used"});
+      continue;
+    }
+    if (key == "v") {
+      versioned = true;
+      auto v = parse_int(*value, 1, 1000000);
+      if (!v) {
+        notices.push_back({"v", "the link's version '" + value->substr(0, 16) + "' is not a number"});
+      } else if (*v > kLinkVersion) {
+        notices.push_back({"v", "this link was made by a newer haloplan (link version " + std::to_string(*v) +
+                                    "); the parts this version understands are shown"});
+      }
+      continue;
+    }
+    if (key == "custom") {
+      json c;
+      const std::string err = decode_custom(*value, c);
+      if (!err.empty()) notices.push_back({"custom", err + "; they were left out"});
+      else s.custom = std::move(c);
+      continue;
+    }
+    const Field* f = find_field(key);
+    if (!f) {
+      notices.push_back({key.substr(0, 32), "unknown link part '" + key.substr(0, 32) + "' was ignored"});
+      continue;
+    }
+    const std::string err = f->read(s, *value);
+    if (!err.empty()) notices.push_back({key, err + "; the default is used"});
+  }
+  if (!versioned) notices.push_back({"v", "the link has no version (v=); it was read as version 1"});
+  return s;
+}
+
+json state_to_json(const ViewState& s) {
+  json j;
+  j["v"] = kLinkVersion;
+  j["machine"] = s.machine;
+  j["carve"] = s.carve_out_gib ? json(*s.carve_out_gib) : json(nullptr);
+  j["gtt"] = s.gtt_gib ? json(*s.gtt_gib) : json(nullptr);
+  j["reserve"] = s.os_reserve_gib ? json(*s.os_reserve_gib) : json(nullptr);
+  j["rocmgtt"] = s.rocm_gtt;
+  j["backend"] = s.backend;
+  j["ctx"] = s.ctx;
+  j["ktype"] = s.type_k;
+  j["vtype"] = s.type_v;
+  j["slots"] = s.slots;
+  j["unified"] = s.kv_unified;
+  j["fa"] = s.flash_attn;
+  j["prompt"] = s.prompt;
+  j["quants"] = s.quants;
+  j["model"] = s.model;
+  j["quant"] = s.quant;
+  j["filter"] = s.filter;
+  j["sort"] = s.sort;
+  j["desc"] = s.desc;
+  j["custom"] = s.custom;
+  j["removed"] = s.removed;
+  return j;
+}
+
+ViewState state_from_json(std::string_view text, std::vector<Notice>& notices) {
+  ViewState s;
+  std::vector<Diagnostic> d;
+  auto j = detail::parse_json(text, d, "the scenario");
+  if (!j || !j->is_object()) {
+    notices.push_back({"state", d.empty() ? "the scenario is not a JSON object; the defaults are used"
+                                          : d.front().message + "; the defaults are used"});
+    return s;
+  }
+  for (auto it = j->begin(); it != j->end(); ++it) {
+    const std::string& key = it.key();
+    const json& v = it.value();
+    if (key == "v") {
+      if (!v.is_number_integer() || v.get<int64_t>() < 1)
+        notices.push_back({"v", "the scenario's version is not a positive whole number"});
+      else if (v.get<int64_t>() > kLinkVersion)
+        notices.push_back({"v", "this scenario was made by a newer haloplan (version " + v.dump() +
+                                    "); the parts this version understands are used"});
+      continue;
+    }
+    if (key == "custom") {
+      if (!v.is_array()) notices.push_back({"custom", "custom must be an array of models; it was left out"});
+      else s.custom = v;
+      continue;
+    }
+    const Field* f = find_field(key);
+    if (!f) {
+      notices.push_back({key.substr(0, 32), "unknown scenario field '" + key.substr(0, 32) + "' was ignored"});
+      continue;
+    }
+    std::string text_value;
+    if (v.is_null()) text_value = "default";
+    else if (v.is_boolean()) text_value = v.get<bool>() ? "1" : "0";
+    else if (v.is_number_integer()) text_value = std::to_string(v.get<int64_t>());
+    else if (v.is_number()) text_value = num_text(v.get<double>());
+    else if (v.is_string()) text_value = v.get<std::string>();
+    else if (v.is_array()) {
+      std::vector<std::string> parts;
+      for (const auto& x : v) {
+        if (!x.is_string()) {
+          text_value = "\x01";  // rejected by every list parser below
+          break;
+        }
+        parts.push_back(x.get<std::string>());
+      }
+      if (text_value.empty()) text_value = join(parts);
+      if (parts.empty() && key == "removed") {
+        s.removed.clear();
+        continue;
+      }
+    } else {
+      notices.push_back({key, key + " has the wrong type (" + detail::type_word(v) + "); the default is used"});
+      continue;
+    }
+    const std::string err = f->read(s, text_value);
+    if (!err.empty()) notices.push_back({key, err + "; the default is used"});
+  }
+  return s;
+}
+
+Catalog apply_custom(const Catalog& shipped, const ViewState& s, std::vector<Notice>& notices) {
+  Catalog c = shipped;
+  if (!s.removed.empty()) {
+    std::erase_if(c.models, [&](const CatalogModel& m) {
+      return std::find(s.removed.begin(), s.removed.end(), m.id) != s.removed.end();
+    });
+  }
+  if (s.custom.empty()) return c;
+  const json envelope = {{"schema", "haloplan-models"}, {"version", kCatalogSchemaVersion}, {"models", s.custom}};
+  // Each model on its own, so one broken entry does not take the others with it.
+  for (size_t i = 0; i < s.custom.size(); ++i) {
+    json one = envelope;
+    one["models"] = json::array({s.custom[i]});
+    const auto d = merge_models(one.dump(), c);
+    for (const auto& x : d) {
+      if (!x.error) continue;
+      std::string path = x.path;
+      if (path.rfind("models[0]", 0) == 0) path = "custom[" + std::to_string(i) + "]" + path.substr(9);
+      notices.push_back({"custom", path + ": " + x.message + (has_errors(d) ? " (this model was left out)" : "")});
+      break;
+    }
+  }
+  return c;
+}
+
+void validate_state(ViewState& s, const Catalog& c, std::vector<Notice>& notices) {
+  if (c.machines.empty()) return;
+  const Machine* m = c.machine(s.machine);
+  if (!m) {
+    if (!s.machine.empty())
+      notices.push_back({"machine", "unknown machine '" + s.machine + "'; showing " + c.machines.front().id});
+    m = &c.machines.front();
+    s.machine = m->id;
+  }
+  if (s.carve_out_gib) {
+    if (m->kind != MemoryKind::AmdApu) {
+      s.carve_out_gib.reset();
+    } else if (*s.carve_out_gib >= m->ram_gib) {
+      notices.push_back({"carve", "a carve-out of " + num_text(*s.carve_out_gib) + " GiB leaves nothing of " +
+                                      m->name + "'s " + num_text(m->ram_gib) + " GiB; the default is used"});
+      s.carve_out_gib.reset();
+    }
+  }
+  if (s.os_reserve_gib && *s.os_reserve_gib >= m->ram_gib) {
+    notices.push_back({"reserve", "an OS reserve of " + num_text(*s.os_reserve_gib) + " GiB is all of the machine's memory; the default is used"});
+    s.os_reserve_gib.reset();
+  }
+  const auto bs = backends_for(c, *m);
+  if (!bs.empty() && std::none_of(bs.begin(), bs.end(), [&](const Backend* b) { return b->id == s.backend; })) {
+    if (!s.backend.empty())
+      notices.push_back({"backend", "backend '" + s.backend + "' does not run on " + m->name + "; showing " + bs.front()->id});
+    s.backend = bs.front()->id;
+  }
+  if (!s.model.empty() && !c.model(s.model)) {
+    notices.push_back({"model", "model '" + s.model + "' is not in the catalog"});
+    s.model.clear();
+  }
+  if (s.model.empty() && !c.models.empty()) s.model = c.models.front().id;
+}
+
+Scenario scenario_for(const ViewState& s, const Catalog& c) {
+  Scenario sc;
+  sc.machine = c.machine(s.machine);
+  sc.knobs.carve_out_gib = s.carve_out_gib;
+  sc.knobs.gtt_gib = s.gtt_gib;
+  sc.knobs.os_reserve_gib = s.os_reserve_gib;
+  sc.knobs.rocm_gtt = s.rocm_gtt;
+  sc.ctx.n_ctx = s.ctx;
+  sc.ctx.n_seq = s.slots;
+  sc.ctx.kv_unified = s.kv_unified;
+  sc.ctx.flash_attn = s.flash_attn;
+  sc.ctx.type_k = kv_cache_type(s.type_k).value_or(GgmlType::F16);
+  sc.ctx.type_v = kv_cache_type(s.type_v).value_or(GgmlType::F16);
+  sc.prompt_tokens = s.prompt;
+  return sc;
+}
+
+namespace {
+
+json pools_json(const Pools& p) {
+  return {{"ram", p.ram},       {"carve_out", p.carve_out},   {"os_visible", p.os_visible}, {"gtt", p.gtt},
+          {"os_reserve", p.os_reserve}, {"gtt_default", p.gtt_default}, {"warnings", p.warnings}};
+}
+
+double plan_total(const Plan& p) {
+  return double(p.weights.total_bytes) + double(p.kv.kv_bytes()) + double(p.kv.state_bytes) +
+         double(p.buffers.compute_bytes) + double(p.buffers.output_bytes) + double(p.buffers.host_compute_bytes);
+}
+
+}  // namespace
+
+json compute_view(const ViewState& s, const Catalog& c) {
+  json out;
+  const Scenario sc = scenario_for(s, c);
+  if (!sc.machine) return out;
+  const Machine& m = *sc.machine;
+  std::vector<FType> quants;
+  for (const auto& q : s.quants)
+    if (auto f = ftype_from_name(q)) quants.push_back(*f);
+  const FType focus_q = ftype_from_name(s.quant).value_or(FType::Q4_K_M);
+
+  Selection fit_sel;
+  for (const auto& x : c.models) fit_sel.models.push_back(&x);
+  fit_sel.quants = quants;
+  fit_sel.quants_given = true;
+  fit_sel.backends = backends_for(c, m);
+  Selection speed_sel = fit_sel;
+  speed_sel.backends.clear();
+  if (const Backend* b = c.backend(s.backend)) speed_sel.backends.push_back(b);
+
+  const Pools pools = machine_pools(m, sc.knobs);
+  out["pools"] = pools_json(pools);
+  out["machine"] = {{"id", m.id}, {"name", m.name}, {"apu", m.kind == MemoryKind::AmdApu},
+                    {"bandwidth_gbs", m.bandwidth_gbs}, {"bandwidth_measured_gbs", m.bandwidth_measured_gbs}};
+  json backends = json::array();
+  for (const Backend* b : fit_sel.backends)
+    backends.push_back({{"id", b->id}, {"name", b->name}, {"reaches_gtt", backend_reaches_gtt(*b, sc.knobs)}});
+  out["backends"] = backends;
+
+  // Fit table plus the raw numbers behind each row (for sorting, filtering and the picture).
+  out["fit"] = table_json(fit_table(c, sc, fit_sel));
+  json rows = json::array();
+  for (const CatalogModel* x : fit_sel.models) {
+    for (FType q : quants) {
+      const Plan p = make_plan(c, *x, q, sc);
+      json v = json::object();
+      for (const auto& bp : p.backends)
+        v[bp.backend->id] = {{"verdict", verdict_id(bp.placement.verdict)}, {"headroom", bp.placement.headroom}};
+      rows.push_back({{"model", x->id},
+                      {"name", x->name},
+                      {"quant", preset(q).name},
+                      {"weights", p.weights.total_bytes},
+                      {"kv", p.kv.kv_bytes()},
+                      {"state", p.kv.state_bytes},
+                      {"buffers", p.buffers.compute_bytes + p.buffers.output_bytes + p.buffers.host_compute_bytes},
+                      {"total", plan_total(p)},
+                      {"error", p.error},
+                      {"verdicts", v}});
+    }
+  }
+  out["fit"]["data"] = rows;
+  out["speed"] = table_json(speed_table(c, sc, speed_sel));
+  out["ceiling"] = table_json(ceiling_table(m));
+  json setup = json::array();
+  for (const auto& t : setup_tables(c, sc, s.gtt_gib)) setup.push_back(table_json(t));
+  out["setup"] = setup;
+
+  // The focused model: breakdown, placement per backend, decode speed against depth.
+  if (const CatalogModel* fm = c.model(s.model)) {
+    const Plan p = make_plan(c, *fm, focus_q, sc);
+    json f;
+    f["model"] = fm->id;
+    f["name"] = fm->name;
+    f["quant"] = preset(focus_q).name;
+    f["verified"] = fm->verified;
+    f["sources"] = fm->sources;
+    f["notes"] = fm->notes;
+    f["error"] = p.error;
+    json tables = json::array();
+    for (const auto& t : plan_tables(c, sc, p, fit_sel)) tables.push_back(table_json(t));
+    f["tables"] = tables;
+    f["terms"] = {{"weights", p.weights.total_bytes - p.weights.token_embd_bytes},
+                  {"token_embd", p.weights.token_embd_bytes},
+                  {"kv", p.kv.kv_bytes()},
+                  {"state", p.kv.state_bytes},
+                  {"compute", p.buffers.compute_bytes},
+                  {"host", p.buffers.output_bytes + p.buffers.host_compute_bytes}};
+    json per = json::array();
+    for (const auto& bp : p.backends) {
+      const auto& pl = bp.placement;
+      per.push_back({{"id", bp.backend->id},
+                     {"name", bp.backend->name},
+                     {"verdict", verdict_id(pl.verdict)},
+                     {"verdict_label", verdict_label(pl.verdict)},
+                     {"gpu_bytes", pl.gpu_bytes},
+                     {"host_bytes", pl.host_bytes},
+                     {"in_carve_out", pl.in_carve_out},
+                     {"in_gtt", pl.in_gtt},
+                     {"gpu_limit", pl.gpu_limit},
+                     {"headroom", pl.headroom},
+                     {"os_free", pl.os_free},
+                     {"overhead", bp.overhead_bytes},
+                     {"max_context", max_context(c, *fm, focus_q, sc, *bp.backend)},
+                     {"decode_tps_0", bp.decode_tps_0},
+                     {"decode_tps_ctx", bp.decode_tps_ctx},
+                     {"prefill_tps", bp.prefill_tps},
+                     {"ttft_s", bp.ttft_s},
+                     {"band_lo", bp.band_lo},
+                     {"band_hi", bp.band_hi},
+                     {"calibrated", bp.backend->speed_calibrated}});
+    }
+    f["backends"] = per;
+    if (const Backend* b = c.backend(s.backend)) {
+      json pts = json::array();
+      const int64_t depth_max = std::min<int64_t>(s.ctx, p.kv.n_ctx_seq > 0 ? p.kv.n_ctx_seq : s.ctx);
+      constexpr int kPoints = 24;
+      for (int i = 0; i <= kPoints; ++i) {
+        const int64_t d = depth_max * i / kPoints;
+        pts.push_back({d, decode_tps(*b, m, p.speed_in, fm->arch, sc.ctx, d)});
+      }
+      f["curve"] = {{"backend", b->id}, {"band_lo", b->speed.band_lo}, {"band_hi", b->speed.band_hi}, {"points", pts}};
+    }
+    out["focus"] = f;
+  }
+  return out;
+}
+
+json catalog_info(const Catalog& c) {
+  json machines = json::array(), backends = json::array(), models = json::array(), quants = json::array();
+  for (const auto& m : c.machines) {
+    machines.push_back({{"id", m.id},
+                        {"name", m.name},
+                        {"apu", m.kind == MemoryKind::AmdApu},
+                        {"ram_gib", m.ram_gib},
+                        {"carve_out_options_gib", m.carve_out_options_gib},
+                        {"default_carve_out_gib", m.default_carve_out_gib},
+                        {"default_os_reserve_gib", m.default_os_reserve_gib},
+                        {"gpu_limit_fraction", m.gpu_limit_fraction},
+                        {"bandwidth_gbs", m.bandwidth_gbs},
+                        {"backends", [&] {
+                           json ids = json::array();
+                           for (const Backend* b : backends_for(c, m)) ids.push_back(b->id);
+                           return ids;
+                         }()}});
+  }
+  for (const auto& b : c.backends)
+    backends.push_back({{"id", b.id}, {"name", b.name}, {"gtt_switchable", b.gtt_switchable}});
+  for (const auto& m : c.models) models.push_back({{"id", m.id}, {"name", m.name}});
+  for (FType f : quant_ladder()) quants.push_back(preset(f).name);
+  return {{"machines", machines},
+          {"backends", backends},
+          {"models", models},
+          {"quants", quants},
+          {"cache_types", {"f16", "bf16", "q8_0", "q5_1", "q5_0", "q4_1", "q4_0", "iq4_nl", "f32"}}};
+}
+
+}  // namespace haloplan

@@ -1,0 +1,196 @@
+// The page's state: link codecs, links that round-trip, tampered links, custom models.
+#include <catch2/catch.hpp>
+
+#include "haloplan/codec.h"
+#include "haloplan/report.h"
+#include "haloplan/view.h"
+#include "helpers.h"
+
+using namespace haloplan;
+using haloplan::test::shipped;
+
+namespace {
+bool has_notice(const std::vector<Notice>& n, const std::string& key, const std::string& text) {
+  for (const auto& x : n)
+    if (x.key == key && x.message.find(text) != std::string::npos) return true;
+  return false;
+}
+const char* kModel = R"({"id":"my-model","name":"My Model","arch":"llama","n_layers":24,"hidden_size":2048,
+  "n_heads":16,"n_kv_heads":4,"head_dim":128,"intermediate_size":8192,"vocab_size":32000,
+  "max_context":32768,"tied_embeddings":true,"sources":["typed in by hand"]})";
+}  // namespace
+
+TEST_CASE("LZ round-trips the shipped catalog and shrinks it") {
+  const std::string text(embedded::models_json());
+  const std::string packed = lz_compress(text);
+  CHECK(packed.size() < text.size() / 2);
+  auto back = lz_decompress(packed, text.size());
+  REQUIRE(back);
+  CHECK(*back == text);
+  CHECK_FALSE(lz_decompress(packed, text.size() - 1));  // output limit enforced
+  for (size_t cut : {size_t(0), size_t(1), packed.size() / 2, packed.size() - 1})
+    CHECK_FALSE(lz_decompress(packed.substr(0, cut), 1 << 20));
+  CHECK(lz_decompress(lz_compress(""), 10) == std::string());
+  CHECK(lz_decompress(lz_compress("aaaaaaaaaaaaaaaaaaaaaaaaaaaaab"), 100) == std::string("aaaaaaaaaaaaaaaaaaaaaaaaaaaaab"));
+  // A match reaching back before the start of the output is refused.
+  CHECK_FALSE(lz_decompress(std::string("\x01" "a" "\x05" "\x09" "\x00", 5), 100));
+}
+
+TEST_CASE("base64url and percent-encoding round-trip and refuse garbage") {
+  const std::string bytes("\x00\xff\x10 hello {\"json\"}", 18);
+  CHECK(base64url_decode(base64url_encode(bytes)) == bytes);
+  CHECK(base64url_encode("\xfb\xff") == "-_8");
+  CHECK_FALSE(base64url_decode("ab+c"));
+  CHECK_FALSE(base64url_decode("a"));
+  CHECK(percent_encode("a b&c=d#{}") == "a%20b%26c%3Dd%23%7B%7D");
+  CHECK(percent_decode("a%20b%26c") == std::string("a b&c"));
+  CHECK_FALSE(percent_decode("50%"));
+  CHECK_FALSE(percent_decode("%zz"));
+}
+
+TEST_CASE("a view round-trips through its link with readable keys") {
+  ViewState s;
+  s.machine = "framework-desktop-64";
+  s.carve_out_gib = 32;
+  s.gtt_gib = 40.5;
+  s.rocm_gtt = true;
+  s.backend = "llamacpp-rocm";
+  s.ctx = 131072;
+  s.type_k = "q8_0";
+  s.type_v = "q8_0";
+  s.slots = 4;
+  s.quants = {"Q8_0", "Q4_K_M"};
+  s.model = "qwen3-30b-a3b";
+  s.quant = "Q8_0";
+  s.filter = "qwen & co";
+  s.sort = "total";
+  s.desc = true;
+  s.removed = {"llama-3.1-8b"};
+  const std::string link = encode_link(s);
+  CHECK(link.rfind("v=1&machine=framework-desktop-64&carve=32&gtt=40.5&", 0) == 0);
+  CHECK(link.find("&ctx=131072&ktype=q8_0&vtype=q8_0&slots=4&") != std::string::npos);
+  CHECK(link.find("filter=qwen%20%26%20co") != std::string::npos);
+  std::vector<Notice> n;
+  const ViewState r = decode_link("#" + link, n);
+  CHECK(n.empty());
+  CHECK(state_to_json(r) == state_to_json(s));
+  // The JSON form carries the same state.
+  std::vector<Notice> n2;
+  CHECK(state_to_json(state_from_json(state_to_json(s).dump(), n2)) == state_to_json(s));
+  CHECK(n2.empty());
+}
+
+TEST_CASE("custom models travel in the link, compressed only when that is shorter") {
+  ViewState s;
+  s.custom = nlohmann::json::array({nlohmann::json::parse(kModel)});
+  std::string link = encode_link(s);
+  const auto at = link.find("&custom=");
+  REQUIRE(at != std::string::npos);
+  const std::string value = link.substr(at + 8);
+  const std::string plain = "j:" + percent_encode(s.custom.dump());
+  const bool compressed = value.rfind("z:", 0) == 0;
+  CHECK(value.size() <= plain.size());
+  CHECK(compressed);  // a whole model compresses well
+  std::vector<Notice> n;
+  CHECK(decode_link(link, n).custom == s.custom);
+  CHECK(n.empty());
+  // Whichever form is shorter is chosen, for small and large entries alike.
+  for (const auto& custom : {nlohmann::json::array({nlohmann::json{{"id", "x"}}}), nlohmann::json::array({1})}) {
+    s.custom = custom;
+    link = encode_link(s);
+    const std::string v = link.substr(link.find("&custom=") + 8);
+    const std::string j = "j:" + percent_encode(custom.dump());
+    const std::string z = "z:" + base64url_encode(lz_compress(custom.dump()));
+    CHECK(v == (z.size() < j.size() ? z : j));
+    CHECK(decode_link(link, n).custom == custom);
+  }
+}
+
+TEST_CASE("a tampered link keeps what it can and says what it dropped") {
+  ViewState good;
+  good.custom = nlohmann::json::array({nlohmann::json::parse(kModel)});
+  const std::string link = encode_link(good);
+  std::vector<Notice> n;
+  const ViewState truncated = decode_link(link.substr(0, link.size() - 7), n);
+  CHECK(has_notice(n, "custom", "left out"));
+  CHECK(truncated.custom.empty());
+  CHECK(truncated.ctx == 32768);
+
+  n.clear();
+  const ViewState s = decode_link("v=7&ctx=lots&slots=0&ktype=q6_k&gtt=-3&fa=maybe&zzz=1&carve=%zz&ctx2", n);
+  CHECK(has_notice(n, "v", "newer haloplan (link version 7)"));
+  CHECK(has_notice(n, "ctx", "got 'lots'; the default is used"));
+  CHECK(has_notice(n, "slots", "from 1 to 256, got '0'"));
+  CHECK(has_notice(n, "ktype", "'q6_k' is not a KV cache type"));
+  CHECK(has_notice(n, "gtt", "got '-3'"));
+  CHECK(has_notice(n, "fa", "got 'maybe'"));
+  CHECK(has_notice(n, "zzz", "unknown link part"));
+  CHECK(has_notice(n, "carve", "broken %-escape"));
+  CHECK(s.ctx == 32768);
+  CHECK(s.slots == 1);
+  CHECK(s.flash_attn);
+  CHECK_FALSE(s.gtt_gib);
+
+  n.clear();
+  decode_link("ctx=4096", n);
+  CHECK(has_notice(n, "v", "no version"));
+  n.clear();
+  decode_link(std::string(kMaxLinkBytes + 1, 'a'), n);
+  CHECK(has_notice(n, "link", "longer than"));
+}
+
+TEST_CASE("validation replaces what the catalog cannot satisfy") {
+  std::vector<Notice> n;
+  ViewState s;
+  s.machine = "pc-9000";
+  s.backend = "llamacpp-metal";
+  s.model = "nope";
+  s.carve_out_gib = 500;
+  validate_state(s, shipped(), n);
+  CHECK(s.machine == "framework-desktop-128");
+  CHECK(s.backend == "llamacpp-vulkan");  // Metal does not run on the Framework
+  CHECK(s.model == shipped().models.front().id);
+  CHECK_FALSE(s.carve_out_gib);
+  CHECK(has_notice(n, "machine", "unknown machine 'pc-9000'"));
+  CHECK(has_notice(n, "backend", "does not run on"));
+  CHECK(has_notice(n, "model", "'nope' is not in the catalog"));
+  CHECK(has_notice(n, "carve", "leaves nothing"));
+}
+
+TEST_CASE("custom models: a broken entry is left out, the others are used") {
+  ViewState s;
+  auto bad = nlohmann::json::parse(kModel);
+  bad["id"] = "broken";
+  bad["n_layers"] = -1;
+  s.custom = nlohmann::json::array({bad, nlohmann::json::parse(kModel)});
+  s.removed = {"llama-3.1-8b"};
+  std::vector<Notice> n;
+  const Catalog c = apply_custom(shipped(), s, n);
+  CHECK(c.model("my-model"));
+  CHECK_FALSE(c.model("broken"));
+  CHECK_FALSE(c.model("llama-3.1-8b"));
+  CHECK(c.models.size() == shipped().models.size());
+  CHECK(has_notice(n, "custom", "custom[0].n_layers: value -1 is out of range"));
+  CHECK(shipped().model("llama-3.1-8b"));  // the shipped catalog is untouched
+}
+
+TEST_CASE("the view computes every table for the focused model") {
+  std::vector<Notice> n;
+  ViewState s;
+  s.model = "gpt-oss-120b";
+  s.quant = "MXFP4_MOE";
+  validate_state(s, shipped(), n);
+  const auto v = compute_view(s, shipped());
+  CHECK(v["fit"]["rows"].size() == shipped().models.size());
+  CHECK(v["fit"]["data"].size() == shipped().models.size());
+  CHECK(v["focus"]["model"] == "gpt-oss-120b");
+  CHECK(v["focus"]["curve"]["points"].size() == 25);
+  const auto& pts = v["focus"]["curve"]["points"];
+  CHECK(pts[0][1].get<double>() > pts[24][1].get<double>());  // slower with a full context
+  CHECK(v["setup"].size() == 3);
+  // The raw numbers behind a row agree with its printed cells.
+  const auto& row = v["fit"]["rows"][0];
+  const auto& data = v["fit"]["data"][0];
+  CHECK(row[0] == data["model"]);
+  CHECK(row[2].get<std::string>() == gib(data["weights"].get<double>()));
+}

@@ -1,0 +1,87 @@
+// The page's only door into the planner: a few coarse calls with JSON text in and out. The
+// module keeps the shipped catalog and the last custom catalog it built; the page holds no
+// handles and frees nothing.
+#include <emscripten/bind.h>
+
+#include <string>
+
+#include "haloplan/default_catalog.h"
+#include "haloplan/view.h"
+
+using namespace haloplan;
+using nlohmann::json;
+
+namespace {
+
+const Catalog& shipped() {
+  static const Catalog c = [] {
+    Catalog x;
+    load_default_catalog(x);
+    return x;
+  }();
+  return c;
+}
+
+json notices_json(const std::vector<Notice>& n) {
+  json a = json::array();
+  for (const auto& x : n) a.push_back({{"key", x.key}, {"message", x.message}});
+  return a;
+}
+
+// The catalog for a state, rebuilt only when its custom models or removals change.
+const Catalog& catalog_for(const ViewState& s, std::vector<Notice>& notices) {
+  static std::string key = "\x01";
+  static Catalog cat;
+  static std::vector<Notice> cat_notices;
+  std::string k = s.custom.dump();
+  for (const auto& r : s.removed) k += "\n" + r;
+  if (k != key) {
+    cat_notices.clear();
+    cat = apply_custom(shipped(), s, cat_notices);
+    key = std::move(k);
+  }
+  notices.insert(notices.end(), cat_notices.begin(), cat_notices.end());
+  return cat;
+}
+
+std::string version() { return HALOPLAN_VERSION; }
+
+std::string shipped_models() { return std::string(embedded::models_json()); }
+
+// Validates a models file (the data/models.json schema); diagnostics by JSON path.
+std::string check_models(const std::string& text) {
+  Catalog scratch;
+  json a = json::array();
+  for (const auto& d : load_models(text, scratch))
+    a.push_back({{"path", d.path}, {"message", d.message}, {"error", d.error}});
+  return a.dump();
+}
+
+std::string decode_link_json(const std::string& fragment) {
+  std::vector<Notice> n;
+  const ViewState s = decode_link(fragment, n);
+  return json{{"state", state_to_json(s)}, {"notices", notices_json(n)}}.dump();
+}
+
+std::string compute(const std::string& state_json) {
+  std::vector<Notice> n;
+  ViewState s = state_from_json(state_json, n);
+  const Catalog& c = catalog_for(s, n);
+  validate_state(s, c, n);
+  json out = compute_view(s, c);
+  out["state"] = state_to_json(s);
+  out["link"] = encode_link(s);
+  out["notices"] = notices_json(n);
+  out["info"] = catalog_info(c);
+  return out.dump();
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(haloplan) {
+  emscripten::function("version", &version);
+  emscripten::function("shippedModels", &shipped_models);
+  emscripten::function("checkModels", &check_models);
+  emscripten::function("decodeLink", &decode_link_json);
+  emscripten::function("compute", &compute);
+}
