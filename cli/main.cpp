@@ -8,6 +8,7 @@
 
 #include "haloplan/default_catalog.h"
 #include "haloplan/setup.h"
+#include "haloplan/view.h"
 #include "options.h"
 #include "haloplan/report.h"
 
@@ -30,6 +31,14 @@ void load_catalog(const Options& o, Catalog& c) {
   if (has_errors(d)) {
     for (const auto& x : d) std::cerr << "haloplan: " << x.text() << "\n";
     throw std::runtime_error("the shipped catalog is broken");
+  }
+  if (!o.link_custom.empty() || !o.link_removed.empty()) {
+    ViewState s;
+    s.custom = o.link_custom;
+    s.removed = o.link_removed;
+    std::vector<Notice> notices;
+    c = apply_custom(c, s, notices);
+    for (const auto& n : notices) std::cerr << "haloplan: warning: link: " << n.message << "\n";
   }
   for (const auto& path : o.catalogs) {
     const auto text = read_file(path);
@@ -63,6 +72,7 @@ int main(int argc, char** argv) {
       print(usage());
       return 0;
     }
+    for (const auto& n : o.link_notices) std::cerr << "haloplan: warning: link: " << n << "\n";
     Catalog c;
     load_catalog(o, c);
     const Scenario s = make_scenario(o, c);

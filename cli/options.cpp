@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <set>
 
+#include "haloplan/view.h"
+
 namespace haloplan::cli {
 
 namespace {
@@ -60,6 +62,35 @@ std::vector<std::string> split_list(const std::string& v) {
   return out;
 }
 
+// A page link (or its fragment) sets the scenario as the page had it; later flags override it.
+void apply_link(std::string v, Options& o) {
+  const auto hash = v.find('#');
+  if (hash != std::string::npos) v = v.substr(hash + 1);
+  std::vector<Notice> notices;
+  const ViewState s = decode_link(v, notices);
+  for (const auto& n : notices) o.link_notices.push_back(n.message);
+  if (!s.machine.empty()) o.machine = s.machine;
+  o.carve_out = s.carve_out_gib;
+  o.gtt = s.gtt_gib;
+  o.os_reserve = s.os_reserve_gib;
+  o.rocm_gtt = s.rocm_gtt;
+  o.ctx = s.ctx;
+  o.k_type = s.type_k;
+  o.v_type = s.type_v;
+  o.slots = s.slots;
+  o.kv_unified = s.kv_unified;
+  o.flash_attn = s.flash_attn;
+  o.prompt = s.prompt;
+  o.quants = s.quants;
+  if (o.command == "speed" || o.command == "plan") o.backend = s.backend;
+  if (o.command == "plan" && !s.model.empty()) {
+    o.models = {s.model};
+    o.quants = {s.quant};
+  }
+  o.link_custom = s.custom;
+  o.link_removed = s.removed;
+}
+
 }  // namespace
 
 std::string usage() {
@@ -92,6 +123,7 @@ Flags:
   --flash-attn on|off (default on)
   --prompt N          prompt tokens for time to first token (default 4096)
   --catalog FILE      extra model catalog (same schema as data/models.json); repeatable
+  --link URL          the page's scenario from a haloplan link (flags after it override it)
   --format markdown|csv|json
 )";
 }
@@ -131,6 +163,7 @@ Options parse_options(int argc, char** argv) {
     else if (a == "--flash-attn") o.flash_attn = parse_onoff(a, value(a));
     else if (a == "--prompt") o.prompt = parse_count(a, value(a), 1, int64_t(1) << 26);
     else if (a == "--catalog") o.catalogs.push_back(value(a));
+    else if (a == "--link") apply_link(value(a), o);
     else if (a == "--format") {
       const std::string f = value(a);
       if (f == "markdown" || f == "md") o.format = Format::Markdown;

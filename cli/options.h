@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "haloplan/plan.h"
 #include "haloplan/report.h"
 #include "haloplan/table.h"
@@ -32,6 +34,11 @@ struct Options {
   bool flash_attn = true;
   int64_t prompt = 4096;
   std::vector<std::string> catalogs;
+  // From --link: the page's custom models and removed shipped models (the rest of the link sets
+  // the fields above), and what could not be read from it.
+  nlohmann::json link_custom = nlohmann::json::array();
+  std::vector<std::string> link_removed;
+  std::vector<std::string> link_notices;
   Format format = Format::Markdown;
   std::vector<std::string> positional;
 };

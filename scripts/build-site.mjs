@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// Assembles the static site from web/ and the wasm build:
+//   build/site/           the page, its modules, the wasm, a service worker with a content-hashed
+//                         cache name, the manifest and icons — any static host can serve it;
+//   build/site/haloplan.html  one self-contained file (wasm inlined) that works from file://.
+// Usage: node scripts/build-site.mjs [WASM_DIR] [OUT_DIR]
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const wasmDir = path.resolve(process.argv[2] || path.join(root, 'build/wasm/wasm'));
+const out = path.resolve(process.argv[3] || path.join(root, 'build/site'));
+const web = path.join(root, 'web');
+
+function fail(msg) {
+  console.error(`build-site: ${msg}`);
+  process.exit(1);
+}
+
+for (const f of ['haloplan.mjs', 'haloplan.wasm', 'haloplan_single.mjs']) {
+  if (!fs.existsSync(path.join(wasmDir, f))) fail(`${path.join(wasmDir, f)} is missing; build the wasm preset first`);
+}
+
+fs.rmSync(out, { recursive: true, force: true });
+fs.mkdirSync(path.join(out, 'icons'), { recursive: true });
+
+// Modules in dependency order (the single-file bundle concatenates them in this order).
+const MODULES = ['dom.js', 'core.js', 'pictures.js', 'store.js', 'catalog.js', 'app.js'];
+const STATIC = ['index.html', 'style.css', 'manifest.webmanifest', ...MODULES,
+  ...fs.readdirSync(path.join(web, 'icons')).map((f) => `icons/${f}`)];
+
+for (const f of STATIC) fs.copyFileSync(path.join(web, f), path.join(out, f));
+fs.copyFileSync(path.join(wasmDir, 'haloplan.mjs'), path.join(out, 'haloplan.mjs'));
+fs.copyFileSync(path.join(wasmDir, 'haloplan.wasm'), path.join(out, 'haloplan.wasm'));
+
+// Service worker: the precache list and a hash of every file's content.
+const precache = ['./', ...STATIC.filter((f) => f !== 'index.html'), 'haloplan.mjs', 'haloplan.wasm'];
+const hash = createHash('sha256');
+for (const f of [...STATIC, 'haloplan.mjs', 'haloplan.wasm']) hash.update(f).update(fs.readFileSync(path.join(out, f)));
+const version = hash.digest('hex').slice(0, 16);
+const sw = fs.readFileSync(path.join(web, 'sw.js'), 'utf8')
+  .replace('__HASH__', version)
+  .replace('__FILES__', JSON.stringify(precache));
+fs.writeFileSync(path.join(out, 'sw.js'), sw);
+
+// ---------------------------------------------------------------- single file
+
+const declared = new Map();
+function stripModule(name, src) {
+  const lines = src.split('\n').filter((l) => !/^import\s/.test(l));
+  const body = lines.join('\n')
+    .replace(/^export default [A-Za-z_$][\w$]*;\s*$/m, '')
+    .replace(/^export (?=(async function|function|class|const|let|var)\b)/gm, '');
+  for (const m of body.matchAll(/^(?:async function|function|class|const|let|var)\s+([A-Za-z_$][\w$]*)/gm)) {
+    if (declared.has(m[1])) fail(`top-level name '${m[1]}' is declared in both ${declared.get(m[1])} and ${name}; the bundle needs unique names`);
+    declared.set(m[1], name);
+  }
+  if (/^export\s/m.test(body)) fail(`${name}: an export form the bundler does not handle`);
+  return `// ---- ${name}\n${body}`;
+}
+
+const glue = fs.readFileSync(path.join(wasmDir, 'haloplan_single.mjs'), 'utf8');
+const script = [stripModule('haloplan_single.mjs', glue), ...MODULES.map((m) => stripModule(m, fs.readFileSync(path.join(web, m), 'utf8')))]
+  .join('\n').replace(/<\/script/gi, '<\\/script');
+const css = fs.readFileSync(path.join(web, 'style.css'), 'utf8');
+const sha = (s) => `'sha256-${createHash('sha256').update(s).digest('base64')}'`;
+const iconData = `data:image/svg+xml;base64,${fs.readFileSync(path.join(web, 'icons/icon.svg')).toString('base64')}`;
+
+let html = fs.readFileSync(path.join(web, 'index.html'), 'utf8');
+const csp = `default-src 'none'; script-src ${sha(script)} 'wasm-unsafe-eval'; style-src ${sha(css)}; img-src data:; connect-src data:; object-src 'none'; base-uri 'none'; form-action 'none'`;
+const replaceOnce = (from, to) => {
+  if (!html.includes(from)) fail(`index.html no longer contains ${from}`);
+  html = html.replace(from, () => to);
+};
+replaceOnce(html.match(/<meta http-equiv="Content-Security-Policy" content="[^"]*">/)[0], `<meta http-equiv="Content-Security-Policy" content="${csp}">`);
+replaceOnce('<link rel="manifest" href="manifest.webmanifest">\n', '');
+replaceOnce('<link rel="icon" href="icons/icon.svg" type="image/svg+xml">', `<link rel="icon" href="${iconData}" type="image/svg+xml">`);
+replaceOnce('<link rel="apple-touch-icon" href="icons/icon-192.png">\n', '');
+replaceOnce('<link rel="stylesheet" href="style.css">', `<style>${css}</style>`);
+replaceOnce('<script type="module" src="app.js"></script>', `<script type="module">${script}</script>`);
+replaceOnce('<img src="icons/icon.svg"', `<img src="${iconData}"`);
+fs.writeFileSync(path.join(out, 'haloplan.html'), html);
+
+let total = 0;
+for (const f of fs.readdirSync(out, { recursive: true })) {
+  const p = path.join(out, f);
+  if (fs.statSync(p).isFile()) total += fs.statSync(p).size;
+}
+console.log(`build-site: ${path.relative(root, out) || out} (${(total / 1024).toFixed(0)} KiB, cache ${version})`);

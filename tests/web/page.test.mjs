@@ -1,0 +1,203 @@
+// The page in real Chromium: every section, the same numbers as the CLI, links, offline use,
+// the catalog editor, broken input, accessibility and no foreign requests.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { root, siteDir, serve, launch, openPage, fitTableText, until } from './harness.mjs';
+
+const cli = process.env.HALOPLAN_CLI || path.join(root, 'build/native/cli/haloplan');
+let server, browser;
+
+before(async () => {
+  server = await serve();
+  browser = await launch();
+});
+after(async () => {
+  await browser.close();
+  await server.close();
+});
+
+function cliFit(link) {
+  const out = JSON.parse(execFileSync(cli, ['fit', '--link', link, '--format', 'json'], { encoding: 'utf8' }))[0];
+  return { headers: Object.keys(out.rows[0]), rows: out.rows.map((r) => Object.values(r)), title: out.title };
+}
+
+test('the page shows every section and the fit table equals the CLI\'s', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context, server.url, server.origin);
+  const headings = await page.$$eval('main h2', (hs) => hs.map((h) => h.textContent));
+  assert.deepEqual(headings, ['Machine and knobs', 'Memory layout', 'What fits', 'How fast', 'Setup', 'Catalog']);
+  for (const sel of ['#layout-svg svg', '#fit-table table', '#focus table', '#speed-chart svg', '#speed-table table',
+    '#ceiling-table table', '#setup-tables table', '#kernel-cmdline', '#cat-fields input']) {
+    assert.ok(await page.isVisible(sel), `${sel} is visible`);
+  }
+  const shown = await fitTableText(page);
+  const expected = cliFit(page.url());
+  assert.deepEqual(shown.headers, expected.headers);
+  assert.deepEqual(shown.rows, expected.rows);
+  assert.equal(await page.textContent('#fit-table caption'), expected.title);
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+test('a knob change updates every table and the link; reload and a copied link reproduce the view', async () => {
+  const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+  const page = await openPage(context, server.url, server.origin);
+  const before = {
+    fit: await fitTableText(page),
+    speed: await page.textContent('#speed-table'),
+    layout: await page.innerHTML('#layout-svg'),
+    setup: await page.textContent('#setup-tables'),
+    url: page.url(),
+  };
+  await page.selectOption('#k-machine', 'framework-desktop-64');
+  await page.fill('#k-ctx', '65536');
+  await page.selectOption('#k-ktype', 'q8_0');
+  await page.check('#k-quants input[value="Q8_0"]');
+  const afterChange = await fitTableText(page);
+  assert.notDeepEqual(afterChange, before.fit);
+  assert.notEqual(await page.textContent('#speed-table'), before.speed);
+  assert.notEqual(await page.innerHTML('#layout-svg'), before.layout);
+  assert.notEqual(await page.textContent('#setup-tables'), before.setup);
+  assert.match(await page.textContent('#speed-table'), /decode t\/s @65536/);
+  const url = page.url();
+  assert.notEqual(url, before.url);
+  assert.match(url, /machine=framework-desktop-64/);
+  assert.match(url, /ctx=65536/);
+  assert.match(url, /ktype=q8_0/);
+  assert.match(url, /quants=Q8_0%2CQ4_K_M|quants=Q4_K_M%2CQ8_0|quants=Q8_0,Q4_K_M|quants=Q4_K_M,Q8_0/);
+  assert.deepEqual(afterChange.rows, cliFit(url).rows);
+
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(page.url(), url);
+  assert.deepEqual(await fitTableText(page), afterChange);
+  assert.equal(await page.inputValue('#k-ctx'), '65536');
+
+  await page.click('#copy-link');
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  assert.equal(copied, url);
+  const other = await browser.newContext();
+  const page2 = await openPage(other, copied, server.origin);
+  assert.deepEqual(await fitTableText(page2), afterChange);
+  assert.equal(await page2.inputValue('#k-ctx'), '65536');
+  assert.equal(await page2.inputValue('#k-machine'), 'framework-desktop-64');
+  assert.deepEqual(page.problems.concat(page2.problems), []);
+  await other.close();
+  await context.close();
+});
+
+test('sorting, filtering and picking a row are part of the view', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context, server.url, server.origin);
+  await page.fill('#fit-filter', 'qwen3');
+  await page.click('#fit-table th button:text-is("total GiB")');
+  await page.click('#fit-table th button:text-is("total GiB")');
+  const t = await fitTableText(page);
+  assert.ok(t.rows.length > 3 && t.rows.every((r) => r[0].includes('qwen3')));
+  const totals = t.rows.map((r) => Number(r[7]));
+  assert.deepEqual(totals, [...totals].sort((a, b) => b - a));
+  await page.click('#fit-table tbody tr:nth-child(2) button.pick');
+  const picked = t.rows[1][0];
+  assert.match(await page.textContent('#focus h3'), new RegExp(`Breakdown — .* ${t.rows[1][1]}`));
+  assert.match(page.url(), new RegExp(`model=${picked.replace(/\./g, '\\.')}`));
+  assert.match(page.url(), /sort=total%20GiB&desc=1/);
+  const url = page.url();
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.deepEqual(await fitTableText(page), t);
+  assert.equal(page.url(), url);
+  await context.close();
+});
+
+test('after one online visit the page works offline; the single file works from disk', async () => {
+  const own = await serve();
+  const context = await browser.newContext();
+  const page = await openPage(context, own.url, own.origin);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await until(page, async () => {
+    const keys = await caches.keys();
+    return keys.some((k) => k.startsWith('haloplan-')) && (await (await caches.open(keys.find((k) => k.startsWith('haloplan-')))).keys()).length >= 10;
+  });
+  const cacheName = await page.evaluate(async () => (await caches.keys()).find((k) => k.startsWith('haloplan-')));
+  const swText = fs.readFileSync(path.join(siteDir, 'sw.js'), 'utf8');
+  assert.match(cacheName, /^haloplan-[0-9a-f]{16}$/);
+  assert.ok(swText.includes(cacheName.slice('haloplan-'.length)), 'the cache is named by the build\'s content hash');
+  const online = await fitTableText(page);
+  await own.close();  // the network is gone
+  await page.goto('about:blank');
+  await page.goto(own.url + '#v=1&ctx=8192');
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 15000 });
+  const offline = await fitTableText(page);
+  assert.equal(offline.rows.length, online.rows.length);
+  assert.match(await page.textContent('#speed-table'), /decode t\/s @8192/);
+  await context.close();
+
+  const disk = await browser.newContext();
+  const filePage = await openPage(disk, `file://${path.join(siteDir, 'haloplan.html')}`, null);
+  const single = await fitTableText(filePage);
+  assert.equal(single.rows.length, online.rows.length);
+  assert.deepEqual(single.rows, cliFit(filePage.url()).rows);
+  assert.deepEqual(filePage.problems, []);
+  await disk.close();
+});
+
+test('a catalog edit survives reload; a bad import and a broken link change nothing', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context, server.url, server.origin);
+  await page.selectOption('#cat-pick', 'llama-3.1-8b');
+  await page.fill('#cat-f-n_layers', '40');
+  await page.click('#cat-save');
+  await until(page, () => /Saved/.test(document.getElementById('cat-status').textContent));
+  const row = async () => (await fitTableText(page)).rows.find((r) => r[0] === 'llama-3.1-8b');
+  const edited = await row();
+  assert.notEqual(edited[2], '4.6');  // more layers, more weights
+  const stored = await page.evaluate(() => localStorage.getItem('haloplan.catalog'));
+  assert.match(stored, /"n_layers":40/);
+
+  await page.goto(server.url);  // no fragment: the saved catalog is used
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.deepEqual(await row(), edited);
+  assert.match(await page.textContent('#cat-pick'), /Llama-3\.1-8B \(llama-3\.1-8b\) — edited/);
+
+  const badFile = { name: 'bad.json', mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify({ schema: 'haloplan-models', version: 1, models: [{ id: 'x', name: 'X', arch: 'llama', n_layers: -3 }] })) };
+  const beforeTable = await fitTableText(page);
+  await page.setInputFiles('#cat-import', badFile);
+  await until(page, () => /failed/.test(document.getElementById('cat-status').textContent));
+  assert.match(await page.textContent('#cat-errors'), /n_layers: value -3 is out of range/);
+  assert.equal(await page.evaluate(() => localStorage.getItem('haloplan.catalog')), stored);
+  assert.deepEqual(await fitTableText(page), beforeTable);
+
+  await page.goto(`${server.url}#v=1&ctx=lots&machine=framework-desktop-64`);
+  await page.waitForSelector('body[data-ready="true"]');
+  const notice = await page.textContent('#notices');
+  assert.match(notice, /This link is partly broken: context must be a whole number of tokens from 1 to 67108864, got 'lots'; the default is used/);
+  assert.equal(await page.inputValue('#k-ctx'), '32768');
+  assert.equal(await page.inputValue('#k-machine'), 'framework-desktop-64');
+  assert.equal(await page.evaluate(() => localStorage.getItem('haloplan.catalog')), stored);
+  await context.close();
+});
+
+test('axe-core finds no WCAG 2 A/AA violations, in both themes', async () => {
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await openPage(context, server.url, server.origin);
+  await page.addScriptTag({ path: path.join(root, 'node_modules/axe-core/axe.min.js') });
+  for (const theme of ['light', 'dark']) {
+    await page.evaluate((t) => document.documentElement.setAttribute('data-theme', t), theme);
+    const result = await page.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } }));
+    const summary = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length}) e.g. ${v.nodes[0].target}`);
+    assert.deepEqual(summary, [], `${theme} theme`);
+  }
+  await context.close();
+});
+
+test('a phone-sized screen has no horizontal page scroll', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+  const page = await openPage(context, server.url, server.origin);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `page is ${overflow}px wider than the screen`);
+  await context.close();
+});

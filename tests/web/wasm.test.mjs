@@ -1,0 +1,82 @@
+// The wasm module in Node: the shared fixtures give the same numbers as natively, and the fit
+// table equals the CLI's for the same scenario.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const wasmDir = process.env.HALOPLAN_WASM_DIR || path.join(root, 'build/wasm/wasm');
+const cli = process.env.HALOPLAN_CLI || path.join(root, 'build/native/cli/haloplan');
+const fixture = (name) => JSON.parse(fs.readFileSync(path.join(root, 'tests/fixtures', name), 'utf8'));
+
+const { default: create } = await import(path.join(wasmDir, 'haloplan.mjs'));
+const core = await create({ wasmBinary: fs.readFileSync(path.join(wasmDir, 'haloplan.wasm')) });
+const compute = (state) => JSON.parse(core.compute(JSON.stringify(state)));
+
+test('bits per weight of Llama-3.1-8B match llama.cpp (shared fixture)', () => {
+  const f = fixture('bpw_llama31_8b.json');
+  for (const [quant, bpw] of Object.entries(f.expected_bpw)) {
+    const r = compute({ model: f.model, quant });
+    assert.equal(r.focus.quant, quant);
+    const term = r.focus.tables[0].rows[0][0];
+    assert.match(term, new RegExp(`\\(${bpw.toFixed(4)} bpw\\)`), `${quant}: ${term}`);
+  }
+});
+
+test('KV cache and recurrent state bytes match the worked examples (shared fixture)', () => {
+  for (const c of fixture('kv_examples.json').cases) {
+    const r = compute({ ctx: c.ctx, ktype: c.type_k, vtype: c.type_v, slots: c.slots || 1 });
+    const row = r.fit.data.find((d) => d.model === c.model);
+    assert.ok(row, `${c.model} in the fit table`);
+    if (c.kv_bytes !== undefined) assert.equal(row.kv, c.kv_bytes, c.name);
+    if (c.state_bytes !== undefined) assert.equal(row.state, c.state_bytes, c.name);
+  }
+});
+
+test('the fit table equals the CLI\'s for the same scenario', () => {
+  const scenarios = [
+    {},
+    { machine: 'framework-desktop-64', ctx: 131072, ktype: 'q8_0', vtype: 'q8_0', quants: ['Q8_0', 'Q4_K_M'] },
+    { gtt: 96, carve: 0.5, reserve: 4, rocmgtt: true, slots: 4, unified: false },
+    { machine: 'apple-mac-studio-m4-max-128', ctx: 8192 },
+  ];
+  for (const s of scenarios) {
+    const r = compute(s);
+    const out = JSON.parse(execFileSync(cli, ['fit', '--link', r.link, '--format', 'json'], { encoding: 'utf8' }))[0];
+    assert.equal(out.title, r.fit.title);
+    assert.equal(out.rows.length, r.fit.rows.length);
+    out.rows.forEach((row, i) => assert.deepEqual(Object.values(row), r.fit.rows[i], `row ${i} of ${r.link}`));
+  }
+});
+
+test('a link round-trips and a broken one names what it dropped', () => {
+  const r = compute({ machine: 'framework-desktop-64', ctx: 65536, model: 'qwen3-30b-a3b', quant: 'Q8_0', filter: 'qwen' });
+  const back = JSON.parse(core.decodeLink(r.link));
+  assert.deepEqual(back.notices, []);
+  assert.deepEqual(compute(back.state).state, r.state);
+  const broken = JSON.parse(core.decodeLink('v=1&ctx=huge&machine=framework-desktop-64'));
+  assert.equal(broken.notices.length, 1);
+  assert.match(broken.notices[0].message, /context must be a whole number.*'huge'/);
+  assert.equal(broken.state.machine, 'framework-desktop-64');
+});
+
+test('catalog validation reports errors by JSON path', () => {
+  const d = JSON.parse(core.checkModels(JSON.stringify({ schema: 'haloplan-models', version: 1, models: [{ id: 'x' }] })));
+  assert.ok(d.some((x) => x.error && x.path === 'models[0]' || x.path.startsWith('models[0].')), JSON.stringify(d));
+  assert.deepEqual(JSON.parse(core.checkModels(core.shippedModels())).filter((x) => x.error), []);
+});
+
+test('custom models in the state are planned; broken ones are reported and left out', () => {
+  const shipped = JSON.parse(core.shippedModels()).models;
+  const mine = { ...shipped[0], id: 'my-8b', name: 'My 8B' };
+  const bad = { ...shipped[0], id: 'bad', n_layers: 0 };
+  const r = compute({ custom: [bad, mine], removed: [shipped[1].id] });
+  assert.ok(r.fit.data.some((d) => d.model === 'my-8b'));
+  assert.ok(!r.fit.data.some((d) => d.model === 'bad' || d.model === shipped[1].id));
+  assert.ok(r.notices.some((n) => /custom\[0\]\.n_layers/.test(n.message)), JSON.stringify(r.notices));
+  const mineRow = r.fit.data.find((d) => d.model === 'my-8b');
+  const orig = r.fit.data.find((d) => d.model === shipped[0].id);
+  assert.equal(mineRow.weights, orig.weights);
+});

@@ -1,0 +1,472 @@
+// haloplan's page: reads the knobs, asks the wasm core for every table, draws them, keeps the
+// scenario in the URL fragment and the user's catalog in the browser.
+import { loadCore, computeView, decodeLink } from './core.js';
+import { el, replace, tableView, copyText, download, gibText } from './dom.js';
+import { layoutPicture, speedChart } from './pictures.js';
+import { loadCatalog, saveCatalog, sameCatalog, loadTheme, saveTheme } from './store.js';
+import { CatalogEditor } from './catalog.js';
+
+const app = {
+  state: null,
+  result: null,
+  saved: { custom: [], removed: [] },
+  linkCatalog: false,  // the view shows a catalog that came with the link, not the saved one
+  sticky: [],          // notices that stay until dismissed: {id, text, actions}
+  editor: null,
+};
+
+const $ = (id) => document.getElementById(id);
+
+function viewCatalog() {
+  return { custom: app.state.custom || [], removed: app.state.removed || [] };
+}
+
+// ---------------------------------------------------------------- notices
+
+function addSticky(id, text, actions = []) {
+  app.sticky = app.sticky.filter((n) => n.id !== id).concat([{ id, text, actions }]);
+  renderNotices();
+}
+
+function dropSticky(id) {
+  app.sticky = app.sticky.filter((n) => n.id !== id);
+  renderNotices();
+}
+
+function renderNotices() {
+  const fromCore = (app.result ? app.result.notices : []).map((n) => ({ text: n.message, actions: [] }));
+  replace('notices', app.sticky.concat(fromCore).map((n) => el('div', { class: 'notice' },
+    el('span', null, n.text),
+    n.actions.map(([label, fn]) => el('button', { type: 'button', onclick: fn }, label)),
+    n.id ? el('button', { type: 'button', 'aria-label': 'Dismiss this notice', onclick: () => dropSticky(n.id) }, 'Dismiss') : null)));
+}
+
+// ---------------------------------------------------------------- state and recompute
+
+function update() {
+  const r = computeView(app.state);
+  app.result = r;
+  app.state = r.state;
+  render(r);
+  const link = `#${r.link}`;
+  if (location.hash !== link) history.replaceState(null, '', link);
+}
+
+function setState(patch) {
+  app.state = { ...app.state, ...patch };
+  update();
+}
+
+function commitCatalog(next, message, undoable = false) {
+  app.state = { ...app.state, custom: next.custom, removed: next.removed };
+  let saved = '';
+  if (app.linkCatalog) {
+    saved = ' Not saved in this browser: you are viewing a link\'s catalog.';
+  } else {
+    try {
+      saveCatalog(next);
+      app.saved = next;
+    } catch (e) {
+      saved = ` Warning: ${e.message}.`;
+      addSticky('store-save', `Could not save the catalog: ${e.message}.`);
+    }
+  }
+  update();
+  const status = $('cat-status');
+  replace(status, `${message}${saved} `,
+    undoable ? el('button', { type: 'button', onclick: () => app.editor.undoLast() }, 'Undo') : null);
+}
+
+// ---------------------------------------------------------------- rendering
+
+function setOptions(select, options, value) {
+  const key = JSON.stringify(options);
+  if (select.dataset.key !== key) {
+    select.dataset.key = key;
+    replace(select, options.map(([v, label]) => el('option', { value: v }, label)));
+  }
+  select.value = value;
+}
+
+function setValue(input, value) {
+  if (document.activeElement === input) return;  // never fight the user's typing
+  const v = value === null || value === undefined ? '' : String(value);
+  if (input.value !== v) input.value = v;
+}
+
+function renderKnobs(r) {
+  const s = r.state;
+  const info = r.info;
+  const m = info.machines.find((x) => x.id === s.machine);
+  setOptions($('k-machine'), info.machines.map((x) => [x.id, x.name]), s.machine);
+  $('k-ram').value = `${m.ram_gib} GiB`;
+  const carve = $('k-carve');
+  setOptions(carve, [['', m.apu ? `machine default (${m.default_carve_out_gib} GiB)` : 'none on this machine']]
+    .concat(m.carve_out_options_gib.map((o) => [String(o), `${o} GiB`])), s.carve === null ? '' : String(s.carve));
+  carve.disabled = !m.apu;
+  setValue($('k-gtt'), s.gtt);
+  $('k-gtt').placeholder = `kernel default (${gibText(r.pools.gtt_default ? r.pools.gtt : 0, 0)} GiB)`;
+  if (!r.pools.gtt_default) $('k-gtt').placeholder = 'kernel default';
+  setValue($('k-reserve'), s.reserve);
+  $('k-reserve').placeholder = `default (${m.default_os_reserve_gib} GiB)`;
+  const switchable = m.backends.some((id) => (info.backends.find((b) => b.id === id) || {}).gtt_switchable);
+  $('k-rocmgtt').checked = s.rocmgtt;
+  $('k-rocmgtt').closest('.field').hidden = !switchable;
+  setOptions($('k-backend'), m.backends.map((id) => [id, (info.backends.find((b) => b.id === id) || { name: id }).name]), s.backend);
+  setValue($('k-ctx'), s.ctx);
+  setOptions($('k-ktype'), info.cache_types.map((t) => [t, t]), s.ktype);
+  setOptions($('k-vtype'), info.cache_types.map((t) => [t, t]), s.vtype);
+  setValue($('k-slots'), s.slots);
+  $('k-unified').checked = s.unified;
+  $('k-fa').checked = s.fa;
+  setValue($('k-prompt'), s.prompt);
+  const quants = info.quants.concat(s.quants.filter((q) => !info.quants.includes(q)));
+  const box = $('k-quants');
+  if (box.dataset.key !== quants.join()) {
+    box.dataset.key = quants.join();
+    replace(box, quants.map((q) => el('label', null,
+      el('input', { type: 'checkbox', value: q, 'data-quant': q }), q)));
+  }
+  for (const input of box.querySelectorAll('input')) input.checked = s.quants.includes(input.value);
+}
+
+function readKnobs() {
+  const s = { ...app.state };
+  const machine = $('k-machine').value;
+  if (machine !== s.machine) {
+    s.machine = machine;
+    s.carve = null;
+    s.backend = '';
+  } else {
+    s.carve = $('k-carve').value === '' ? null : Number($('k-carve').value);
+    s.backend = $('k-backend').value;
+  }
+  const num = (id, lo, hi, fallback, allowEmpty) => {
+    const input = $(id);
+    const raw = input.value.trim();
+    if (raw === '' && allowEmpty) { input.removeAttribute('aria-invalid'); return null; }
+    const v = Number(raw);
+    const ok = raw !== '' && Number.isFinite(v) && v >= lo && v <= hi;
+    if (ok) input.removeAttribute('aria-invalid'); else input.setAttribute('aria-invalid', 'true');
+    return ok ? v : fallback;
+  };
+  s.gtt = num('k-gtt', 0, 65536, s.gtt, true);
+  s.reserve = num('k-reserve', 0, 65536, s.reserve, true);
+  s.ctx = Math.round(num('k-ctx', 1, 67108864, s.ctx, false));
+  s.slots = Math.round(num('k-slots', 1, 256, s.slots, false));
+  s.prompt = Math.round(num('k-prompt', 1, 67108864, s.prompt, false));
+  s.rocmgtt = $('k-rocmgtt').checked;
+  s.ktype = $('k-ktype').value;
+  s.vtype = $('k-vtype').value;
+  s.unified = $('k-unified').checked;
+  s.fa = $('k-fa').checked;
+  const quants = [...$('k-quants').querySelectorAll('input:checked')].map((i) => i.value);
+  s.quants = quants.length ? quants : s.quants;
+  return s;
+}
+
+const VERDICT_CLASS = { 'carve-out': 'v-carve-out', gtt: 'v-gtt', 'no-fit': 'v-no-fit', 'os-squeeze': 'v-os-squeeze' };
+
+function fitOrder(r) {
+  const s = r.state;
+  const t = r.fit;
+  const q = s.filter.trim().toLowerCase();
+  let order = t.rows.map((_, i) => i);
+  if (q) {
+    order = order.filter((i) => {
+      const d = t.data[i];
+      return `${d.model} ${d.name} ${d.quant}`.toLowerCase().includes(q);
+    });
+  }
+  const col = t.headers.indexOf(s.sort);
+  if (col >= 0) {
+    const backend = r.backends.find((b) => b.id === s.sort);
+    const key = (i) => {
+      if (backend) {
+        const v = t.data[i].verdicts[backend.id];
+        const rank = { 'carve-out': 3, gtt: 2, 'os-squeeze': 1, 'no-fit': 0 }[v.verdict];
+        return rank * 1e15 + v.headroom;
+      }
+      const cell = t.rows[i][col];
+      const n = Number(cell);
+      return Number.isFinite(n) && cell !== '' ? n : cell.toLowerCase();
+    };
+    order.sort((a, b) => {
+      const ka = key(a), kb = key(b);
+      const c = typeof ka === 'number' && typeof kb === 'number' ? ka - kb : String(ka).localeCompare(String(kb));
+      return s.desc ? -c : c;
+    });
+  }
+  return order;
+}
+
+function renderFit(r) {
+  const s = r.state;
+  const t = r.fit;
+  const order = fitOrder(r);
+  $('fit-count').textContent = `${order.length} of ${t.rows.length} rows`;
+  setValue($('fit-filter'), s.filter);
+  const nb = r.backends.length;
+  const firstVerdict = t.headers.length - nb;
+  const view = tableView(t, {
+    order,
+    sort: { col: s.sort, desc: s.desc },
+    onSort: (h) => setState({ sort: h, desc: s.sort === h ? !s.desc : false }),
+    rowClass: (i) => (t.data[i].model === s.model && t.data[i].quant === s.quant ? 'focused' : null),
+    cell: (i, j, text) => {
+      const d = t.data[i];
+      if (j === 0) {
+        return el('button', { type: 'button', class: 'pick', 'aria-label': `Show ${d.name} ${d.quant} in detail`,
+          onclick: () => setState({ model: d.model, quant: d.quant }) }, text);
+      }
+      if (j >= firstVerdict) {
+        const v = d.error ? 'refused' : d.verdicts[t.headers[j]].verdict;
+        return el('span', { class: `v ${VERDICT_CLASS[v] || 'v-refused'}` }, text);
+      }
+      return null;
+    },
+  });
+  replace('fit-table', view);
+  renderFocus(r);
+}
+
+function renderFocus(r) {
+  const f = r.focus;
+  if (!f) { replace('focus'); return; }
+  const parts = [el('h3', null, `Breakdown — ${f.name} ${f.quant}`)];
+  if (!f.verified) parts.push(el('p', { class: 'notice' }, 'Some dimensions of this model were not read from its own config; treat its numbers as estimates.'));
+  if (f.error) parts.push(el('p', { class: 'notice' }, `llama.cpp would refuse these settings: ${f.error}`));
+  for (const t of f.tables) parts.push(tableView(t));
+  if (f.notes) parts.push(el('p', { class: 'muted' }, `Notes: ${f.notes}`));
+  if (f.sources && f.sources.length) {
+    parts.push(el('details', null, el('summary', null, `Sources (${f.sources.length})`),
+      el('ul', { class: 'notes' }, f.sources.map((x) => el('li', null, x)))));
+  }
+  replace('focus', parts);
+}
+
+function renderLayout(r) {
+  const f = r.focus;
+  $('layout-lead').textContent = f
+    ? `${f.name} ${f.quant} at ${r.state.ctx} tokens, placed into ${r.machine.name}'s memory by each backend. Hover a block for its size.`
+    : 'Pick a model in the table below.';
+  replace('layout-svg', layoutPicture({ ...r.machine, apu: r.machine.apu }, r.pools, f));
+  const items = [['sw-carve', 'carve-out / VRAM'], ['sw-os', 'OS-visible RAM'], ['sw-gtt', 'GTT limit (outline)'], ['sw-reserve', 'OS reserve'],
+    ['sw-weights', 'weights'], ['sw-kv', 'KV cache'], ['sw-state', 'recurrent state'], ['sw-compute', 'compute buffer (estimate)'],
+    ['sw-over', 'runtime overhead (estimate)'], ['sw-host', 'host side']];
+  replace('layout-legend', items.map(([c, label]) => el('span', { class: c }, label)));
+}
+
+function card(label, big, small) {
+  return el('div', { class: 'card' }, el('div', { class: 'small' }, label), el('div', { class: 'big' }, big), small ? el('div', { class: 'small' }, small) : null);
+}
+
+function tps(v) { return v >= 100 ? v.toFixed(0) : v.toFixed(1); }
+
+function renderSpeed(r) {
+  const f = r.focus;
+  const b = f && f.backends.find((x) => x.id === r.state.backend);
+  if (b) {
+    const band = (v) => `estimate; band ${tps(v * b.band_lo)}–${tps(v * b.band_hi)}${b.calibrated ? '' : ' (not calibrated)'}`;
+    replace('speed-focus',
+      card(`${f.name} ${f.quant} · ${b.name}`, `${tps(b.decode_tps_0)} t/s`, `decode at depth 0 — ${band(b.decode_tps_0)}`),
+      card(`decode with ${r.state.ctx} tokens in context`, `${tps(b.decode_tps_ctx)} t/s`, band(b.decode_tps_ctx)),
+      card('prefill', `${tps(b.prefill_tps)} t/s`, `estimate, prompt of ${r.state.prompt} tokens`),
+      card('time to first token', `${b.ttft_s.toFixed(1)} s`, `estimate, ${r.state.prompt}-token prompt`));
+  } else {
+    replace('speed-focus');
+  }
+  if (f && f.curve) replace('speed-chart', speedChart(f.curve, `Decode speed of ${f.name} ${f.quant} against context depth (${b ? b.name : ''}), estimate with its error band`));
+  else replace('speed-chart');
+  replace('speed-table', tableView(r.speed));
+  replace('ceiling-table', tableView(r.ceiling));
+}
+
+function renderSetup(r) {
+  const kernel = r.setup.find((t) => t.title.startsWith('Kernel parameters'));
+  if (kernel) {
+    const cmdline = kernel.rows[0][1];
+    const modprobe = kernel.rows[1][1];
+    const copyBtn = (label, text) => el('button', { type: 'button', onclick: async (e) => {
+      const ok = await copyText(text);
+      e.target.textContent = ok ? 'Copied' : 'Copy failed — select the text';
+      setTimeout(() => { e.target.textContent = label; }, 1500);
+    } }, label);
+    replace('setup-kernel',
+      el('h3', null, kernel.title),
+      el('p', null, 'Kernel command line (for example in GRUB_CMDLINE_LINUX):'),
+      el('pre', { id: 'kernel-cmdline' }, cmdline), copyBtn('Copy kernel parameters', cmdline),
+      el('p', null, 'Or as a module option file, /etc/modprobe.d/ttm.conf:'),
+      el('pre', null, modprobe), copyBtn('Copy module options', modprobe));
+  }
+  replace('setup-tables', r.setup.map((t) => tableView(t)));
+}
+
+function render(r) {
+  renderKnobs(r);
+  renderLayout(r);
+  renderFit(r);
+  renderSpeed(r);
+  renderSetup(r);
+  renderNotices();
+  app.editor.refresh();
+  const banner = $('catalog-banner');
+  banner.hidden = !app.linkCatalog;
+  if (app.linkCatalog) {
+    replace(banner, el('span', null, 'You are viewing the catalog that came with the link; your own saved catalog is kept and edits here are not saved.'),
+      el('button', { type: 'button', onclick: keepLinkCatalog }, 'Save these models to my catalog'),
+      el('button', { type: 'button', onclick: useMyCatalog }, 'Use my catalog instead'));
+  }
+}
+
+// ---------------------------------------------------------------- link catalog vs saved catalog
+
+function keepLinkCatalog() {
+  const view = viewCatalog();
+  const ids = new Set(view.custom.map((m) => m.id));
+  const merged = {
+    custom: app.saved.custom.filter((m) => !ids.has(m.id)).concat(view.custom),
+    removed: [...new Set(app.saved.removed.concat(view.removed))],
+  };
+  app.linkCatalog = false;
+  dropSticky('link-catalog');
+  commitCatalog(merged, 'The link\'s models are now in your catalog.');
+}
+
+function useMyCatalog() {
+  app.linkCatalog = false;
+  dropSticky('link-catalog');
+  setState({ custom: app.saved.custom, removed: app.saved.removed });
+}
+
+// ---------------------------------------------------------------- wiring
+
+function applyTheme(t) {
+  if (t === 'auto') document.documentElement.removeAttribute('data-theme');
+  else document.documentElement.setAttribute('data-theme', t);
+  const b = $('theme');
+  b.textContent = `Theme: ${t}`;
+  b.setAttribute('aria-label', `Colour theme: ${t === 'auto' ? 'automatic' : t}. Press to change.`);
+}
+
+function wire() {
+  $('knob-form').addEventListener('input', () => { app.state = readKnobs(); update(); });
+  $('knob-form').addEventListener('change', () => { app.state = readKnobs(); update(); });
+  $('knob-form').addEventListener('submit', (e) => e.preventDefault());
+  $('fit-filter').addEventListener('input', (e) => setState({ filter: e.target.value.slice(0, 200) }));
+  $('copy-link').addEventListener('click', async () => {
+    const ok = await copyText(location.href);
+    $('copy-link').textContent = ok ? 'Link copied' : 'Copy failed — use the address bar';
+    setTimeout(() => { $('copy-link').textContent = 'Copy link'; }, 1500);
+  });
+  $('theme').addEventListener('click', () => {
+    const order = ['auto', 'light', 'dark'];
+    const next = order[(order.indexOf(loadTheme()) + 1) % order.length];
+    saveTheme(next);
+    applyTheme(next);
+  });
+  for (const a of document.querySelectorAll('[data-scroll]')) {
+    a.addEventListener('click', (e) => {
+      e.preventDefault();  // the fragment holds the scenario, so section links scroll instead
+      const target = $(a.dataset.scroll);
+      target.scrollIntoView({ behavior: 'smooth', block: 'start' });
+      const h = target.querySelector('h2') || target;
+      h.setAttribute('tabindex', '-1');
+      h.focus({ preventScroll: true });
+    });
+  }
+}
+
+// A link pasted into this tab's address bar (or back/forward) changes only the fragment.
+function onHashChange() {
+  const fragment = location.hash.slice(1);
+  if (!app.result || fragment === app.result.link) return;
+  const d = decodeLink(fragment);
+  if (d.notices.length) addSticky('link', `This link is partly broken: ${d.notices.map((n) => n.message).join('; ')}.`);
+  else dropSticky('link');
+  const state = d.state;
+  if (!state.custom.length && !state.removed.length) {
+    state.custom = app.state.custom;
+    state.removed = app.state.removed;
+  }
+  app.state = state;
+  update();
+}
+
+function registerServiceWorker() {
+  if (!('serviceWorker' in navigator) || location.protocol === 'file:') return;
+  let reloading = false;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (reloading) location.reload();
+  });
+  navigator.serviceWorker.register('sw.js').then((reg) => {
+    const offer = () => {
+      if (!reg.waiting || !navigator.serviceWorker.controller) return;
+      $('update').hidden = false;
+      $('update-reload').onclick = () => {
+        reloading = true;
+        reg.waiting.postMessage('skip-waiting');
+      };
+    };
+    offer();
+    reg.addEventListener('updatefound', () => {
+      const w = reg.installing;
+      if (w) w.addEventListener('statechange', () => { if (w.state === 'installed') offer(); });
+    });
+  }).catch((e) => addSticky('sw', `Offline use is unavailable: ${e.message}`));
+}
+
+async function main() {
+  applyTheme(loadTheme());
+  wire();
+  let version;
+  try {
+    version = await loadCore();
+  } catch (e) {
+    $('loading').textContent = `The planner could not start: ${e.message}. This page needs a browser with WebAssembly.`;
+    return;
+  }
+  $('version').textContent = version;
+  const store = loadCatalog();
+  app.saved = store.catalog;
+  if (store.unavailable) addSticky('store', `Your catalog cannot be saved: ${store.unavailable}.`);
+  if (store.damaged) {
+    const text = store.damaged.text;
+    addSticky('store', `The catalog saved in this browser is damaged (${store.damaged.reason}); the shipped catalog is shown. Your saved data is kept aside.`,
+      [['Download the damaged data', () => download('haloplan-damaged-catalog.json', text, 'text/plain')]]);
+  }
+  let state = {};
+  const fragment = location.hash.slice(1);
+  if (fragment) {
+    const d = decodeLink(fragment);
+    state = d.state;
+    if (d.notices.length) {
+      addSticky('link', `This link is partly broken: ${d.notices.map((n) => n.message).join('; ')}.`);
+    }
+  }
+  if ((state.custom && state.custom.length) || (state.removed && state.removed.length)) {
+    if (!sameCatalog(viewCatalogOf(state), app.saved)) {
+      app.linkCatalog = true;
+      if (app.saved.custom.length || app.saved.removed.length) {
+        addSticky('link-catalog', 'This link brings its own catalog entries; your saved catalog is kept.',
+          [['Save the link\'s models to my catalog', keepLinkCatalog], ['Use my catalog', useMyCatalog]]);
+      }
+    }
+  } else {
+    state.custom = app.saved.custom;
+    state.removed = app.saved.removed;
+  }
+  app.state = state;
+  app.editor = new CatalogEditor({ catalog: viewCatalog, commit: commitCatalog, info: () => app.result.info });
+  update();
+  window.addEventListener('hashchange', onHashChange);
+  $('loading').hidden = true;
+  document.body.dataset.ready = 'true';
+  registerServiceWorker();
+}
+
+function viewCatalogOf(s) {
+  return { custom: s.custom || [], removed: s.removed || [] };
+}
+
+main();

@@ -1,0 +1,312 @@
+// The catalog editor: edit, add, duplicate, delete, reset, import and export models. Validation is
+// the core's (the same loader as data/models.json); an invalid entry or import replaces nothing.
+import { el, replace, download } from './dom.js';
+import { checkModels, shippedModels } from './core.js';
+
+const FIELDS = [
+  ['id', 'text', 'Id (letters, digits, - _ .)'],
+  ['name', 'text', 'Name'],
+  ['arch', 'text', 'Architecture (llama.cpp name)'],
+  ['n_layers', 'int', 'Layers'],
+  ['hidden_size', 'int', 'Hidden size'],
+  ['n_heads', 'int', 'Attention heads'],
+  ['n_kv_heads', 'int', 'KV heads'],
+  ['head_dim', 'int', 'Head dimension'],
+  ['intermediate_size', 'int', 'FFN size (dense)'],
+  ['vocab_size', 'int', 'Vocabulary'],
+  ['max_context', 'int', 'Trained context'],
+  ['tied_embeddings', 'bool', 'Tied embeddings'],
+  ['moe.n_expert', 'int', 'Experts (MoE)'],
+  ['moe.n_expert_used', 'int', 'Experts per token'],
+  ['moe.expert_ff', 'int', 'Expert FFN size'],
+  ['notes', 'text', 'Notes'],
+];
+
+const TEMPLATE = {
+  id: 'my-model', name: 'My model', arch: 'llama', n_layers: 32, hidden_size: 4096, n_heads: 32, n_kv_heads: 8,
+  head_dim: 128, intermediate_size: 14336, vocab_size: 128256, max_context: 131072, tied_embeddings: false,
+  sources: ['entered by hand'],
+};
+
+function getPath(obj, path) {
+  return path.split('.').reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), obj);
+}
+
+function setPath(obj, path, value) {
+  const keys = path.split('.');
+  let o = obj;
+  for (let i = 0; i < keys.length - 1; i++) {
+    if (!o[keys[i]] || typeof o[keys[i]] !== 'object') {
+      if (value === undefined) return;
+      o[keys[i]] = {};
+    }
+    o = o[keys[i]];
+  }
+  const last = keys[keys.length - 1];
+  if (value === undefined) delete o[last];
+  else o[last] = value;
+  if (keys.length > 1 && Object.keys(o).length === 0) delete obj[keys[0]];
+}
+
+export function envelope(models) {
+  return JSON.stringify({ schema: 'haloplan-models', version: 1, models });
+}
+
+// Accepts a models.json file, a list of entries, or one entry. -> {models} | {error}
+export function parseImport(text) {
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    return { error: `the file is not valid JSON: ${e.message}` };
+  }
+  let models;
+  if (Array.isArray(data)) models = data;
+  else if (data && typeof data === 'object' && Array.isArray(data.models)) {
+    const d = checkModels(text).filter((x) => x.error);
+    if (d.length) return { diagnostics: d };
+    models = data.models;
+  } else if (data && typeof data === 'object' && typeof data.id === 'string') models = [data];
+  else return { error: 'expected a models file ({"schema": "haloplan-models", ...}), a list of models, or one model' };
+  const d = checkModels(envelope(models)).filter((x) => x.error);
+  if (d.length) return { diagnostics: d };
+  return { models };
+}
+
+export class CatalogEditor {
+  // host: {catalog() -> {custom, removed}, commit(catalog, message), info() -> catalog info}
+  constructor(host) {
+    this.host = host;
+    this.current = null;  // id being edited
+    this.draft = null;    // entry object being edited
+    this.undo = null;
+    this.pick = document.getElementById('cat-pick');
+    this.json = document.getElementById('cat-json');
+    this.errors = document.getElementById('cat-errors');
+    this.status = document.getElementById('cat-status');
+    this.inputs = new Map();
+    replace('cat-fields', FIELDS.map(([path, kind, label]) => {
+      const id = `cat-f-${path.replace('.', '-')}`;
+      const input = kind === 'bool'
+        ? el('input', { id, type: 'checkbox', 'data-path': path })
+        : el('input', { id, type: kind === 'int' ? 'number' : 'text', 'data-path': path, inputmode: kind === 'int' ? 'numeric' : null, step: kind === 'int' ? '1' : null });
+      this.inputs.set(path, input);
+      input.addEventListener(kind === 'bool' ? 'change' : 'input', () => this.fromForm(path, kind, input));
+      return kind === 'bool'
+        ? el('div', { class: 'field check' }, input, el('label', { for: id }, label))
+        : el('div', { class: 'field' }, el('label', { for: id }, label), input);
+    }));
+    this.pick.addEventListener('change', () => this.load(this.pick.value));
+    this.json.addEventListener('input', () => this.fromJson());
+    document.getElementById('cat-form').addEventListener('submit', (e) => { e.preventDefault(); this.save(); });
+    document.getElementById('cat-revert').addEventListener('click', () => this.load(this.current));
+    document.getElementById('cat-add').addEventListener('click', () => this.startNew({ ...TEMPLATE, id: this.freeId('my-model') }));
+    document.getElementById('cat-dup').addEventListener('click', () => {
+      if (!this.draft) return;
+      const copy = JSON.parse(JSON.stringify(this.draft));
+      copy.id = this.freeId(`${copy.id}-copy`);
+      copy.name = `${copy.name || copy.id} (copy)`;
+      this.startNew(copy);
+    });
+    document.getElementById('cat-del').addEventListener('click', () => this.remove());
+    document.getElementById('cat-reset').addEventListener('click', () => this.reset());
+    document.getElementById('cat-export').addEventListener('click', () => this.exportJson());
+    document.getElementById('cat-import').addEventListener('change', (e) => this.importFile(e.target));
+  }
+
+  freeId(base) {
+    const ids = new Set(this.host.info().models.map((m) => m.id));
+    if (!ids.has(base)) return base;
+    for (let i = 2; ; i++) if (!ids.has(`${base}-${i}`)) return `${base}-${i}`;
+  }
+
+  entryFor(id) {
+    const cat = this.host.catalog();
+    const mine = cat.custom.find((m) => m && m.id === id);
+    if (mine) return JSON.parse(JSON.stringify(mine));
+    const shipped = shippedModels().find((m) => m.id === id);
+    return shipped ? JSON.parse(JSON.stringify(shipped)) : null;
+  }
+
+  // Called after every recompute: keeps the picker in step with the catalog.
+  refresh() {
+    const info = this.host.info();
+    const cat = this.host.catalog();
+    const customIds = new Set(cat.custom.map((m) => m && m.id));
+    const shippedIds = new Set(shippedModels().map((m) => m.id));
+    const key = JSON.stringify([info.models, [...customIds]]);
+    if (key !== this.pickKey) {
+      this.pickKey = key;
+      replace(this.pick, info.models.map((m) => el('option', { value: m.id },
+        `${m.name} (${m.id})${customIds.has(m.id) ? (shippedIds.has(m.id) ? ' — edited' : ' — yours') : ''}`)));
+    }
+    if (this.current === null || !info.models.some((m) => m.id === this.current)) {
+      if (this.current !== '__new__' && info.models.length) this.load(info.models[0].id);
+    } else {
+      this.pick.value = this.current;
+    }
+  }
+
+  load(id) {
+    const entry = this.entryFor(id);
+    if (!entry) return;
+    this.current = id;
+    this.pick.value = id;
+    this.setDraft(entry);
+    this.showErrors([]);
+  }
+
+  startNew(entry) {
+    this.current = '__new__';
+    this.setDraft(entry);
+    this.showErrors([]);
+    this.status.textContent = `New entry "${entry.id}": edit it and press Save model.`;
+    this.inputs.get('id').focus();
+  }
+
+  setDraft(entry) {
+    this.draft = entry;
+    this.json.value = JSON.stringify(entry, null, 2);
+    this.toForm();
+  }
+
+  toForm() {
+    for (const [path, kind] of FIELDS) {
+      const input = this.inputs.get(path);
+      const v = getPath(this.draft, path);
+      if (kind === 'bool') input.checked = v === true;
+      else input.value = v === undefined || v === null ? '' : String(v);
+      input.removeAttribute('aria-invalid');
+    }
+  }
+
+  fromForm(path, kind, input) {
+    let v;
+    if (kind === 'bool') v = input.checked;
+    else if (input.value.trim() === '') v = undefined;
+    else if (kind === 'int') v = Number(input.value);
+    else v = input.value;
+    if (!this.draft) this.draft = {};
+    setPath(this.draft, path, v);
+    this.json.value = JSON.stringify(this.draft, null, 2);
+  }
+
+  fromJson() {
+    try {
+      const d = JSON.parse(this.json.value);
+      if (d && typeof d === 'object' && !Array.isArray(d)) {
+        this.draft = d;
+        this.toForm();
+      }
+    } catch { /* reported on save */ }
+  }
+
+  showErrors(list) {
+    for (const input of this.inputs.values()) input.removeAttribute('aria-invalid');
+    replace(this.errors, list.map((d) => {
+      const path = d.path.replace(/^models\[\d+\]\.?/, '');
+      const input = this.inputs.get(path);
+      if (input) input.setAttribute('aria-invalid', 'true');
+      return el('li', null, `${path || 'entry'}: ${d.message}`);
+    }));
+  }
+
+  save() {
+    let entry;
+    try {
+      entry = JSON.parse(this.json.value);
+    } catch (e) {
+      this.showErrors([{ path: '', message: `not valid JSON: ${e.message}` }]);
+      return;
+    }
+    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
+      this.showErrors([{ path: '', message: 'an entry must be a JSON object' }]);
+      return;
+    }
+    const errs = checkModels(envelope([entry])).filter((d) => d.error);
+    if (errs.length) {
+      this.showErrors(errs);
+      this.status.textContent = 'Not saved: fix the fields listed below.';
+      return;
+    }
+    this.showErrors([]);
+    const cat = this.host.catalog();
+    const next = {
+      custom: cat.custom.filter((m) => m.id !== entry.id).concat([entry]),
+      removed: cat.removed.filter((id) => id !== entry.id),
+    };
+    this.current = entry.id;
+    this.host.commit(next, `Saved ${entry.name || entry.id}.`);
+  }
+
+  remove() {
+    const id = this.current;
+    if (!id || id === '__new__') return this.load(this.pick.value);
+    const cat = this.host.catalog();
+    const shipped = shippedModels().some((m) => m.id === id);
+    this.undo = cat;
+    const next = {
+      custom: cat.custom.filter((m) => m.id !== id),
+      removed: shipped && !cat.removed.includes(id) ? cat.removed.concat([id]) : cat.removed,
+    };
+    this.current = null;
+    this.host.commit(next, `Deleted ${id}.`, true);
+  }
+
+  reset() {
+    const cat = this.host.catalog();
+    if (!cat.custom.length && !cat.removed.length) {
+      this.status.textContent = 'The catalog is already the shipped one.';
+      return;
+    }
+    this.undo = cat;
+    this.current = null;
+    this.host.commit({ custom: [], removed: [] }, 'Reset to the shipped catalog.', true);
+  }
+
+  undoLast() {
+    if (!this.undo) return;
+    const prev = this.undo;
+    this.undo = null;
+    this.host.commit(prev, 'Restored the catalog as it was.');
+  }
+
+  async importFile(input) {
+    const file = input.files && input.files[0];
+    input.value = '';
+    if (!file) return;
+    if (file.size > 16 * 1024 * 1024) {
+      this.showImport(file.name, { error: 'the file is larger than 16 MiB' });
+      return;
+    }
+    this.showImport(file.name, parseImport(await file.text()));
+  }
+
+  showImport(name, result) {
+    if (result.error || result.diagnostics) {
+      this.showErrors(result.diagnostics || [{ path: '', message: result.error }]);
+      this.status.textContent = `Import of ${name} failed; the catalog is unchanged.`;
+      return;
+    }
+    const cat = this.host.catalog();
+    const ids = new Set(result.models.map((m) => m.id));
+    const next = {
+      custom: cat.custom.filter((m) => !ids.has(m.id)).concat(result.models),
+      removed: cat.removed.filter((id) => !ids.has(id)),
+    };
+    this.showErrors([]);
+    this.undo = cat;
+    this.current = result.models[0].id;
+    this.host.commit(next, `Imported ${result.models.length} model(s) from ${name}.`, true);
+  }
+
+  exportJson() {
+    const cat = this.host.catalog();
+    const models = cat.custom.length ? cat.custom : shippedModels();
+    download(cat.custom.length ? 'haloplan-my-models.json' : 'haloplan-models.json',
+      JSON.stringify({ schema: 'haloplan-models', version: 1, models }, null, 2) + '\n');
+    this.status.textContent = cat.custom.length
+      ? `Exported your ${cat.custom.length} model(s).`
+      : 'You have no models of your own yet; exported the shipped catalog.';
+  }
+}

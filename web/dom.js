@@ -1,0 +1,89 @@
+// Small DOM helpers. User-supplied text only ever becomes text nodes, never HTML.
+export function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  if (attrs) {
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'class') e.className = v;
+      else if (k === 'text') e.textContent = v;
+      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? '' : v);
+    }
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+export function svgEl(tag, attrs, ...children) {
+  const e = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null) e.setAttribute(k, v);
+  for (const c of children.flat()) {
+    if (c === null || c === undefined) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+export function replace(target, ...nodes) {
+  const t = typeof target === 'string' ? document.getElementById(target) : target;
+  t.replaceChildren(...nodes.flat().filter((n) => n));
+  return t;
+}
+
+const NUMERIC = /^[+-]?\d+(\.\d+)?$/;
+
+// A core table ({title, headers, rows, notes}) as an accessible <table>.
+// opts: order (row indices), sort {col, desc}, onSort(col), cell(i, j, text) -> Node|null, rowClass(i).
+export function tableView(t, opts = {}) {
+  const head = el('tr', null,
+    t.headers.map((h, j) => {
+      if (!opts.onSort) return el('th', { scope: 'col' }, h);
+      const sorted = opts.sort && opts.sort.col === h;
+      return el('th', { scope: 'col', 'aria-sort': sorted ? (opts.sort.desc ? 'descending' : 'ascending') : 'none' },
+        el('button', { type: 'button', class: 'sort', onclick: () => opts.onSort(h) }, h || '·'));
+    }));
+  const order = opts.order || t.rows.map((_, i) => i);
+  const body = el('tbody', null, order.map((i) => {
+    const r = t.rows[i];
+    return el('tr', { class: opts.rowClass ? opts.rowClass(i) : null },
+      r.map((text, j) => {
+        const custom = opts.cell ? opts.cell(i, j, text) : null;
+        const tag = j === 0 && t.headers[0] === '' ? 'th' : 'td';
+        return el(tag, { class: NUMERIC.test(text) ? 'num' : null, scope: tag === 'th' ? 'row' : null }, custom || text);
+      }));
+  }));
+  const table = el('table', null, el('caption', null, t.title), el('thead', null, head), body);
+  return el('div', { class: 'table-wrap' }, table,
+    t.notes && t.notes.length ? el('ul', { class: 'notes' }, t.notes.map((n) => el('li', null, n))) : null);
+}
+
+export function download(name, text, type = 'application/json') {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = el('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const ta = el('textarea', { class: 'visually-hidden', 'aria-hidden': 'true' });
+    ta.value = text;
+    document.body.append(ta);
+    ta.select();
+    let ok = false;
+    try { ok = document.execCommand('copy'); } catch { ok = false; }
+    ta.remove();
+    return ok;
+  }
+}
+
+export const GIB = 1024 ** 3;
+export function gibText(bytes, d = 1) { return (bytes / GIB).toFixed(d); }
