@@ -115,27 +115,35 @@ Table list_table(const std::string& what, const Catalog& c) {
   return t;
 }
 
+std::vector<Plan> selection_plans(const Catalog& c, const Scenario& s, const Selection& sel) {
+  std::vector<Plan> plans;
+  plans.reserve(sel.models.size() * sel.quants.size());
+  for (const auto* m : sel.models)
+    for (FType q : sel.quants) plans.push_back(make_plan(c, *m, q, s));
+  return plans;
+}
+
 Table fit_table(const Catalog& c, const Scenario& s, const Selection& sel) {
+  return fit_table(s, sel, selection_plans(c, s, sel));
+}
+
+Table fit_table(const Scenario& s, const Selection& sel, const std::vector<Plan>& plans) {
   Table t;
   t.title = "What fits — " + s.machine->name;
   t.headers = {"model", "quant", "weights GiB", "bpw", "KV GiB", "state GiB", "buffers GiB (est.)", "total GiB"};
   for (const Backend* b : sel.backends) t.headers.push_back(b->id);
-  Pools pools;
-  for (const auto* m : sel.models) {
-    for (FType q : sel.quants) {
-      const auto p = make_plan(c, *m, q, s);
-      pools = p.pools;
-      std::vector<std::string> row = {m->id, preset(q).name, gib(double(p.weights.total_bytes)),
-                                      num(p.weights.bits_per_weight(), 2), gib(double(p.kv.kv_bytes())),
-                                      gib(double(p.kv.state_bytes), 2),
-                                      gib(double(p.buffers.compute_bytes + p.buffers.output_bytes + p.buffers.host_compute_bytes)),
-                                      gib(total_bytes(p))};
-      for (const Backend* b : sel.backends) {
-        const BackendPlan* bp = p.find(b->id);
-        row.push_back(p.error.empty() ? verdict_cell(*bp) : "refused: " + p.error);
-      }
-      t.rows.push_back(std::move(row));
+  Pools pools = machine_pools(*s.machine, s.knobs);
+  for (const Plan& p : plans) {
+    std::vector<std::string> row = {p.model->id, preset(p.quant).name, gib(double(p.weights.total_bytes)),
+                                    num(p.weights.bits_per_weight(), 2), gib(double(p.kv.kv_bytes())),
+                                    gib(double(p.kv.state_bytes), 2),
+                                    gib(double(p.buffers.compute_bytes + p.buffers.output_bytes + p.buffers.host_compute_bytes)),
+                                    gib(total_bytes(p))};
+    for (const Backend* b : sel.backends) {
+      const BackendPlan* bp = p.find(b->id);
+      row.push_back(p.error.empty() ? verdict_cell(*bp) : "refused: " + p.error);
     }
+    t.rows.push_back(std::move(row));
   }
   t.notes.push_back(pools_note(s, pools));
   t.notes.push_back(ctx_note(s));
@@ -146,18 +154,21 @@ Table fit_table(const Catalog& c, const Scenario& s, const Selection& sel) {
 }
 
 Table speed_table(const Catalog& c, const Scenario& s, const Selection& sel) {
+  return speed_table(s, sel, selection_plans(c, s, sel));
+}
+
+Table speed_table(const Scenario& s, const Selection& sel, const std::vector<Plan>& plans) {
   Table t;
   const Backend* b = speed_backend(sel);
   t.title = "How fast — " + s.machine->name + (b ? ", " + b->name : "");
   t.headers = {"model", "quant", "active params B", "read/token GB", "decode t/s @0", "decode t/s @" + std::to_string(s.ctx.n_ctx),
                "prefill t/s", "TTFT s (" + std::to_string(s.prompt_tokens) + " tok)"};
-  for (const auto* m : sel.models) {
-    for (FType q : sel.quants) {
-      const auto p = make_plan(c, *m, q, s);
+  for (const Plan& p : plans) {
+    {
       const BackendPlan* bp = b ? p.find(b->id) : nullptr;
       if (!bp) continue;
       auto band = [&](double v) { return tps(v) + " (" + tps(v * bp->band_lo) + "-" + tps(v * bp->band_hi) + ")"; };
-      t.rows.push_back({m->id, preset(q).name, num(p.weights.active_params / 1e9, 2),
+      t.rows.push_back({p.model->id, preset(p.quant).name, num(p.weights.active_params / 1e9, 2),
                         num(p.speed_in.weight_read_bytes / 1e9, 2), band(bp->decode_tps_0), band(bp->decode_tps_ctx),
                         tps(bp->prefill_tps), num(bp->ttft_s, 1)});
     }

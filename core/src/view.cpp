@@ -102,6 +102,35 @@ std::string id_field(std::string& f, const std::string& v, const char* what) {
   return "";
 }
 
+// Fields of the common kinds: a yes/no switch and a whole number in a range.
+Field bool_field(const char* key, bool ViewState::*member, bool omit_when_false = false) {
+  return {key,
+          [key, member](ViewState& s, const std::string& v) -> std::string {
+            auto b = parse_bool(v);
+            if (!b) return std::string(key) + " must be 1 or 0, got '" + v.substr(0, 32) + "'";
+            s.*member = *b;
+            return "";
+          },
+          [member, omit_when_false](const ViewState& s) -> std::optional<std::string> {
+            if (omit_when_false && !(s.*member)) return std::nullopt;
+            return s.*member ? "1" : "0";
+          }};
+}
+
+template <class Int>
+Field int_field(const char* key, Int ViewState::*member, int64_t lo, int64_t hi, const char* what) {
+  return {key,
+          [member, lo, hi, what](ViewState& s, const std::string& v) -> std::string {
+            auto n = parse_int(v, lo, hi);
+            if (!n)
+              return std::string(what) + " must be a whole number" + (lo == 1 && hi > 256 ? " of tokens" : "") +
+                     " from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got '" + v.substr(0, 32) + "'";
+            s.*member = Int(*n);
+            return "";
+          },
+          [member](const ViewState& s) -> std::optional<std::string> { return std::to_string(s.*member); }};
+}
+
 const std::vector<Field>& fields() {
   static const std::vector<Field> f = {
       {"machine", [](ViewState& s, const std::string& v) { return id_field(s.machine, v, "machine"); },
@@ -112,24 +141,10 @@ const std::vector<Field>& fields() {
        [](const ViewState& s) { return gib_text(s.gtt_gib); }},
       {"reserve", [](ViewState& s, const std::string& v) { return gib_field(s.os_reserve_gib, v, "OS reserve"); },
        [](const ViewState& s) { return gib_text(s.os_reserve_gib); }},
-      {"rocmgtt",
-       [](ViewState& s, const std::string& v) -> std::string {
-         auto b = parse_bool(v);
-         if (!b) return "rocmgtt must be 1 or 0, got '" + v + "'";
-         s.rocm_gtt = *b;
-         return "";
-       },
-       [](const ViewState& s) -> std::optional<std::string> { return s.rocm_gtt ? "1" : "0"; }},
+      bool_field("rocmgtt", &ViewState::rocm_gtt),
       {"backend", [](ViewState& s, const std::string& v) { return id_field(s.backend, v, "backend"); },
        [](const ViewState& s) -> std::optional<std::string> { return s.backend; }},
-      {"ctx",
-       [](ViewState& s, const std::string& v) -> std::string {
-         auto n = parse_int(v, 1, int64_t(1) << 26);
-         if (!n) return "context must be a whole number of tokens from 1 to 67108864, got '" + v + "'";
-         s.ctx = *n;
-         return "";
-       },
-       [](const ViewState& s) -> std::optional<std::string> { return std::to_string(s.ctx); }},
+      int_field("ctx", &ViewState::ctx, 1, int64_t(1) << 26, "context"),
       {"ktype",
        [](ViewState& s, const std::string& v) -> std::string {
          if (!kv_cache_type(v)) return "K cache type '" + v.substr(0, 32) + "' is not a KV cache type";
@@ -144,38 +159,10 @@ const std::vector<Field>& fields() {
          return "";
        },
        [](const ViewState& s) -> std::optional<std::string> { return s.type_v; }},
-      {"slots",
-       [](ViewState& s, const std::string& v) -> std::string {
-         auto n = parse_int(v, 1, 256);
-         if (!n) return "slots must be a whole number from 1 to 256, got '" + v + "'";
-         s.slots = int(*n);
-         return "";
-       },
-       [](const ViewState& s) -> std::optional<std::string> { return std::to_string(s.slots); }},
-      {"unified",
-       [](ViewState& s, const std::string& v) -> std::string {
-         auto b = parse_bool(v);
-         if (!b) return "unified must be 1 or 0, got '" + v + "'";
-         s.kv_unified = *b;
-         return "";
-       },
-       [](const ViewState& s) -> std::optional<std::string> { return s.kv_unified ? "1" : "0"; }},
-      {"fa",
-       [](ViewState& s, const std::string& v) -> std::string {
-         auto b = parse_bool(v);
-         if (!b) return "fa (flash attention) must be 1 or 0, got '" + v + "'";
-         s.flash_attn = *b;
-         return "";
-       },
-       [](const ViewState& s) -> std::optional<std::string> { return s.flash_attn ? "1" : "0"; }},
-      {"prompt",
-       [](ViewState& s, const std::string& v) -> std::string {
-         auto n = parse_int(v, 1, int64_t(1) << 26);
-         if (!n) return "prompt must be a whole number of tokens from 1 to 67108864, got '" + v + "'";
-         s.prompt = *n;
-         return "";
-       },
-       [](const ViewState& s) -> std::optional<std::string> { return std::to_string(s.prompt); }},
+      int_field("slots", &ViewState::slots, 1, 256, "slots"),
+      bool_field("unified", &ViewState::kv_unified),
+      bool_field("fa", &ViewState::flash_attn),
+      int_field("prompt", &ViewState::prompt, 1, int64_t(1) << 26, "prompt"),
       {"quants",
        [](ViewState& s, const std::string& v) -> std::string {
          std::vector<std::string> q;
@@ -219,16 +206,7 @@ const std::vector<Field>& fields() {
        [](const ViewState& s) -> std::optional<std::string> {
          return s.sort.empty() ? std::nullopt : std::optional<std::string>(s.sort);
        }},
-      {"desc",
-       [](ViewState& s, const std::string& v) -> std::string {
-         auto b = parse_bool(v);
-         if (!b) return "desc must be 1 or 0, got '" + v + "'";
-         s.desc = *b;
-         return "";
-       },
-       [](const ViewState& s) -> std::optional<std::string> {
-         return s.desc ? std::optional<std::string>("1") : std::nullopt;
-       }},
+      bool_field("desc", &ViewState::desc, true),
       {"removed",
        [](ViewState& s, const std::string& v) -> std::string {
          std::vector<std::string> ids = split(v, ',');
@@ -556,11 +534,13 @@ json compute_view(const ViewState& s, const Catalog& c) {
   out["backends"] = backends;
 
   // Fit table plus the raw numbers behind each row (for sorting, filtering and the picture).
-  out["fit"] = table_json(fit_table(c, sc, fit_sel));
+  const std::vector<Plan> plans = selection_plans(c, sc, fit_sel);
+  out["fit"] = table_json(fit_table(sc, fit_sel, plans));
   json rows = json::array();
-  for (const CatalogModel* x : fit_sel.models) {
-    for (FType q : quants) {
-      const Plan p = make_plan(c, *x, q, sc);
+  for (const Plan& p : plans) {
+    const CatalogModel* x = p.model;
+    const FType q = p.quant;
+    {
       json v = json::object();
       for (const auto& bp : p.backends)
         v[bp.backend->id] = {{"verdict", verdict_id(bp.placement.verdict)}, {"headroom", bp.placement.headroom}};
@@ -577,7 +557,7 @@ json compute_view(const ViewState& s, const Catalog& c) {
     }
   }
   out["fit"]["data"] = rows;
-  out["speed"] = table_json(speed_table(c, sc, speed_sel));
+  out["speed"] = table_json(speed_table(sc, speed_sel, plans));
   out["ceiling"] = table_json(ceiling_table(m));
   json setup = json::array();
   for (const auto& t : setup_tables(c, sc, s.gtt_gib)) setup.push_back(table_json(t));

@@ -21,8 +21,13 @@ struct Selection {
 };
 
 Table list_table(const std::string& what, const Catalog& c);
+// One plan per model x quant of the selection, models outer: the fit and speed tables of a
+// scenario share them.
+std::vector<Plan> selection_plans(const Catalog& c, const Scenario& s, const Selection& sel);
 Table fit_table(const Catalog& c, const Scenario& s, const Selection& sel);
+Table fit_table(const Scenario& s, const Selection& sel, const std::vector<Plan>& plans);
 Table speed_table(const Catalog& c, const Scenario& s, const Selection& sel);
+Table speed_table(const Scenario& s, const Selection& sel, const std::vector<Plan>& plans);
 Table ceiling_table(const Machine& m);
 std::vector<Table> setup_tables(const Catalog& c, const Scenario& s, std::optional<double> gtt);
 std::vector<Table> guide_tables(const Catalog& c, const Scenario& s, const Selection& sel,
