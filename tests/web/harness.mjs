@@ -85,7 +85,12 @@ export async function fitTableText(page) {
 export async function until(page, fn, arg, timeout = 15000) {
   const end = Date.now() + timeout;
   for (;;) {
-    const v = await page.evaluate(fn, arg);
+    let v = null;
+    try {
+      v = await page.evaluate(fn, arg);
+    } catch (e) {
+      if (!/context was destroyed|navigat/i.test(e.message)) throw e;  // mid-navigation: ask again
+    }
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${fn.toString().slice(0, 120)}`);
     await new Promise((ok) => setTimeout(ok, 50));

@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { root, siteDir, serve, launch, openPage, fitTableText, until } from './harness.mjs';
 
@@ -142,6 +143,32 @@ test('after one online visit the page works offline; the single file works from 
   assert.deepEqual(single.rows, cliFit(filePage.url()).rows);
   assert.deepEqual(filePage.problems, []);
   await disk.close();
+});
+
+test('a new version is offered with a reload button, not swapped under the running page', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'haloplan-site-'));
+  fs.cpSync(siteDir, dir, { recursive: true });
+  const own = await serve({ dir });
+  const context = await browser.newContext();
+  const page = await openPage(context, own.url, own.origin);
+  await until(page, () => !!navigator.serviceWorker.controller);
+  const oldCache = await page.evaluate(async () => (await caches.keys()).find((k) => k.startsWith('haloplan-')));
+  assert.ok(await page.isHidden('#update'));
+  const swPath = path.join(dir, 'sw.js');
+  const hash = oldCache.slice('haloplan-'.length);
+  fs.writeFileSync(swPath, fs.readFileSync(swPath, 'utf8').replace(hash, 'f'.repeat(16)));  // "deploy" a new version
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.waitForSelector('#update', { state: 'visible', timeout: 15000 });
+  assert.equal(await page.evaluate(async () => (await caches.keys()).includes('haloplan-' + 'f'.repeat(16))), true);
+  await page.click('#update-reload');
+  await until(page, async () => document.body.dataset.ready === 'true' && (await caches.keys()).length === 1);
+  assert.deepEqual(await page.evaluate(() => caches.keys()), ['haloplan-' + 'f'.repeat(16)]);
+  assert.ok(await page.isHidden('#update'));
+  assert.deepEqual(page.problems, []);
+  await context.close();
+  await own.close();
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('a catalog edit survives reload; a bad import and a broken link change nothing', async () => {
