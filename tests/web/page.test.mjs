@@ -221,6 +221,21 @@ test('axe-core finds no WCAG 2 A/AA violations, in both themes', async () => {
   await context.close();
 });
 
+test('the site works served from a sub-path, as on GitHub Pages', async () => {
+  const own = await serve({ prefix: '/haloplan/' });
+  const context = await browser.newContext();
+  const page = await openPage(context, own.url, own.origin);
+  const t = await fitTableText(page);
+  assert.deepEqual(t.rows, cliFit(page.url()).rows);
+  await until(page, () => !!navigator.serviceWorker.controller);
+  assert.equal(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).scope), own.url);
+  const outside = own.requests.filter((p) => !p.startsWith('/haloplan/'));
+  assert.deepEqual(outside, [], 'every request stays under the sub-path');
+  assert.deepEqual(page.problems, []);
+  await context.close();
+  await own.close();
+});
+
 test('a phone-sized screen has no horizontal page scroll', async () => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
   const page = await openPage(context, server.url, server.origin);
