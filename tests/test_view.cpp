@@ -194,3 +194,58 @@ TEST_CASE("the view computes every table for the focused model") {
   CHECK(row[0] == data["model"]);
   CHECK(row[2].get<std::string>() == gib(data["weights"].get<double>()));
 }
+
+TEST_CASE("the llama-server command matches the plan") {
+  std::vector<Notice> n;
+  ViewState s;
+  s.model = "qwen3-30b-a3b";
+  s.quant = "Q8_0";
+  s.ctx = 65536;
+  s.slots = 2;
+  s.type_k = "q8_0";
+  s.type_v = "q8_0";
+  validate_state(s, shipped(), n);
+  const Scenario sc = scenario_for(s, shipped());
+  const Plan p = make_plan(shipped(), *shipped().model("qwen3-30b-a3b"), FType::Q8_0, sc);
+  CHECK(llama_server_command(p, sc, *shipped().backend("llamacpp-vulkan")) ==
+        "llama-server -m qwen3-30b-a3b-Q8_0.gguf -c 65536 -np 2 --kv-unified -ctk q8_0 -ctv q8_0 -fa on -ngl 999 --no-mmap");
+  CHECK_FALSE(llama_server_command(p, sc, *shipped().backend("vllm-rocm")));
+  // A discrete GPU keeps mmap; defaults add no cache-type flags.
+  ViewState d;
+  d.machine = "desktop-rtx-4090";
+  d.flash_attn = false;
+  validate_state(d, shipped(), n);
+  const Scenario dsc = scenario_for(d, shipped());
+  const Plan dp = make_plan(shipped(), *shipped().model("llama-3.1-8b"), FType::Q4_K_M, dsc);
+  CHECK(llama_server_command(dp, dsc, *shipped().backend("llamacpp-cuda")) ==
+        "llama-server -m llama-3.1-8b-Q4_K_M.gguf -c 32768 -fa off -ngl 999");
+}
+
+TEST_CASE("deep links: a bare section id, or at= beside the scenario") {
+  std::vector<Notice> n;
+  ViewState s = decode_link("#guide-gtt", n);
+  CHECK(n.empty());
+  CHECK(s.section == "guide-gtt");
+  CHECK(s.ctx == 32768);
+  s.ctx = 8192;
+  const std::string link = encode_link(s);
+  CHECK(link.find("&at=guide-gtt") != std::string::npos);
+  CHECK(decode_link(link, n).section == "guide-gtt");
+  CHECK(n.empty());
+}
+
+TEST_CASE("a table survives its JSON form; malformed tables are refused") {
+  Table t;
+  t.title = "T";
+  t.headers = {"a", "b"};
+  t.rows = {{"1", "x|y"}, {"2", "z"}};
+  t.notes = {"n"};
+  auto back = table_from_json(table_json(t));
+  REQUIRE(back);
+  CHECK(back->render(Format::Markdown) == t.render(Format::Markdown));
+  CHECK(back->render(Format::Csv) == "a,b\n1,x|y\n2,z\n");
+  auto bad = table_json(t);
+  bad["rows"][0].push_back("extra");
+  CHECK_FALSE(table_from_json(bad));
+  CHECK_FALSE(table_from_json(nlohmann::json::array()));
+}

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "haloplan/default_catalog.h"
+#include "haloplan/report.h"
 #include "haloplan/view.h"
 
 using namespace haloplan;
@@ -63,6 +64,14 @@ std::string decode_link_json(const std::string& fragment) {
   return json{{"state", state_to_json(s)}, {"notices", notices_json(n)}}.dump();
 }
 
+// A table the page shows (rows as displayed) as Markdown or CSV, by the CLI's own renderer.
+std::string render_table(const std::string& table_json_text, const std::string& format) {
+  const json j = json::parse(table_json_text, nullptr, false);
+  const auto t = table_from_json(j);
+  if (!t) return "";
+  return t->render(format == "csv" ? Format::Csv : Format::Markdown);
+}
+
 std::string compute(const std::string& state_json) {
   std::vector<Notice> n;
   ViewState s = state_from_json(state_json, n);
@@ -84,4 +93,5 @@ EMSCRIPTEN_BINDINGS(haloplan) {
   emscripten::function("checkModels", &check_models);
   emscripten::function("decodeLink", &decode_link_json);
   emscripten::function("compute", &compute);
+  emscripten::function("renderTable", &render_table);
 }

@@ -1,6 +1,6 @@
 // haloplan's page: reads the knobs, asks the wasm core for every table, draws them, keeps the
 // scenario in the URL fragment and the user's catalog in the browser.
-import { loadCore, computeView, decodeLink } from './core.js';
+import { loadCore, computeView, decodeLink, exportTable } from './core.js';
 import { el, replace, tableView, copyText, download, gibText } from './dom.js';
 import { layoutPicture, speedChart } from './pictures.js';
 import { loadCatalog, saveCatalog, sameCatalog, loadTheme, saveTheme } from './store.js';
@@ -13,7 +13,10 @@ const app = {
   linkCatalog: false,  // the view shows a catalog that came with the link, not the saved one
   sticky: [],          // notices that stay until dismissed: {id, text, actions}
   editor: null,
+  embed: null,         // ?embed=fit|speed|setup|layout: one part, no chrome
 };
+
+const EMBEDS = ['fit', 'speed', 'setup', 'layout'];
 
 const $ = (id) => document.getElementById(id);
 
@@ -78,6 +81,24 @@ function commitCatalog(next, message, undoable = false) {
 }
 
 // ---------------------------------------------------------------- rendering
+
+function flash(button, text) {
+  const old = button.dataset.label || button.textContent;
+  button.dataset.label = old;
+  button.textContent = text;
+  setTimeout(() => { button.textContent = old; }, 1500);
+}
+
+// Copy a table as shown, rendered by the core (the CLI's own Markdown and CSV).
+async function onExport(shown, format, button) {
+  const text = exportTable(shown, format);
+  app.lastExport = text;
+  flash(button, (await copyText(text)) ? 'Copied' : 'Copy failed');
+}
+
+function copyButton(label, text, id) {
+  return el('button', { type: 'button', id, onclick: async (e) => flash(e.currentTarget, (await copyText(text)) ? 'Copied' : 'Copy failed — select the text') }, label);
+}
 
 function setOptions(select, options, value) {
   const key = JSON.stringify(options);
@@ -210,6 +231,7 @@ function renderFit(r) {
   const firstVerdict = t.headers.length - nb;
   const view = tableView(t, {
     order,
+    onExport,
     sort: { col: s.sort, desc: s.desc },
     onSort: (h) => setState({ sort: h, desc: s.sort === h ? !s.desc : false }),
     rowClass: (i) => (t.data[i].model === s.model && t.data[i].quant === s.quant ? 'focused' : null),
@@ -236,7 +258,18 @@ function renderFocus(r) {
   const parts = [el('h3', null, `Breakdown — ${f.name} ${f.quant}`)];
   if (!f.verified) parts.push(el('p', { class: 'notice' }, 'Some dimensions of this model were not read from its own config; treat its numbers as estimates.'));
   if (f.error) parts.push(el('p', { class: 'notice' }, `llama.cpp would refuse these settings: ${f.error}`));
-  for (const t of f.tables) parts.push(tableView(t));
+  for (const t of f.tables) parts.push(tableView(t, { onExport }));
+  const b = f.backends.find((x) => x.id === r.state.backend);
+  if (b) {
+    parts.push(el('h4', { id: 'run-it' }, `Run it: llama-server on ${b.name}`));
+    if (b.command) {
+      parts.push(el('pre', { id: 'server-command' }, b.command),
+        copyButton('Copy the command', b.command, 'copy-server-command'),
+        el('p', { class: 'muted' }, `Replace the file name with your GGUF's path. The command carries the context (${r.state.ctx} tokens), slots, K/V cache types and flash attention of this scenario, puts every layer on the GPU (-ngl 999) and, on unified memory, loads without mmap so the weights are not held twice.`));
+    } else {
+      parts.push(el('p', { class: 'muted' }, `${b.name} is not started with llama-server; pick a llama.cpp backend above for a command.`));
+    }
+  }
   if (f.notes) parts.push(el('p', { class: 'muted' }, `Notes: ${f.notes}`));
   if (f.sources && f.sources.length) {
     parts.push(el('details', null, el('summary', null, `Sources (${f.sources.length})`),
@@ -278,8 +311,8 @@ function renderSpeed(r) {
   }
   if (f && f.curve) replace('speed-chart', speedChart(f.curve, `Decode speed of ${f.name} ${f.quant} against context depth (${b ? b.name : ''}), estimate with its error band`));
   else replace('speed-chart');
-  replace('speed-table', tableView(r.speed));
-  replace('ceiling-table', tableView(r.ceiling));
+  replace('speed-table', tableView(r.speed, { onExport }));
+  replace('ceiling-table', tableView(r.ceiling, { onExport }));
 }
 
 function renderSetup(r) {
@@ -287,11 +320,7 @@ function renderSetup(r) {
   if (kernel) {
     const cmdline = kernel.rows[0][1];
     const modprobe = kernel.rows[1][1];
-    const copyBtn = (label, text) => el('button', { type: 'button', onclick: async (e) => {
-      const ok = await copyText(text);
-      e.target.textContent = ok ? 'Copied' : 'Copy failed — select the text';
-      setTimeout(() => { e.target.textContent = label; }, 1500);
-    } }, label);
+    const copyBtn = (label, text) => copyButton(label, text);
     replace('setup-kernel',
       el('h3', null, kernel.title),
       el('p', null, 'Kernel command line (for example in GRUB_CMDLINE_LINUX):'),
@@ -299,7 +328,57 @@ function renderSetup(r) {
       el('p', null, 'Or as a module option file, /etc/modprobe.d/ttm.conf:'),
       el('pre', null, modprobe), copyBtn('Copy module options', modprobe));
   }
-  replace('setup-tables', r.setup.map((t) => tableView(t)));
+  replace('setup-tables', r.setup.map((t) => tableView(t, { onExport })));
+}
+
+function live(name, value) {
+  for (const span of document.querySelectorAll(`[data-live="${name}"]`)) span.textContent = value;
+}
+
+// The guide's prose, filled with the scenario's numbers (all computed by the core).
+function renderGuide(r) {
+  const info = r.info;
+  const m = info.machines.find((x) => x.id === r.state.machine);
+  const p = r.pools;
+  const g = (bytes) => gibText(bytes, bytes % (1024 ** 3) === 0 ? 0 : 1);
+  live('machine', r.machine.name);
+  live('ram', String(m.ram_gib));
+  live('carve', g(p.carve_out));
+  live('os', g(p.os_visible));
+  live('gtt', g(p.gtt));
+  live('gtt-how', p.gtt_default ? ' (the kernel default)' : ' (set by you)');
+  live('reserve', g(p.os_reserve));
+  live('ceiling', g(p.carve_out + p.gtt));
+  live('carve-options', m.carve_out_options_gib.length ? m.carve_out_options_gib.join(', ') : 'none (this machine has no carve-out)');
+  const names = (list) => (list.length ? list.map((b) => b.name).join(', ') : 'none');
+  live('gtt-yes', names(r.backends.filter((b) => b.reaches_gtt)));
+  live('gtt-no', names(r.backends.filter((b) => !b.reaches_gtt)));
+  const f = r.focus;
+  const fb = f && f.backends.find((x) => x.id === r.state.backend);
+  live('focus', f ? `${f.name} ${f.quant} at ${r.state.ctx} tokens` : 'the selected model');
+  live('focus-verdicts', f ? f.backends.map((b) => `${b.name}: ${b.verdict_label}`).join('; ') : '—');
+  const strategies = r.setup[0];
+  const col = (name, row) => {
+    const j = strategies.headers.findIndex((h) => h.startsWith(name));
+    const rr = strategies.rows.find((x) => x[0] === row);
+    return j > 0 && rr ? rr[j].replace(/ \(kernel default\)$/, '') : '—';
+  };
+  live('uma-carve', col('UMA-first', 'BIOS carve-out GiB'));
+  live('gtt-carve', col('GTT-first', 'BIOS carve-out GiB'));
+  live('gtt-gtt', col('GTT-first', 'GTT limit GiB'));
+  live('bw', String(r.machine.bandwidth_gbs));
+  live('bw-measured', r.machine.bandwidth_measured_gbs > 0 ? String(r.machine.bandwidth_measured_gbs) : String(r.machine.bandwidth_gbs));
+  const readRow = r.speed.rows.find((x) => f && x[0] === f.model && x[1] === f.quant);
+  const readGb = readRow ? Number(readRow[3]) : NaN;
+  const bw = r.machine.bandwidth_measured_gbs > 0 ? r.machine.bandwidth_measured_gbs : r.machine.bandwidth_gbs;
+  live('read', Number.isFinite(readGb) ? readGb.toFixed(2) : '—');
+  live('ceiling-tps', Number.isFinite(readGb) && readGb > 0 ? tps(bw / readGb) : '—');
+  live('decode', fb ? tps(fb.decode_tps_0) : '—');
+  live('decode-ctx', fb ? tps(fb.decode_tps_ctx) : '—');
+  const tunings = r.setup.find((t) => t.title === 'Other tunings');
+  replace('guide-tunings-list', tunings ? el('ul', null, tunings.rows.map((row) => el('li', null,
+    el('strong', null, row[0]), ` (${row[1]}): ${row[2]}.`, row[3] !== '-' ? ` Side effect: ${row[3]}.` : ''))) : null,
+  tunings ? el('details', null, el('summary', null, 'Sources'), el('ul', { class: 'notes' }, tunings.notes.map((n) => el('li', null, n)))) : null);
 }
 
 function render(r) {
@@ -308,7 +387,12 @@ function render(r) {
   renderFit(r);
   renderSpeed(r);
   renderSetup(r);
+  renderGuide(r);
   renderNotices();
+  if (app.embed) {
+    $('embed-open').href = `./#${r.link}`;
+    if (window.parent !== window) window.parent.postMessage({ source: 'haloplan', embed: app.embed, height: document.documentElement.scrollHeight }, '*');
+  }
   app.editor.refresh();
   const banner = $('catalog-banner');
   banner.hidden = !app.linkCatalog;
@@ -354,6 +438,10 @@ function wire() {
   $('knob-form').addEventListener('change', () => { app.state = readKnobs(); update(); });
   $('knob-form').addEventListener('submit', (e) => e.preventDefault());
   $('fit-filter').addEventListener('input', (e) => setState({ filter: e.target.value.slice(0, 200) }));
+  $('download-scenario').addEventListener('click', () => {
+    const r = app.result;
+    download('haloplan-scenario.json', `${JSON.stringify({ schema: 'haloplan-scenario', version: 1, link: `#${r.link}`, state: r.state }, null, 2)}\n`);
+  });
   $('copy-link').addEventListener('click', async () => {
     const ok = await copyText(location.href);
     $('copy-link').textContent = ok ? 'Link copied' : 'Copy failed — use the address bar';
@@ -367,12 +455,11 @@ function wire() {
   });
   for (const a of document.querySelectorAll('[data-scroll]')) {
     a.addEventListener('click', (e) => {
-      e.preventDefault();  // the fragment holds the scenario, so section links scroll instead
-      const target = $(a.dataset.scroll);
-      target.scrollIntoView({ behavior: 'smooth', block: 'start' });
-      const h = target.querySelector('h2') || target;
-      h.setAttribute('tabindex', '-1');
-      h.focus({ preventScroll: true });
+      // The fragment holds the scenario: a section link becomes at=<id> in it, and scrolls.
+      e.preventDefault();
+      const id = a.dataset.scroll;
+      if (app.state && id !== 'main') setState({ at: id });
+      scrollToSection(id, true);
     });
   }
 }
@@ -391,6 +478,16 @@ function onHashChange() {
   }
   app.state = state;
   update();
+}
+
+function scrollToSection(id, byUser) {
+  const target = id && $(id);
+  if (!target) return;
+  target.scrollIntoView({ behavior: byUser ? 'smooth' : 'auto', block: 'start' });
+  if (!byUser) return;  // a deep link scrolls; focus moves only when the reader asked
+  const h = target.matches('h2, h3') ? target : (target.querySelector('h2') || target);
+  if (!h.hasAttribute('tabindex')) h.setAttribute('tabindex', '-1');
+  h.focus({ preventScroll: true });
 }
 
 function registerServiceWorker() {
@@ -417,6 +514,15 @@ function registerServiceWorker() {
 }
 
 async function main() {
+  const embed = new URLSearchParams(location.search).get('embed');
+  if (embed !== null) {
+    if (EMBEDS.includes(embed)) {
+      app.embed = embed;
+      document.documentElement.dataset.embed = embed;
+    } else {
+      addSticky('embed', `Unknown embed '${embed.slice(0, 32)}' (use ${EMBEDS.join(', ')}); showing the whole page.`);
+    }
+  }
   applyTheme(loadTheme());
   wire();
   let version;
@@ -462,7 +568,8 @@ async function main() {
   window.addEventListener('hashchange', onHashChange);
   $('loading').hidden = true;
   document.body.dataset.ready = 'true';
-  registerServiceWorker();
+  if (app.state.at && !app.embed) scrollToSection(app.state.at, false);
+  if (!app.embed) registerServiceWorker();
 }
 
 function viewCatalogOf(s) {

@@ -26,3 +26,8 @@ export function shippedModels() {
   if (!shippedCache) shippedCache = JSON.parse(wasm.shippedModels()).models;
   return shippedCache;
 }
+
+// A table as shown (rows in display order) rendered by the core, exactly as the CLI prints it.
+export function exportTable(table, format) {
+  return wasm.renderTable(JSON.stringify(table), format);
+}

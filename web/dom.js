@@ -36,7 +36,8 @@ export function replace(target, ...nodes) {
 const NUMERIC = /^[+-]?\d+(\.\d+)?$/;
 
 // A core table ({title, headers, rows, notes}) as an accessible <table>.
-// opts: order (row indices), sort {col, desc}, onSort(col), cell(i, j, text) -> Node|null, rowClass(i).
+// opts: order (row indices), sort {col, desc}, onSort(col), cell(i, j, text) -> Node|null, rowClass(i),
+// onExport(shown, format): adds "Copy as Markdown / CSV" for the rows as displayed.
 export function tableView(t, opts = {}) {
   const head = el('tr', null,
     t.headers.map((h, j) => {
@@ -56,8 +57,15 @@ export function tableView(t, opts = {}) {
       }));
   }));
   const table = el('table', null, el('caption', null, t.title), el('thead', null, head), body);
+  let exports = null;
+  if (opts.onExport) {
+    const shown = { title: t.title, headers: t.headers, rows: order.map((i) => t.rows[i]), notes: t.notes || [] };
+    const button = (format, label) => el('button', { type: 'button', class: 'export', 'data-format': format,
+      onclick: (e) => opts.onExport(shown, format, e.currentTarget) }, label);
+    exports = el('div', { class: 'exports' }, button('markdown', 'Copy as Markdown'), button('csv', 'Copy as CSV'));
+  }
   return el('div', { class: 'table-wrap' }, table,
-    t.notes && t.notes.length ? el('ul', { class: 'notes' }, t.notes.map((n) => el('li', null, n))) : null);
+    t.notes && t.notes.length ? el('ul', { class: 'notes' }, t.notes.map((n) => el('li', null, n))) : null, exports);
 }
 
 export function download(name, text, type = 'application/json') {

@@ -1,6 +1,7 @@
 #include "haloplan/report.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -18,6 +19,50 @@ std::string gib(double bytes, int decimals) {
 
 json table_json(const Table& t) {
   return {{"title", t.title}, {"headers", t.headers}, {"rows", t.rows}, {"notes", t.notes}};
+}
+
+std::optional<Table> table_from_json(const json& j) {
+  auto strings = [](const json& a, std::vector<std::string>& out) {
+    if (!a.is_array()) return false;
+    for (const auto& x : a) {
+      if (!x.is_string()) return false;
+      out.push_back(x.get<std::string>());
+    }
+    return true;
+  };
+  if (!j.is_object() || !j.contains("title") || !j["title"].is_string()) return std::nullopt;
+  Table t;
+  t.title = j["title"].get<std::string>();
+  if (!j.contains("headers") || !strings(j["headers"], t.headers)) return std::nullopt;
+  if (!j.contains("rows") || !j["rows"].is_array()) return std::nullopt;
+  for (const auto& r : j["rows"]) {
+    std::vector<std::string> row;
+    if (!strings(r, row) || row.size() != t.headers.size()) return std::nullopt;
+    t.rows.push_back(std::move(row));
+  }
+  if (j.contains("notes") && !strings(j["notes"], t.notes)) return std::nullopt;
+  return t;
+}
+
+std::optional<std::string> llama_server_command(const Plan& p, const Scenario& s, const Backend& b) {
+  if (b.id.rfind("llamacpp-", 0) != 0 || !p.model || !s.machine) return std::nullopt;
+  auto lower = [](std::string x) {
+    for (char& c : x) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return x;
+  };
+  std::string cmd = "llama-server -m " + p.model->id + "-" + preset(p.quant).name + ".gguf";
+  cmd += " -c " + std::to_string(s.ctx.n_ctx);
+  if (s.ctx.n_seq > 1) {
+    cmd += " -np " + std::to_string(s.ctx.n_seq);
+    if (s.ctx.kv_unified) cmd += " --kv-unified";
+  }
+  if (s.ctx.type_k != GgmlType::F16) cmd += " -ctk " + lower(type_name(s.ctx.type_k));
+  if (s.ctx.type_v != GgmlType::F16) cmd += " -ctv " + lower(type_name(s.ctx.type_v));
+  cmd += s.ctx.flash_attn ? " -fa on" : " -fa off";
+  cmd += " -ngl 999";
+  // On unified memory mmap keeps a second copy in the page cache (and makes ROCm loads crawl).
+  if (s.machine->kind != MemoryKind::Discrete) cmd += " --no-mmap";
+  return cmd;
 }
 
 namespace {

@@ -207,6 +207,10 @@ const std::vector<Field>& fields() {
          return s.sort.empty() ? std::nullopt : std::optional<std::string>(s.sort);
        }},
       bool_field("desc", &ViewState::desc, true),
+      {"at", [](ViewState& s, const std::string& v) { return id_field(s.section, v, "section"); },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.section.empty() ? std::nullopt : std::optional<std::string>(s.section);
+       }},
       {"removed",
        [](ViewState& s, const std::string& v) -> std::string {
          std::vector<std::string> ids = split(v, ',');
@@ -288,6 +292,10 @@ ViewState decode_link(std::string_view fragment, std::vector<Notice>& notices) {
                                    " KiB and was ignored; the defaults are shown"});
     return s;
   }
+  if (fragment.find('=') == std::string_view::npos && plain_id(std::string(fragment))) {
+    s.section = std::string(fragment);  // "#guide-gtt": a deep link, not a scenario
+    return s;
+  }
   bool versioned = false;
   for (const auto& part : split(std::string(fragment), '&')) {
     const size_t eq = part.find('=');
@@ -349,6 +357,7 @@ json state_to_json(const ViewState& s) {
   j["filter"] = s.filter;
   j["sort"] = s.sort;
   j["desc"] = s.desc;
+  j["at"] = s.section;
   j["custom"] = s.custom;
   j["removed"] = s.removed;
   return j;
@@ -605,7 +614,8 @@ json compute_view(const ViewState& s, const Catalog& c) {
                      {"ttft_s", bp.ttft_s},
                      {"band_lo", bp.band_lo},
                      {"band_hi", bp.band_hi},
-                     {"calibrated", bp.backend->speed_calibrated}});
+                     {"calibrated", bp.backend->speed_calibrated},
+                     {"command", llama_server_command(p, sc, *bp.backend).value_or("")}});
     }
     f["backends"] = per;
     if (const Backend* b = c.backend(s.backend)) {

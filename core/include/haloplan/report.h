@@ -39,5 +39,12 @@ std::string gib(double bytes, int decimals = 1);
 
 // {"title", "headers": [...], "rows": [[...], ...], "notes": [...]}: the page's form of a table.
 nlohmann::json table_json(const Table& t);
+// The reverse, for exports of what the page shows; nullopt if the JSON is not a table.
+std::optional<Table> table_from_json(const nlohmann::json& j);
+
+// The llama-server command that runs the plan on a llama.cpp backend: context, slots, K/V types,
+// flash attention, every layer on the GPU, and --no-mmap on unified memory. nullopt for other
+// engines (vLLM, Ollama), which llama-server does not drive.
+std::optional<std::string> llama_server_command(const Plan& p, const Scenario& s, const Backend& b);
 
 }  // namespace haloplan

@@ -36,6 +36,7 @@ struct ViewState {
   std::string filter;                             // fit table filter text
   std::string sort;                               // fit table sort column key; empty: catalog order
   bool desc = false;
+  std::string section;                            // section to scroll to (deep link); empty: top
   nlohmann::json custom = nlohmann::json::array();  // user models, models.json entry schema
   std::vector<std::string> removed;                 // shipped model ids the user deleted
 };
@@ -45,7 +46,8 @@ struct Notice {
   std::string key, message;
 };
 
-// Fragment without the leading '#': "v=1&machine=...&ctx=32768&...".
+// Fragment without the leading '#': "v=1&machine=...&ctx=32768&...". A bare section id
+// ("#guide-gtt") is a deep link into the default view.
 std::string encode_link(const ViewState& s);
 ViewState decode_link(std::string_view fragment, std::vector<Notice>& notices);
 

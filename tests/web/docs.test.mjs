@@ -1,0 +1,140 @@
+// The page as documentation: embeds, exports, the llama-server command, the scenario download,
+// deep links, and the guide's live numbers.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { serve, launch, openPage, fitTableText } from './harness.mjs';
+
+let server, browser;
+before(async () => {
+  server = await serve();
+  browser = await launch();
+});
+after(async () => {
+  await browser.close();
+  await server.close();
+});
+
+const visible = (page, sel) => page.isVisible(sel);
+
+test('each embed shows only its part and follows the fragment', async () => {
+  const context = await browser.newContext();
+  const cases = [
+    ['fit', '#fit-table table', '#v=1&machine=framework-desktop-64&ctx=8192', async (p) => assert.match(await p.textContent('#fit-table caption'), /64 GB/)],
+    ['speed', '#speed-chart svg', '#v=1&ctx=8192&model=gpt-oss-120b&quant=MXFP4_MOE', async (p) => assert.match(await p.textContent('#speed-focus'), /gpt-oss-120b MXFP4_MOE[\s\S]*decode with 8192 tokens/)],
+    ['setup', '#kernel-cmdline', '#v=1&gtt=96', async (p) => assert.match(await p.textContent('#kernel-cmdline'), /ttm\.pages_limit=25165824/)],
+    ['layout', '#layout-svg svg', '#v=1&model=glm-4.5-air&quant=Q4_K_M', async (p) => assert.match(await p.textContent('#layout-svg desc'), /^GLM-4\.5-Air Q4_K_M: /)],
+  ];
+  for (const [embed, part, fragment, check] of cases) {
+    const page = await openPage(context, `${server.url}?embed=${embed}${fragment}`, server.origin);
+    assert.ok(await visible(page, part), `${embed}: ${part} is shown`);
+    for (const chrome of ['header.top', 'nav.sections', 'footer.foot', '#knobs', '#catalog', '#guide'])
+      assert.ok(!(await visible(page, chrome)), `${embed}: ${chrome} is hidden`);
+    const shownSections = await page.$$eval('main > section', (ss) => ss.filter((s) => s.offsetParent !== null).map((s) => s.id));
+    assert.deepEqual(shownSections, [embed]);
+    await check(page);
+    assert.equal(await page.getAttribute('#embed-open', 'href'), `./#${new URL(page.url()).hash.slice(1)}`);
+    // Still driven by the fragment: a new fragment changes the embedded part.
+    if (embed === 'fit') {
+      await page.evaluate(() => { location.hash = '#v=1&machine=framework-desktop-128&ctx=8192'; });
+      for (let i = 0; i < 100 && /64 GB/.test(await page.textContent('#fit-table caption')); i++) await page.waitForTimeout(20);
+      assert.match(await page.textContent('#fit-table caption'), /128 GB/);
+    }
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  }
+  await context.close();
+});
+
+function parseMarkdown(md) {
+  const lines = md.split('\n').filter((l) => l.startsWith('|'));
+  const cells = (l) => l.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, '|'));
+  return { title: (md.match(/^### (.*)$/m) || [])[1], headers: cells(lines[0]), rows: lines.slice(2).map(cells) };
+}
+
+function parseCsv(text) {
+  const rows = [];
+  let row = [], cell = '', quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; } else cell += c;
+  }
+  return rows;
+}
+
+test('every export matches the table on screen', async () => {
+  const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+  const page = await openPage(context, `${server.url}#v=1&filter=qwen3&sort=total%20GiB&desc=1&quants=Q4_K_M,Q8_0`, server.origin);
+  const tables = await page.$$('table');
+  assert.ok(tables.length >= 7);
+  for (const wrap of await page.$$('.table-wrap:has(> .exports)')) {
+    const shown = await wrap.$eval('table', (t) => ({
+      title: t.querySelector('caption').textContent,
+      headers: [...t.querySelectorAll('thead th')].map((th) => th.textContent.trim()),
+      rows: [...t.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent.trim())),
+    }));
+    await (await wrap.$('button.export[data-format="markdown"]')).click();
+    const md = parseMarkdown(await page.evaluate(() => navigator.clipboard.readText()));
+    assert.equal(md.title, shown.title);
+    assert.deepEqual(md.headers, shown.headers);
+    assert.deepEqual(md.rows, shown.rows, shown.title);
+    await (await wrap.$('button.export[data-format="csv"]')).click();
+    const csv = parseCsv(await page.evaluate(() => navigator.clipboard.readText()));
+    assert.deepEqual(csv[0], shown.headers);
+    assert.deepEqual(csv.slice(1).map((r) => r.map((c) => c.trim())), shown.rows, shown.title);
+  }
+  const fit = await fitTableText(page);
+  assert.ok(fit.rows.every((r) => r[0].includes('qwen3')));
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+test('the llama-server command of a known scenario is exact', async () => {
+  const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+  const page = await openPage(context, `${server.url}#v=1&model=qwen3-30b-a3b&quant=Q8_0&ctx=65536&slots=2&ktype=q8_0&vtype=q8_0`, server.origin);
+  const expected = 'llama-server -m qwen3-30b-a3b-Q8_0.gguf -c 65536 -np 2 --kv-unified -ctk q8_0 -ctv q8_0 -fa on -ngl 999 --no-mmap';
+  assert.equal(await page.textContent('#server-command'), expected);
+  await page.click('#copy-server-command');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), expected);
+  await page.selectOption('#k-backend', 'vllm-rocm');
+  assert.ok(!(await page.isVisible('#server-command')));
+  assert.match(await page.textContent('#focus'), /vLLM, ROCm is not started with llama-server/);
+  await context.close();
+});
+
+test('the scenario downloads as JSON that reopens the same view', async () => {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await openPage(context, `${server.url}#v=1&ctx=16384&machine=framework-desktop-64&model=phi-4`, server.origin);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#download-scenario')]);
+  const data = JSON.parse(fs.readFileSync(await dl.path(), 'utf8'));
+  assert.equal(dl.suggestedFilename(), 'haloplan-scenario.json');
+  assert.equal(data.schema, 'haloplan-scenario');
+  assert.equal(data.state.ctx, 16384);
+  assert.equal(data.state.machine, 'framework-desktop-64');
+  assert.equal(data.state.model, 'phi-4');
+  const again = await openPage(context, server.url + data.link, server.origin);
+  assert.deepEqual(await fitTableText(again), await fitTableText(page));
+  await context.close();
+});
+
+test('deep links open a guide section; the guide shows the scenario\'s numbers', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context, `${server.url}#guide-gtt`, server.origin);
+  const top = await page.$eval('#guide-gtt', (h) => h.getBoundingClientRect().top);
+  assert.ok(top >= 0 && top < 120, `the section is at the top of the window (${top}px)`);
+  assert.match(page.url(), /#v=1&.*&at=guide-gtt/);
+  assert.equal(await page.textContent('[data-live="ceiling"]'), '96');
+  assert.match(await page.textContent('[data-live="gtt-no"]'), /ROCm\/HIP/);
+  await page.click('nav a[data-scroll="setup"]');
+  assert.match(page.url(), /&at=setup/);
+  await page.fill('#k-gtt', '48');
+  assert.equal(await page.textContent('[data-live="gtt"]'), '48');
+  assert.equal(await page.textContent('[data-live="ceiling"]'), '112');
+  assert.equal(await page.textContent('[data-live="gtt-how"]'), ' (set by you)');
+  assert.match(await page.textContent('#guide-tunings-list'), /amd_iommu=off/);
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
