@@ -29,7 +29,8 @@ test('the page shows every section and the fit table equals the CLI\'s', async (
   const context = await browser.newContext();
   const page = await openPage(context, server.url, server.origin);
   const headings = await page.$$eval('main h2', (hs) => hs.map((h) => h.textContent));
-  assert.deepEqual(headings, ['Machine and knobs', 'Memory layout', 'What fits', 'How fast', 'Setup', 'Catalog']);
+  assert.deepEqual(headings, ['Machine and knobs', 'Memory layout', 'What fits', 'How fast', 'Setup',
+    'Guide: memory, speed and setup on unified memory', 'Catalog']);
   for (const sel of ['#layout-svg svg', '#fit-table table', '#focus table', '#speed-chart svg', '#speed-table table',
     '#ceiling-table table', '#setup-tables table', '#kernel-cmdline', '#cat-fields input']) {
     assert.ok(await page.isVisible(sel), `${sel} is visible`);
