@@ -1,24 +1,16 @@
 // The page as documentation: embeds, exports, the llama-server command, the scenario download,
 // deep links, and the guide's live numbers.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { serve, launch, openPage, fitTableText } from './harness.mjs';
+import { openPage, fitTableText, siteAndBrowser } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser.close();
-  await server.close();
-});
+const env = siteAndBrowser();
 
 const visible = (page, sel) => page.isVisible(sel);
 
 test('each embed shows only its part and follows the fragment', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const cases = [
     ['fit', '#fit-table table', '#v=1&machine=framework-desktop-64&ctx=8192', async (p) => assert.match(await p.textContent('#fit-table caption'), /64 GB/)],
     ['speed', '#speed-chart svg', '#v=1&ctx=8192&model=gpt-oss-120b&quant=MXFP4_MOE', async (p) => assert.match(await p.textContent('#speed-focus'), /gpt-oss-120b MXFP4_MOE[\s\S]*decode with 8192 tokens/)],
@@ -26,7 +18,7 @@ test('each embed shows only its part and follows the fragment', async () => {
     ['layout', '#layout-svg svg', '#v=1&model=glm-4.5-air&quant=Q4_K_M', async (p) => assert.match(await p.textContent('#layout-svg desc'), /^GLM-4\.5-Air Q4_K_M: /)],
   ];
   for (const [embed, part, fragment, check] of cases) {
-    const page = await openPage(context, `${server.url}?embed=${embed}${fragment}`, server.origin);
+    const page = await openPage(context, `${env.server.url}?embed=${embed}${fragment}`, env.server.origin);
     assert.ok(await visible(page, part), `${embed}: ${part} is shown`);
     for (const chrome of ['header.top', 'nav.sections', 'footer.foot', '#knobs', '#catalog', '#guide'])
       assert.ok(!(await visible(page, chrome)), `${embed}: ${chrome} is hidden`);
@@ -66,8 +58,8 @@ function parseCsv(text) {
 }
 
 test('every export matches the table on screen', async () => {
-  const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
-  const page = await openPage(context, `${server.url}#v=1&filter=qwen3&sort=total%20GiB&desc=1&quants=Q4_K_M,Q8_0`, server.origin);
+  const context = await env.browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+  const page = await openPage(context, `${env.server.url}#v=1&filter=qwen3&sort=total%20GiB&desc=1&quants=Q4_K_M,Q8_0`, env.server.origin);
   const tables = await page.$$('table');
   assert.ok(tables.length >= 7);
   for (const wrap of await page.$$('.table-wrap:has(> .exports)')) {
@@ -93,8 +85,8 @@ test('every export matches the table on screen', async () => {
 });
 
 test('the llama-server command of a known scenario is exact', async () => {
-  const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
-  const page = await openPage(context, `${server.url}#v=1&model=qwen3-30b-a3b&quant=Q8_0&ctx=65536&slots=2&ktype=q8_0&vtype=q8_0`, server.origin);
+  const context = await env.browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+  const page = await openPage(context, `${env.server.url}#v=1&model=qwen3-30b-a3b&quant=Q8_0&ctx=65536&slots=2&ktype=q8_0&vtype=q8_0`, env.server.origin);
   const expected = 'llama-server -m qwen3-30b-a3b-Q8_0.gguf -c 65536 -np 2 --kv-unified -ctk q8_0 -ctv q8_0 -fa on -ngl 999 --no-mmap';
   assert.equal(await page.textContent('#server-command'), expected);
   await page.click('#copy-server-command');
@@ -106,8 +98,8 @@ test('the llama-server command of a known scenario is exact', async () => {
 });
 
 test('the scenario downloads as JSON that reopens the same view', async () => {
-  const context = await browser.newContext({ acceptDownloads: true });
-  const page = await openPage(context, `${server.url}#v=1&ctx=16384&machine=framework-desktop-64&model=phi-4`, server.origin);
+  const context = await env.browser.newContext({ acceptDownloads: true });
+  const page = await openPage(context, `${env.server.url}#v=1&ctx=16384&machine=framework-desktop-64&model=phi-4`, env.server.origin);
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#download-scenario')]);
   const data = JSON.parse(fs.readFileSync(await dl.path(), 'utf8'));
   assert.equal(dl.suggestedFilename(), 'haloplan-scenario.json');
@@ -115,14 +107,14 @@ test('the scenario downloads as JSON that reopens the same view', async () => {
   assert.equal(data.state.ctx, 16384);
   assert.equal(data.state.machine, 'framework-desktop-64');
   assert.equal(data.state.model, 'phi-4');
-  const again = await openPage(context, server.url + data.link, server.origin);
+  const again = await openPage(context, env.server.url + data.link, env.server.origin);
   assert.deepEqual(await fitTableText(again), await fitTableText(page));
   await context.close();
 });
 
 test('deep links open a guide section; the guide shows the scenario\'s numbers', async () => {
-  const context = await browser.newContext();
-  const page = await openPage(context, `${server.url}#guide-gtt`, server.origin);
+  const context = await env.browser.newContext();
+  const page = await openPage(context, `${env.server.url}#guide-gtt`, env.server.origin);
   const top = await page.$eval('#guide-gtt', (h) => h.getBoundingClientRect().top);
   assert.ok(top >= 0 && top < 120, `the section is at the top of the window (${top}px)`);
   assert.match(page.url(), /#v=1&.*&at=guide-gtt/);

@@ -3,6 +3,7 @@
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -95,4 +96,19 @@ export async function until(page, fn, arg, timeout = 15000) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${fn.toString().slice(0, 120)}`);
     await new Promise((ok) => setTimeout(ok, 50));
   }
+}
+
+// For a test file: one server for build/site and one browser, started before its tests and
+// stopped after them. Read env.server and env.browser inside the tests.
+export function siteAndBrowser() {
+  const env = { server: null, browser: null };
+  before(async () => {
+    env.server = await serve();
+    env.browser = await launch();
+  });
+  after(async () => {
+    await env.browser.close();
+    await env.server.close();
+  });
+  return env;
 }

@@ -1,24 +1,15 @@
 // The page in real Chromium: every section, the same numbers as the CLI, links, offline use,
 // the catalog editor, broken input, accessibility and no foreign requests.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root, siteDir, serve, launch, openPage, fitTableText, until } from './harness.mjs';
+import { root, siteDir, serve, openPage, fitTableText, until, siteAndBrowser } from './harness.mjs';
 
 const cli = process.env.HALOPLAN_CLI || path.join(root, 'build/native/cli/haloplan');
-let server, browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser.close();
-  await server.close();
-});
+const env = siteAndBrowser();
 
 function cliFit(link) {
   const out = JSON.parse(execFileSync(cli, ['fit', '--link', link, '--format', 'json'], { encoding: 'utf8' }))[0];
@@ -26,8 +17,8 @@ function cliFit(link) {
 }
 
 test('the page shows every section and the fit table equals the CLI\'s', async () => {
-  const context = await browser.newContext();
-  const page = await openPage(context, server.url, server.origin);
+  const context = await env.browser.newContext();
+  const page = await openPage(context, env.server.url, env.server.origin);
   const headings = await page.$$eval('main h2', (hs) => hs.map((h) => h.textContent));
   assert.deepEqual(headings, ['Machine and knobs', 'Memory layout', 'What fits', 'How fast', 'Setup',
     'Guide: memory, speed and setup on unified memory', 'Catalog']);
@@ -45,8 +36,8 @@ test('the page shows every section and the fit table equals the CLI\'s', async (
 });
 
 test('a knob change updates every table and the link; reload and a copied link reproduce the view', async () => {
-  const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
-  const page = await openPage(context, server.url, server.origin);
+  const context = await env.browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+  const page = await openPage(context, env.server.url, env.server.origin);
   const before = {
     fit: await fitTableText(page),
     speed: await page.textContent('#speed-table'),
@@ -81,8 +72,8 @@ test('a knob change updates every table and the link; reload and a copied link r
   await page.click('#copy-link');
   const copied = await page.evaluate(() => navigator.clipboard.readText());
   assert.equal(copied, url);
-  const other = await browser.newContext();
-  const page2 = await openPage(other, copied, server.origin);
+  const other = await env.browser.newContext();
+  const page2 = await openPage(other, copied, env.server.origin);
   assert.deepEqual(await fitTableText(page2), afterChange);
   assert.equal(await page2.inputValue('#k-ctx'), '65536');
   assert.equal(await page2.inputValue('#k-machine'), 'framework-desktop-64');
@@ -92,8 +83,8 @@ test('a knob change updates every table and the link; reload and a copied link r
 });
 
 test('sorting, filtering and picking a row are part of the view', async () => {
-  const context = await browser.newContext();
-  const page = await openPage(context, server.url, server.origin);
+  const context = await env.browser.newContext();
+  const page = await openPage(context, env.server.url, env.server.origin);
   await page.fill('#fit-filter', 'qwen3');
   await page.click('#fit-table th button:text-is("total GiB")');
   await page.click('#fit-table th button:text-is("total GiB")');
@@ -116,7 +107,7 @@ test('sorting, filtering and picking a row are part of the view', async () => {
 
 test('after one online visit the page works offline; the single file works from disk', async () => {
   const own = await serve();
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await openPage(context, own.url, own.origin);
   await page.evaluate(() => navigator.serviceWorker.ready);
   await until(page, async () => {
@@ -137,7 +128,7 @@ test('after one online visit the page works offline; the single file works from 
   assert.match(await page.textContent('#speed-table'), /decode t\/s @8192/);
   await context.close();
 
-  const disk = await browser.newContext();
+  const disk = await env.browser.newContext();
   const filePage = await openPage(disk, `file://${path.join(siteDir, 'haloplan.html')}`, null);
   const single = await fitTableText(filePage);
   assert.equal(single.rows.length, online.rows.length);
@@ -150,7 +141,7 @@ test('a new version is offered with a reload button, not swapped under the runni
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'haloplan-site-'));
   fs.cpSync(siteDir, dir, { recursive: true });
   const own = await serve({ dir });
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await openPage(context, own.url, own.origin);
   await until(page, () => !!navigator.serviceWorker.controller);
   const oldCache = await page.evaluate(async () => (await caches.keys()).find((k) => k.startsWith('haloplan-')));
@@ -173,8 +164,8 @@ test('a new version is offered with a reload button, not swapped under the runni
 });
 
 test('a catalog edit survives reload; a bad import and a broken link change nothing', async () => {
-  const context = await browser.newContext();
-  const page = await openPage(context, server.url, server.origin);
+  const context = await env.browser.newContext();
+  const page = await openPage(context, env.server.url, env.server.origin);
   await page.selectOption('#cat-pick', 'llama-3.1-8b');
   await page.fill('#cat-f-n_layers', '40');
   await page.click('#cat-save');
@@ -185,7 +176,7 @@ test('a catalog edit survives reload; a bad import and a broken link change noth
   const stored = await page.evaluate(() => localStorage.getItem('haloplan.catalog'));
   assert.match(stored, /"n_layers":40/);
 
-  await page.goto(server.url);  // no fragment: the saved catalog is used
+  await page.goto(env.server.url);  // no fragment: the saved catalog is used
   await page.waitForSelector('body[data-ready="true"]');
   assert.deepEqual(await row(), edited);
   assert.match(await page.textContent('#cat-pick'), /Llama-3\.1-8B \(llama-3\.1-8b\) — edited/);
@@ -199,7 +190,7 @@ test('a catalog edit survives reload; a bad import and a broken link change noth
   assert.equal(await page.evaluate(() => localStorage.getItem('haloplan.catalog')), stored);
   assert.deepEqual(await fitTableText(page), beforeTable);
 
-  await page.goto(`${server.url}#v=1&ctx=lots&machine=framework-desktop-64`);
+  await page.goto(`${env.server.url}#v=1&ctx=lots&machine=framework-desktop-64`);
   await page.waitForSelector('body[data-ready="true"]');
   const notice = await page.textContent('#notices');
   assert.match(notice, /This link is partly broken: context must be a whole number of tokens from 1 to 67108864, got 'lots'; the default is used/);
@@ -210,8 +201,8 @@ test('a catalog edit survives reload; a bad import and a broken link change noth
 });
 
 test('axe-core finds no WCAG 2 A/AA violations, in both themes', async () => {
-  const context = await browser.newContext({ bypassCSP: true });
-  const page = await openPage(context, server.url, server.origin);
+  const context = await env.browser.newContext({ bypassCSP: true });
+  const page = await openPage(context, env.server.url, env.server.origin);
   await page.addScriptTag({ path: path.join(root, 'node_modules/axe-core/axe.min.js') });
   for (const theme of ['light', 'dark']) {
     await page.evaluate((t) => document.documentElement.setAttribute('data-theme', t), theme);
@@ -224,7 +215,7 @@ test('axe-core finds no WCAG 2 A/AA violations, in both themes', async () => {
 
 test('the site works served from a sub-path, as on GitHub Pages', async () => {
   const own = await serve({ prefix: '/haloplan/' });
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await openPage(context, own.url, own.origin);
   const t = await fitTableText(page);
   assert.deepEqual(t.rows, cliFit(page.url()).rows);
@@ -238,8 +229,8 @@ test('the site works served from a sub-path, as on GitHub Pages', async () => {
 });
 
 test('a phone-sized screen has no horizontal page scroll', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
-  const page = await openPage(context, server.url, server.origin);
+  const context = await env.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+  const page = await openPage(context, env.server.url, env.server.origin);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `page is ${overflow}px wider than the screen`);
   await context.close();
