@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "haloplan/quant.h"
 #include "json_reader.h"
 
 namespace haloplan {
@@ -145,6 +146,20 @@ CatalogModel read_model(const json& j, const std::string& path, std::vector<Diag
     ObjReader p(*pb, r.sub("params_b"), d);
     set_if(p.number("total", false, 0, 1e5), cm.published_total_b);
     set_if(p.number("active", false, 0, 1e5), cm.published_active_b);
+  }
+  if (const json* g = r.raw("gguf")) {
+    ObjReader f(*g, r.sub("gguf"), d);
+    FileWeights fw;
+    set_if(f.str("file", true, 400), fw.file);
+    if (auto q = f.str("quant", true, 32)) {
+      if (auto ft = ftype_from_name(*q)) fw.quant = *ft;
+      else f.error("quant", "\"" + *q + "\" is not a llama.cpp quantisation preset");
+    }
+    if (auto b = f.integer("weights_bytes", true, 1, int64_t(1) << 52)) fw.weights_bytes = uint64_t(*b);
+    if (auto b = f.integer("token_embd_bytes", false, 0, int64_t(1) << 52)) fw.token_embd_bytes = uint64_t(*b);
+    set_if(f.integer("tensors", false, 0, 1 << 20), fw.tensors);
+    if (fw.token_embd_bytes > fw.weights_bytes) f.error("token_embd_bytes", "is larger than weights_bytes");
+    cm.file = fw;
   }
   cm.sources = r.str_list("sources", true);
   set_if(r.str("notes", false, 4000), cm.notes);

@@ -19,7 +19,13 @@ const WeightBreakdown& weights_of(const CatalogModel& m, FType q) {
   if (!m.memo) m.memo = std::make_shared<detail::WeightMemo>();
   for (const auto& [f, w] : m.memo->items)
     if (f == q) return w;
-  return m.memo->items.emplace_back(q, weight_breakdown(m.arch, q)).second;
+  WeightBreakdown w = weight_breakdown(m.arch, q);
+  if (m.file && m.file->quant == q) {
+    // The file's own bytes: llama.cpp's rules give the layout, the header gives the total.
+    w = scale_to_file_size(w, m.file->weights_bytes);
+    if (m.file->token_embd_bytes > 0) w.token_embd_bytes = m.file->token_embd_bytes;
+  }
+  return m.memo->items.emplace_back(q, std::move(w)).second;
 }
 }  // namespace
 

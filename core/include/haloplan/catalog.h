@@ -3,12 +3,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "haloplan/model.h"
 #include "haloplan/platform.h"
+#include "haloplan/quant.h"
 
 namespace haloplan {
 
@@ -18,6 +20,15 @@ namespace detail {
 struct WeightMemo;  // weight breakdowns already computed for this model, per preset (plan.cpp)
 }
 
+// Exact weights of one GGUF file of the model, read from its header (sum of the tensor rows).
+struct FileWeights {
+  std::string file;
+  FType quant = FType::Q4_K_M;
+  uint64_t weights_bytes = 0;
+  uint64_t token_embd_bytes = 0;
+  int64_t tensors = 0;
+};
+
 struct CatalogModel {
   std::string id, name;
   ModelArch arch;
@@ -26,6 +37,7 @@ struct CatalogModel {
   std::vector<std::string> sources;
   std::string notes;
   bool verified = true;  // false: some dimensions were not read from the model's own config
+  std::optional<FileWeights> file;  // imported from a GGUF header: exact bytes at file->quant
   // Filled by the planner on first use. The weights depend on arch alone, so copies of a model
   // share it; a model is not modified once planned (the loader builds a fresh one).
   mutable std::shared_ptr<detail::WeightMemo> memo;
