@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "haloplan/default_catalog.h"
+#include "haloplan/gguf.h"
 #include "haloplan/setup.h"
 #include "haloplan/view.h"
 #include "options.h"
@@ -63,6 +64,80 @@ void print_tables(const std::vector<Table>& tables, Format f) {
   }
 }
 
+// Reads only as much of a GGUF file as its header needs, growing the read until it is complete.
+GgufHeader read_gguf_header(const std::string& path) {
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
+  if (!f) throw UsageError("cannot read '" + path + "'");
+  const auto end = f.tellg();
+  if (end < 0) throw UsageError("cannot read '" + path + "'");
+  const uint64_t size = uint64_t(end);
+  std::vector<uint8_t> buf;
+  uint64_t want = std::min<uint64_t>(size, 1 << 20);
+  for (;;) {
+    const uint64_t had = buf.size();
+    buf.resize(size_t(want));
+    f.seekg(std::streamoff(had));
+    f.read(reinterpret_cast<char*>(buf.data() + had), std::streamsize(want - had));
+    if (!f) throw UsageError("cannot read '" + path + "'");
+    auto r = parse_gguf(buf, size);
+    if (r.status == GgufParse::Status::Ok) return std::move(r.header);
+    if (r.status == GgufParse::Status::Error) throw UsageError(path + ": " + r.error);
+    want = r.need_bytes;
+  }
+}
+
+// haloplan import: one catalog entry per model (split parts combined), then its tables.
+void import_command(const Options& o, Catalog& c, const Scenario& s) {
+  std::vector<GgufHeader> singles, parts;
+  std::vector<std::string> single_names;
+  std::string first_part;
+  for (const auto& path : o.positional) {
+    GgufHeader h = read_gguf_header(path);
+    if (h.find("split.count") && h.number("split.count").value_or(1) > 1) {
+      if (first_part.empty() || h.number("split.no").value_or(1) == 0) first_part = path;
+      parts.push_back(std::move(h));
+    } else {
+      singles.push_back(std::move(h));
+      single_names.push_back(path);
+    }
+  }
+  std::vector<nlohmann::json> entries;
+  std::string err;
+  for (size_t i = 0; i < singles.size(); ++i) {
+    auto e = gguf_to_model(singles[i], single_names[i], &err);
+    if (!e) throw UsageError(single_names[i] + ": " + err);
+    entries.push_back(*e);
+  }
+  if (!parts.empty()) {
+    auto all = combine_gguf_splits(parts, &err);
+    if (!all) throw UsageError(first_part + ": " + err);
+    auto e = gguf_to_model(*all, first_part, &err);
+    if (!e) throw UsageError(first_part + ": " + err);
+    entries.push_back(*e);
+  }
+  const nlohmann::json env = {{"schema", "haloplan-models"}, {"version", kCatalogSchemaVersion}, {"models", entries}};
+  const auto d = merge_models(env.dump(), c);
+  for (const auto& x : d) std::cerr << "haloplan: import: " << x.text() << "\n";
+  if (has_errors(d)) throw UsageError("the imported header does not make a valid catalog entry (listed above)");
+  const Selection sel = select(o, c);  // the machine's backends
+  std::vector<Table> out;
+  for (const auto& e : entries) {
+    Selection one = sel;
+    one.models = {c.model(e["id"].get<std::string>())};
+    one.quants = {*ftype_from_name(e["gguf"]["quant"].get<std::string>())};
+    out.push_back(fit_table(c, s, one));
+    out.push_back(speed_table(c, s, one));
+  }
+  if (o.format == Format::Json) {
+    nlohmann::json j = {{"catalog", env}, {"tables", nlohmann::json::array()}};
+    for (const auto& t : out) j["tables"].push_back(table_json(t));
+    print(j.dump(1) + "\n");
+    return;
+  }
+  print("### Catalog entry (save as a file and pass it with --catalog)\n\n" + env.dump(2) + "\n\n");
+  print_tables(out, o.format);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -88,6 +163,8 @@ int main(int argc, char** argv) {
     } else if (o.command == "guide") {
       auto guide = nlohmann::json::parse(embedded::guide_json());
       print_tables(guide_tables(c, s, sel, guide), o.format);
+    } else if (o.command == "import") {
+      import_command(o, c, s);
     } else if (o.command == "plan") {
       if (sel.models.size() != 1) throw UsageError("plan needs exactly one --model");
       if (sel.quants.size() > 1) throw UsageError("plan needs exactly one --quant");

@@ -13,7 +13,7 @@ namespace haloplan::cli {
 namespace {
 
 const std::set<std::string> kCommands = {"fit", "speed", "setup", "guide", "plan", "models", "machines",
-                                         "backends", "help"};
+                                         "backends", "import", "help"};
 
 double parse_number(const std::string& flag, const std::string& v, double lo, double hi) {
   char* end = nullptr;
@@ -104,6 +104,7 @@ Commands:
   setup      UMA-first vs GTT-first, kernel parameters for a GTT size
   guide      the Strix Halo guide's tables, computed for this machine
   plan       one model's full breakdown (--format json: a stable object for scripts)
+  import FILE...  read GGUF headers (split parts together): the catalog entry, its fit and speed
   models | machines | backends   list the catalog
 
 Flags:
@@ -174,7 +175,9 @@ Options parse_options(int argc, char** argv) {
     else if (a.rfind("--", 0) == 0) throw UsageError("unknown flag '" + a + "'; try 'haloplan help'");
     else o.positional.push_back(a);
   }
-  if (!o.positional.empty() && o.command != "help")
+  if (o.command == "import" && o.positional.empty())
+    throw UsageError("import needs one or more GGUF files: haloplan import MODEL.gguf");
+  if (!o.positional.empty() && o.command != "help" && o.command != "import")
     throw UsageError("unexpected argument '" + o.positional.front() + "'");
   return o;
 }

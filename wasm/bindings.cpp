@@ -2,10 +2,12 @@
 // module keeps the shipped catalog and the last custom catalog it built; the page holds no
 // handles and frees nothing.
 #include <emscripten/bind.h>
+#include <emscripten/val.h>
 
 #include <string>
 
 #include "haloplan/default_catalog.h"
+#include "haloplan/gguf.h"
 #include "haloplan/report.h"
 #include "haloplan/view.h"
 
@@ -72,6 +74,55 @@ std::string render_table(const std::string& table_json_text, const std::string& 
   return t->render(format == "csv" ? Format::Csv : Format::Markdown);
 }
 
+// GGUF import, in two steps so the page reads only what each header needs:
+//   ggufAdd(name, bytes, fileSize) -> {"status": "ok" | "need" | "error", "need": N, "error": "..."}
+//     "need": call again with at least N bytes of the file; "ok": the header is kept for ggufFinish.
+//   ggufFinish() -> {"models": [catalog entries], "errors": ["file: message", ...]}; forgets the headers.
+struct PendingGguf {
+  std::string name;
+  GgufHeader header;
+};
+std::vector<PendingGguf>& pending_gguf() {
+  static std::vector<PendingGguf> p;
+  return p;
+}
+
+std::string gguf_add(const std::string& name, const emscripten::val& bytes, double file_size) {
+  const auto data = emscripten::convertJSArrayToNumberVector<uint8_t>(bytes);
+  auto r = parse_gguf(data, file_size < 0 ? 0 : uint64_t(file_size));
+  switch (r.status) {
+    case GgufParse::Status::NeedMore: return json{{"status", "need"}, {"need", r.need_bytes}}.dump();
+    case GgufParse::Status::Error: return json{{"status", "error"}, {"error", r.error}}.dump();
+    case GgufParse::Status::Ok: break;
+  }
+  pending_gguf().push_back({name, std::move(r.header)});
+  return json{{"status", "ok"}}.dump();
+}
+
+std::string gguf_finish() {
+  std::vector<PendingGguf> files = std::move(pending_gguf());
+  pending_gguf().clear();
+  json models = json::array(), errors = json::array();
+  std::vector<GgufHeader> parts;
+  std::string first_part, err;
+  for (auto& f : files) {
+    if (f.header.number("split.count").value_or(1) > 1) {
+      if (first_part.empty() || f.header.number("split.no").value_or(1) == 0) first_part = f.name;
+      parts.push_back(std::move(f.header));
+      continue;
+    }
+    if (auto e = gguf_to_model(f.header, f.name, &err)) models.push_back(*e);
+    else errors.push_back(f.name + ": " + err);
+  }
+  if (!parts.empty()) {
+    auto all = combine_gguf_splits(parts, &err);
+    if (!all) errors.push_back(first_part + ": " + err);
+    else if (auto e = gguf_to_model(*all, first_part, &err)) models.push_back(*e);
+    else errors.push_back(first_part + ": " + err);
+  }
+  return json{{"models", models}, {"errors", errors}}.dump();
+}
+
 std::string compute(const std::string& state_json) {
   std::vector<Notice> n;
   ViewState s = state_from_json(state_json, n);
@@ -94,4 +145,6 @@ EMSCRIPTEN_BINDINGS(haloplan) {
   emscripten::function("decodeLink", &decode_link_json);
   emscripten::function("compute", &compute);
   emscripten::function("renderTable", &render_table);
+  emscripten::function("ggufAdd", &gguf_add);
+  emscripten::function("ggufFinish", &gguf_finish);
 }

@@ -563,7 +563,13 @@ async function main() {
     state.removed = app.saved.removed;
   }
   app.state = state;
-  app.editor = new CatalogEditor({ catalog: viewCatalog, commit: commitCatalog, info: () => app.result.info });
+  app.editor = new CatalogEditor({
+    catalog: viewCatalog,
+    commit: commitCatalog,
+    info: () => app.result.info,
+    // Show an imported model everywhere: focus it and make sure its quant has a column.
+    focus: (model, quant) => setState({ model, quant, quants: app.state.quants.includes(quant) ? app.state.quants : app.state.quants.concat([quant]) }),
+  });
   update();
   window.addEventListener('hashchange', onHashChange);
   $('loading').hidden = true;

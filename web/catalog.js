@@ -1,7 +1,7 @@
 // The catalog editor: edit, add, duplicate, delete, reset, import and export models. Validation is
 // the core's (the same loader as data/models.json); an invalid entry or import replaces nothing.
 import { el, replace, download } from './dom.js';
-import { checkModels, shippedModels } from './core.js';
+import { checkModels, shippedModels, importGguf } from './core.js';
 
 const FIELDS = [
   ['id', 'text', 'Id (letters, digits, - _ .)'],
@@ -112,6 +112,21 @@ export class CatalogEditor {
     document.getElementById('cat-reset').addEventListener('click', () => this.reset());
     document.getElementById('cat-export').addEventListener('click', () => this.exportJson());
     document.getElementById('cat-import').addEventListener('change', (e) => this.importFile(e.target));
+    document.getElementById('cat-gguf').addEventListener('change', (e) => {
+      const files = [...e.target.files];
+      e.target.value = '';
+      this.importGgufFiles(files);
+    });
+    const zone = document.getElementById('catalog');
+    zone.addEventListener('dragover', (e) => {
+      if (e.dataTransfer && [...e.dataTransfer.items].some((i) => i.kind === 'file')) e.preventDefault();
+    });
+    zone.addEventListener('drop', (e) => {
+      const files = e.dataTransfer ? [...e.dataTransfer.files] : [];
+      if (!files.length) return;
+      e.preventDefault();
+      this.importGgufFiles(files);
+    });
   }
 
   freeId(base) {
@@ -142,6 +157,8 @@ export class CatalogEditor {
     }
     if (this.current === null || !info.models.some((m) => m.id === this.current)) {
       if (this.current !== '__new__' && info.models.length) this.load(info.models[0].id);
+    } else if (this.current !== this.loaded) {
+      this.load(this.current);  // saved, imported or restored: show the entry as it is now
     } else {
       this.pick.value = this.current;
     }
@@ -151,6 +168,7 @@ export class CatalogEditor {
     const entry = this.entryFor(id);
     if (!entry) return;
     this.current = id;
+    this.loaded = id;
     this.pick.value = id;
     this.setDraft(entry);
     this.showErrors([]);
@@ -158,6 +176,7 @@ export class CatalogEditor {
 
   startNew(entry) {
     this.current = '__new__';
+    this.loaded = '__new__';
     this.setDraft(entry);
     this.showErrors([]);
     this.status.textContent = `New entry "${entry.id}": edit it and press Save model.`;
@@ -298,6 +317,40 @@ export class CatalogEditor {
     this.undo = cat;
     this.current = result.models[0].id;
     this.host.commit(next, `Imported ${result.models.length} model(s) from ${name}.`, true);
+  }
+
+  async importGgufFiles(files) {
+    const gguf = files.filter((f) => /\.gguf$/i.test(f.name));
+    if (!gguf.length) {
+      this.status.textContent = 'No .gguf file was given; nothing was imported.';
+      return;
+    }
+    const t0 = performance.now();
+    const result = await importGguf(gguf, (name, bytes) => {
+      this.status.textContent = `Reading the header of ${name}: ${(bytes / 1048576).toFixed(1)} MB…`;
+    });
+    if (result.errors.length) {
+      this.showErrors(result.errors.map((message) => ({ path: '', message })));
+      this.status.textContent = `GGUF import failed; the catalog is unchanged.`;
+      return;
+    }
+    const check = checkModels(envelope(result.models)).filter((d) => d.error);
+    if (check.length) {
+      this.showErrors(check);
+      this.status.textContent = 'The header does not make a valid catalog entry; the catalog is unchanged.';
+      return;
+    }
+    this.showErrors([]);
+    const cat = this.host.catalog();
+    const ids = new Set(result.models.map((m) => m.id));
+    this.undo = cat;
+    this.current = result.models[0].id;
+    const ms = (performance.now() - t0).toFixed(0);
+    this.host.commit({
+      custom: cat.custom.filter((m) => !ids.has(m.id)).concat(result.models),
+      removed: cat.removed.filter((id) => !ids.has(id)),
+    }, `Imported ${result.models.map((m) => `${m.name} (${m.gguf.quant}, from GGUF header: ${m.gguf.file})`).join(', ')} in ${ms} ms.`, true);
+    this.host.focus(result.models[0].id, result.models[0].gguf.quant);
   }
 
   exportJson() {

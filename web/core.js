@@ -31,3 +31,26 @@ export function shippedModels() {
 export function exportTable(table, format) {
   return wasm.renderTable(JSON.stringify(table), format);
 }
+
+// Reads each GGUF file's header through the core: a first slice, grown until the tensor table is
+// complete, so a multi-gigabyte file costs a few megabytes. onProgress(name, bytesRead).
+// -> {models: [catalog entries], errors: ["file: message"]}
+export async function importGguf(files, onProgress) {
+  const errors = [];
+  for (const file of files) {
+    let want = Math.min(file.size, 1 << 20);
+    for (;;) {
+      const bytes = new Uint8Array(await file.slice(0, want).arrayBuffer());
+      if (onProgress) onProgress(file.name, bytes.length);
+      const r = JSON.parse(wasm.ggufAdd(file.name, bytes, file.size));
+      if (r.status === 'ok') break;
+      if (r.status === 'error') {
+        errors.push(`${file.name}: ${r.error}`);
+        break;
+      }
+      want = Math.min(file.size, r.need);
+    }
+  }
+  const done = JSON.parse(wasm.ggufFinish());
+  return { models: done.models, errors: errors.concat(done.errors) };
+}
