@@ -1,5 +1,5 @@
 // Writes a header-only GGUF of a catalog model (for the browser tests and the fuzz corpus):
-//   make_gguf MODEL_ID QUANT OUT.gguf [--size BYTES] [--corrupt] [--part N --parts M]
+//   make_gguf MODEL_ID QUANT OUT.gguf [--size BYTES] [--corrupt] [--part N --parts M] [--no-tokens]
 // --size extends the file to a declared size (sparse on disk: a "multi-GB" file that costs
 // nothing); --corrupt damages a tensor's type so the header must be refused.
 #include <cstdio>
@@ -15,7 +15,7 @@ using namespace haloplan;
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: make_gguf MODEL_ID QUANT OUT.gguf [--size BYTES] [--corrupt] [--part N --parts M]\n");
+    std::fprintf(stderr, "usage: make_gguf MODEL_ID QUANT OUT.gguf [--size BYTES] [--corrupt] [--part N --parts M] [--no-tokens]\n");
     return 2;
   }
   Catalog c;
@@ -29,13 +29,15 @@ int main(int argc, char** argv) {
   uint64_t size = 0;
   bool corrupt = false;
   int part = -1, parts = 0;
+  bool tokens = true;
   for (int i = 4; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--size") && i + 1 < argc) size = std::stoull(argv[++i]);
     else if (!std::strcmp(argv[i], "--corrupt")) corrupt = true;
+    else if (!std::strcmp(argv[i], "--no-tokens")) tokens = false;
     else if (!std::strcmp(argv[i], "--part") && i + 1 < argc) part = std::stoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--parts") && i + 1 < argc) parts = std::stoi(argv[++i]);
   }
-  auto g = test::write_gguf(*m, *q, true, part, parts);
+  auto g = test::write_gguf(*m, *q, tokens, part, parts);
   if (corrupt) {
     // The last tensor info ends with its type (u32) and offset (u64): make the type unknown.
     const uint32_t bad = 99;

@@ -1,0 +1,16 @@
+// libFuzzer target: the catalog loaders (models, machines, backends, setup) on arbitrary text.
+#include <cstdint>
+#include <string_view>
+
+#include "haloplan/catalog.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace haloplan;
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  Catalog c;
+  (void)load_models(text, c);
+  (void)load_machines(text, c);
+  (void)load_backends(text, c);
+  (void)load_setup(text, c);
+  return 0;
+}
