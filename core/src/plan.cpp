@@ -77,6 +77,11 @@ bool fits(const MemoryTerms& t, const Pools& p, const Backend& b, const Knobs& k
 
 }  // namespace
 
+void share_weight_memos(const Catalog& c) {
+  for (const auto& m : c.models)
+    if (!m.memo) m.memo = std::make_shared<detail::WeightMemo>();
+}
+
 Plan make_plan(const Catalog& c, const CatalogModel& model, FType quant, const Scenario& s) {
   Plan plan;
   plan.model = &model;

@@ -424,6 +424,7 @@ ViewState state_from_json(std::string_view text, std::vector<Notice>& notices) {
 }
 
 Catalog apply_custom(const Catalog& shipped, const ViewState& s, std::vector<Notice>& notices) {
+  share_weight_memos(shipped);
   Catalog c = shipped;
   if (!s.removed.empty()) {
     std::erase_if(c.models, [&](const CatalogModel& m) {

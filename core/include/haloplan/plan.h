@@ -47,6 +47,10 @@ struct Plan {
 
 std::vector<const Backend*> backends_for(const Catalog& c, const Machine& m);
 
+// Gives every model of the catalog its weight memo now, so that copies of the catalog (a view
+// with the user's models applied) share the weights already computed instead of redoing them.
+void share_weight_memos(const Catalog& c);
+
 Plan make_plan(const Catalog& c, const CatalogModel& model, FType quant, const Scenario& s);
 
 // Largest context (multiple of 256, at most the model's trained context) at which the model fits
