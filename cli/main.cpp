@@ -8,6 +8,7 @@
 
 #include "haloplan/default_catalog.h"
 #include "haloplan/gguf.h"
+#include "haloplan/hf_config.h"
 #include "haloplan/setup.h"
 #include "haloplan/view.h"
 #include "options.h"
@@ -91,7 +92,27 @@ void import_command(const Options& o, Catalog& c, const Scenario& s) {
   std::vector<GgufHeader> singles, parts;
   std::vector<std::string> single_names;
   std::string first_part;
+  std::vector<nlohmann::json> entries;
   for (const auto& path : o.positional) {
+    // A Hugging Face config.json (JSON text) rather than a GGUF file.
+    std::ifstream probe(path, std::ios::binary);
+    if (probe && probe.peek() == '{') {
+      const std::string text = read_file(path);
+      std::string name = path;
+      const auto slash = name.find_last_of('/');
+      if (name.size() > 12 && name.compare(name.size() - 12, 12, "/config.json") == 0) {
+        name = name.substr(0, name.size() - 12);  // the model's folder names it
+        const auto s2 = name.find_last_of('/');
+        if (s2 != std::string::npos) name = name.substr(s2 + 1);
+      } else if (slash != std::string::npos) {
+        name = name.substr(slash + 1);
+      }
+      if (name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0) name.resize(name.size() - 5);
+      auto r = hf_config_to_model(text, name);
+      if (!r.model) throw UsageError(path + ": " + r.error);
+      entries.push_back(*r.model);
+      continue;
+    }
     GgufHeader h = read_gguf_header(path);
     if (h.find("split.count") && h.number("split.count").value_or(1) > 1) {
       if (first_part.empty() || h.number("split.no").value_or(1) == 0) first_part = path;
@@ -101,7 +122,6 @@ void import_command(const Options& o, Catalog& c, const Scenario& s) {
       single_names.push_back(path);
     }
   }
-  std::vector<nlohmann::json> entries;
   std::string err;
   for (size_t i = 0; i < singles.size(); ++i) {
     auto e = gguf_to_model(singles[i], single_names[i], &err);
@@ -124,7 +144,8 @@ void import_command(const Options& o, Catalog& c, const Scenario& s) {
   for (const auto& e : entries) {
     Selection one = sel;
     one.models = {c.model(e["id"].get<std::string>())};
-    one.quants = {*ftype_from_name(e["gguf"]["quant"].get<std::string>())};
+    one.quants = {e.contains("gguf") ? *ftype_from_name(e["gguf"]["quant"].get<std::string>())
+                                     : (o.quants.empty() ? FType::Q4_K_M : parse_quant(o.quants.front()))};
     out.push_back(fit_table(c, s, one));
     out.push_back(speed_table(c, s, one));
   }

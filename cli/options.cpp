@@ -104,7 +104,8 @@ Commands:
   setup      UMA-first vs GTT-first, kernel parameters for a GTT size
   guide      the Strix Halo guide's tables, computed for this machine
   plan       one model's full breakdown (--format json: a stable object for scripts)
-  import FILE...  read GGUF headers (split parts together): the catalog entry, its fit and speed
+  import FILE...  GGUF files (headers only; split parts together) or Hugging Face config.json:
+             the catalog entry, then its fit and speed
   models | machines | backends   list the catalog
 
 Flags:
@@ -176,7 +177,7 @@ Options parse_options(int argc, char** argv) {
     else o.positional.push_back(a);
   }
   if (o.command == "import" && o.positional.empty())
-    throw UsageError("import needs one or more GGUF files: haloplan import MODEL.gguf");
+    throw UsageError("import needs one or more GGUF files or config.json files: haloplan import MODEL.gguf");
   if (!o.positional.empty() && o.command != "help" && o.command != "import")
     throw UsageError("unexpected argument '" + o.positional.front() + "'");
   return o;
