@@ -8,6 +8,7 @@
 
 #include "haloplan/default_catalog.h"
 #include "haloplan/gguf.h"
+#include "haloplan/hf_config.h"
 #include "haloplan/report.h"
 #include "haloplan/view.h"
 
@@ -123,6 +124,12 @@ std::string gguf_finish() {
   return json{{"models", models}, {"errors", errors}}.dump();
 }
 
+// A Hugging Face config.json -> {"model": entry | null, "error": "..."}.
+std::string hf_config(const std::string& text, const std::string& name) {
+  const auto r = hf_config_to_model(text, name);
+  return json{{"model", r.model ? *r.model : json(nullptr)}, {"error", r.error}}.dump();
+}
+
 std::string compute(const std::string& state_json) {
   std::vector<Notice> n;
   ViewState s = state_from_json(state_json, n);
@@ -146,5 +153,6 @@ EMSCRIPTEN_BINDINGS(haloplan) {
   emscripten::function("compute", &compute);
   emscripten::function("renderTable", &render_table);
   emscripten::function("ggufAdd", &gguf_add);
+  emscripten::function("hfConfig", &hf_config);
   emscripten::function("ggufFinish", &gguf_finish);
 }

@@ -567,6 +567,7 @@ async function main() {
     catalog: viewCatalog,
     commit: commitCatalog,
     info: () => app.result.info,
+    state: () => app.state,
     // Show an imported model everywhere: focus it and make sure its quant has a column.
     focus: (model, quant) => setState({ model, quant, quants: app.state.quants.includes(quant) ? app.state.quants : app.state.quants.concat([quant]) }),
   });

@@ -1,7 +1,7 @@
 // The catalog editor: edit, add, duplicate, delete, reset, import and export models. Validation is
 // the core's (the same loader as data/models.json); an invalid entry or import replaces nothing.
 import { el, replace, download } from './dom.js';
-import { checkModels, shippedModels, importGguf } from './core.js';
+import { checkModels, shippedModels, importGguf, hfConfigModel } from './core.js';
 
 const FIELDS = [
   ['id', 'text', 'Id (letters, digits, - _ .)'],
@@ -61,7 +61,11 @@ export function parseImport(text) {
     return { error: `the file is not valid JSON: ${e.message}` };
   }
   let models;
-  if (Array.isArray(data)) models = data;
+  if (data && typeof data === 'object' && typeof data.model_type === 'string') {
+    const r = hfConfigModel(text, '');
+    if (!r.model) return { error: r.error };
+    models = [r.model];
+  } else if (Array.isArray(data)) models = data;
   else if (data && typeof data === 'object' && Array.isArray(data.models)) {
     const d = checkModels(text).filter((x) => x.error);
     if (d.length) return { diagnostics: d };
@@ -116,6 +120,21 @@ export class CatalogEditor {
       const files = [...e.target.files];
       e.target.value = '';
       this.importGgufFiles(files);
+    });
+    document.getElementById('hf-add').addEventListener('click', () => this.addHfConfig());
+    document.getElementById('hf-file').addEventListener('change', async (e) => {
+      const file = e.target.files && e.target.files[0];
+      e.target.value = '';
+      if (!file) return;
+      if (file.size > 4 * 1024 * 1024) {
+        this.showErrors([{ path: '', message: `${file.name} is larger than 4 MiB; a config.json is a few kilobytes` }]);
+        return;
+      }
+      document.getElementById('hf-text').value = await file.text();
+      if (!document.getElementById('hf-name').value.trim()) {
+        document.getElementById('hf-name').value = file.name.replace(/\.json$/i, '');
+      }
+      this.addHfConfig();
     });
     const zone = document.getElementById('catalog');
     zone.addEventListener('dragover', (e) => {
@@ -317,6 +336,36 @@ export class CatalogEditor {
     this.undo = cat;
     this.current = result.models[0].id;
     this.host.commit(next, `Imported ${result.models.length} model(s) from ${name}.`, true);
+  }
+
+  addHfConfig() {
+    const text = document.getElementById('hf-text').value;
+    const name = document.getElementById('hf-name').value.trim().slice(0, 200);
+    if (!text.trim()) {
+      this.showErrors([{ path: '', message: 'paste a config.json first' }]);
+      return;
+    }
+    const r = hfConfigModel(text, name);
+    if (!r.model) {
+      this.showErrors([{ path: '', message: r.error }]);
+      this.status.textContent = 'Not added; the catalog is unchanged.';
+      return;
+    }
+    const check = checkModels(envelope([r.model])).filter((d) => d.error);
+    if (check.length) {
+      this.showErrors(check);
+      this.status.textContent = 'Not added; the catalog is unchanged.';
+      return;
+    }
+    this.showErrors([]);
+    const cat = this.host.catalog();
+    this.undo = cat;
+    this.current = r.model.id;
+    this.host.commit({
+      custom: cat.custom.filter((m) => m.id !== r.model.id).concat([r.model]),
+      removed: cat.removed.filter((id) => id !== r.model.id),
+    }, `Added ${r.model.name} from its config.json (weights from llama.cpp's quantisation rules).`, true);
+    this.host.focus(r.model.id, this.host.state().quant);
   }
 
   async importGgufFiles(files) {

@@ -54,3 +54,8 @@ export async function importGguf(files, onProgress) {
   const done = JSON.parse(wasm.ggufFinish());
   return { models: done.models, errors: errors.concat(done.errors) };
 }
+
+// A Hugging Face config.json as a catalog entry: {model} or {error}.
+export function hfConfigModel(text, name) {
+  return JSON.parse(wasm.hfConfig(text, name));
+}

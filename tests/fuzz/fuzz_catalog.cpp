@@ -1,8 +1,10 @@
-// libFuzzer target: the catalog loaders (models, machines, backends, setup) on arbitrary text.
+// libFuzzer target: the catalog loaders (models, machines, backends, setup) and the Hugging Face
+// config mapping on arbitrary text.
 #include <cstdint>
 #include <string_view>
 
 #include "haloplan/catalog.h"
+#include "haloplan/hf_config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace haloplan;
@@ -12,5 +14,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)load_machines(text, c);
   (void)load_backends(text, c);
   (void)load_setup(text, c);
+  (void)hf_config_to_model(text, "fuzz");
   return 0;
 }

@@ -74,3 +74,31 @@ test('split GGUF parts import together; a missing part is named', async () => {
   assert.deepEqual(page.problems, []);
   await context.close();
 });
+
+test('a pasted Hugging Face config.json adds the model; an unknown one says what it lacks', async () => {
+  const context = await env.browser.newContext();
+  const page = await openPage(context, env.server.url, env.server.origin);
+  await page.click('#hf-box summary');
+  await page.fill('#hf-name', 'Qwen/Qwen3-30B-A3B-HF');
+  await page.fill('#hf-text', fs.readFileSync(path.join(root, 'tests/fixtures/hf/qwen3-30b-a3b.json'), 'utf8'));
+  await page.click('#hf-add');
+  await until(page, () => /Added/.test(document.getElementById('cat-status').textContent));
+  const fit = await fitTableText(page);
+  const mine = fit.rows.find((r) => r[0] === 'qwen3-30b-a3b-hf');
+  const shipped = fit.rows.find((r) => r[0] === 'qwen3-30b-a3b');
+  assert.ok(mine, 'the model has a fit row');
+  assert.deepEqual(mine.slice(1), shipped.slice(1));
+  assert.match(await page.textContent('#focus h3'), /Breakdown — Qwen\/Qwen3-30B-A3B-HF Q4_K_M/);
+  const stored = await page.evaluate(() => localStorage.getItem('haloplan.catalog'));
+
+  await page.fill('#hf-text', '{"model_type": "falcon", "hidden_size": 4544}');
+  await page.click('#hf-add');
+  await until(page, () => /Not added/.test(document.getElementById('cat-status').textContent));
+  assert.match(await page.textContent('#cat-errors'), /model_type 'falcon' is not one this version maps/);
+  await page.fill('#hf-text', '{"model_type": "llama", "hidden_size": 4096}');
+  await page.click('#hf-add');
+  assert.match(await page.textContent('#cat-errors'), /is missing num_hidden_layers, num_attention_heads, vocab_size, intermediate_size/);
+  assert.equal(await page.evaluate(() => localStorage.getItem('haloplan.catalog')), stored);
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
