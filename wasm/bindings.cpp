@@ -137,7 +137,17 @@ std::string compute(const std::string& state_json) {
   validate_state(s, c, n);
   json out = compute_view(s, c);
   out["state"] = state_to_json(s);
-  out["link"] = encode_link(s);
+  std::string link = encode_link(s);
+  if (link.size() > kMaxLinkBytes) {
+    // Too many custom models for a URL: the link keeps the scenario, the browser keeps the models.
+    ViewState lean = s;
+    lean.custom = json::array();
+    link = encode_link(lean);
+    n.push_back({"link", "your " + std::to_string(s.custom.size()) +
+                             " custom models are too many for a link; the link carries the scenario and this "
+                             "browser keeps the models"});
+  }
+  out["link"] = link;
   out["notices"] = notices_json(n);
   out["info"] = catalog_info(c);
   return out.dump();

@@ -575,6 +575,7 @@ async function main() {
   window.addEventListener('hashchange', onHashChange);
   $('loading').hidden = true;
   document.body.dataset.ready = 'true';
+  performance.mark('haloplan-first-tables');
   if (app.state.at && !app.embed) scrollToSection(app.state.at, false);
   if (!app.embed) registerServiceWorker();
 }
