@@ -1,7 +1,7 @@
 // haloplan's page: reads the knobs, asks the wasm core for every table, draws them, keeps the
 // scenario in the URL fragment and the user's catalog in the browser.
 import { loadCore, computeView, decodeLink, exportTable } from './core.js';
-import { el, replace, tableView, copyText, download, gibText } from './dom.js';
+import { el, replace, tableView, patchTable, copyText, download, gibText } from './dom.js';
 import { layoutPicture, speedChart } from './pictures.js';
 import { loadCatalog, saveCatalog, sameCatalog, loadTheme, saveTheme } from './store.js';
 import { CatalogEditor } from './catalog.js';
@@ -229,7 +229,12 @@ function renderFit(r) {
   setValue($('fit-filter'), s.filter);
   const nb = r.backends.length;
   const firstVerdict = t.headers.length - nb;
-  const view = tableView(t, {
+  const verdictClass = (i, j) => {
+    const d = t.data[i];
+    const v = d.error ? 'refused' : d.verdicts[t.headers[j]].verdict;
+    return `v ${VERDICT_CLASS[v] || 'v-refused'}`;
+  };
+  const opts = {
     order,
     onExport,
     sort: { col: s.sort, desc: s.desc },
@@ -241,13 +246,25 @@ function renderFit(r) {
         return el('button', { type: 'button', class: 'pick', 'aria-label': `Show ${d.name} ${d.quant} in detail`,
           onclick: () => setState({ model: d.model, quant: d.quant }) }, text);
       }
-      if (j >= firstVerdict) {
-        const v = d.error ? 'refused' : d.verdicts[t.headers[j]].verdict;
-        return el('span', { class: `v ${VERDICT_CLASS[v] || 'v-refused'}` }, text);
-      }
+      if (j >= firstVerdict) return el('span', { class: verdictClass(i, j) }, text);
       return null;
     },
-  });
+    patchCell: (i, j, text, td) => {
+      if (j === 0) return true;  // the same model: its button stays
+      if (j < firstVerdict) return false;
+      const span = td.firstChild;
+      const cls = verdictClass(i, j);
+      if (span.className !== cls) span.className = cls;
+      if (span.textContent !== text) span.textContent = text;
+      return true;
+    },
+  };
+  const box = $('fit-table');
+  if (patchTable(box.firstChild, t, opts)) {
+    renderFocus(r);
+    return;
+  }
+  const view = tableView(t, opts);
   replace('fit-table', view);
   renderFocus(r);
 }
@@ -311,8 +328,8 @@ function renderSpeed(r) {
   }
   if (f && f.curve) replace('speed-chart', speedChart(f.curve, `Decode speed of ${f.name} ${f.quant} against context depth (${b ? b.name : ''}), estimate with its error band`));
   else replace('speed-chart');
-  replace('speed-table', tableView(r.speed, { onExport }));
-  replace('ceiling-table', tableView(r.ceiling, { onExport }));
+  if (!patchTable($('speed-table').firstChild, r.speed, {})) replace('speed-table', tableView(r.speed, { onExport }));
+  renderPart('ceiling', [r.ceiling], () => replace('ceiling-table', tableView(r.ceiling, { onExport })));
 }
 
 function renderSetup(r) {
@@ -381,13 +398,23 @@ function renderGuide(r) {
   tunings ? el('details', null, el('summary', null, 'Sources'), el('ul', { class: 'notes' }, tunings.notes.map((n) => el('li', null, n)))) : null);
 }
 
+// Re-renders a part only when what it shows has changed (most knobs leave setup, guide and the
+// ceiling table as they were).
+const lastRendered = new Map();
+function renderPart(name, inputs, fn) {
+  const key = JSON.stringify(inputs);
+  if (lastRendered.get(name) === key) return;
+  lastRendered.set(name, key);
+  fn();
+}
+
 function render(r) {
   renderKnobs(r);
-  renderLayout(r);
+  renderPart('layout', [r.pools, r.focus && r.focus.terms, r.focus && r.focus.backends, r.machine, r.state.ctx], () => renderLayout(r));
   renderFit(r);
   renderSpeed(r);
-  renderSetup(r);
-  renderGuide(r);
+  renderPart('setup', [r.setup], () => renderSetup(r));
+  renderPart('guide', [r.pools, r.backends, r.focus && r.focus.backends, r.setup, r.speed.rows.length, r.state.model, r.state.quant, r.state.ctx, r.state.backend], () => renderGuide(r));
   renderNotices();
   if (app.embed) {
     $('embed-open').href = `./#${r.link}`;

@@ -57,15 +57,61 @@ export function tableView(t, opts = {}) {
       }));
   }));
   const table = el('table', null, el('caption', null, t.title), el('thead', null, head), body);
+  const view = { shape: tableShape(t, order, opts), shown: shownTable(t, order) };
   let exports = null;
   if (opts.onExport) {
-    const shown = { title: t.title, headers: t.headers, rows: order.map((i) => t.rows[i]), notes: t.notes || [] };
     const button = (format, label) => el('button', { type: 'button', class: 'export', 'data-format': format,
-      onclick: (e) => opts.onExport(shown, format, e.currentTarget) }, label);
+      onclick: (e) => opts.onExport(view.shown, format, e.currentTarget) }, label);
     exports = el('div', { class: 'exports' }, button('markdown', 'Copy as Markdown'), button('csv', 'Copy as CSV'));
   }
-  return el('div', { class: 'table-wrap' }, table,
-    t.notes && t.notes.length ? el('ul', { class: 'notes' }, t.notes.map((n) => el('li', null, n))) : null, exports);
+  const wrap = el('div', { class: 'table-wrap' }, table, notesList(t.notes), exports);
+  wrap.tableView = view;
+  return wrap;
+}
+
+function shownTable(t, order) {
+  return { title: t.title, headers: t.headers, rows: order.map((i) => t.rows[i]), notes: t.notes || [] };
+}
+
+// What must stay the same for a table to be updated in place: columns, rows (by their first two
+// cells, e.g. model and quant) and sort.
+function tableShape(t, order, opts) {
+  return JSON.stringify([t.headers, order.map((i) => [t.rows[i][0], t.rows[i][1]]), opts.sort || null]);
+}
+
+function notesList(notes) {
+  return notes && notes.length ? el('ul', { class: 'notes' }, notes.map((n) => el('li', null, n))) : null;
+}
+
+// Updates a table made by tableView in place when only its texts changed: no new elements, so the
+// browser re-lays out only what changed. Returns false when the table must be built anew.
+// opts as for tableView, plus patchCell(i, j, text, td) -> true when it updated the cell itself.
+export function patchTable(wrap, t, opts = {}) {
+  const view = wrap && wrap.tableView;
+  const order = opts.order || t.rows.map((_, i) => i);
+  if (!view || view.shape !== tableShape(t, order, opts)) return false;
+  const table = wrap.querySelector('table');
+  if (table.caption.textContent !== t.title) table.caption.textContent = t.title;
+  const rows = table.tBodies[0].rows;
+  order.forEach((i, k) => {
+    const tr = rows[k];
+    const cls = opts.rowClass ? opts.rowClass(i) || '' : '';
+    if (tr.className !== cls) tr.className = cls;
+    t.rows[i].forEach((text, j) => {
+      const td = tr.cells[j];
+      if (opts.patchCell && opts.patchCell(i, j, text, td)) return;
+      if (td.textContent !== text) td.textContent = text;
+    });
+  });
+  const oldNotes = wrap.querySelector(':scope > ul.notes');
+  if (JSON.stringify(view.shown.notes) !== JSON.stringify(t.notes || [])) {
+    const fresh = notesList(t.notes);
+    if (oldNotes && fresh) oldNotes.replaceWith(fresh);
+    else if (oldNotes) oldNotes.remove();
+    else if (fresh) table.after(fresh);
+  }
+  view.shown = shownTable(t, order);
+  return true;
 }
 
 export function download(name, text, type = 'application/json') {

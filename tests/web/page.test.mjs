@@ -62,6 +62,10 @@ test('a knob change updates every table and the link; reload and a copied link r
   assert.match(url, /ktype=q8_0/);
   assert.match(url, /quants=Q8_0%2CQ4_K_M|quants=Q4_K_M%2CQ8_0|quants=Q8_0,Q4_K_M|quants=Q4_K_M,Q8_0/);
   assert.deepEqual(afterChange.rows, cliFit(url).rows);
+  // The table was updated in place: its export still copies what is on screen.
+  await page.click('#fit-table button.export[data-format="csv"]');
+  const csv = (await page.evaluate(() => navigator.clipboard.readText())).trim().split('\n').slice(1);
+  assert.deepEqual(csv.map((l) => l.split(',').slice(0, 8)), afterChange.rows.map((r) => r.slice(0, 8)));
 
   await page.reload();
   await page.waitForSelector('body[data-ready="true"]');
