@@ -75,6 +75,7 @@ const replaceOnce = (from, to) => {
 };
 replaceOnce(html.match(/<meta http-equiv="Content-Security-Policy" content="[^"]*">/)[0], `<meta http-equiv="Content-Security-Policy" content="${csp}">`);
 replaceOnce('<link rel="manifest" href="manifest.webmanifest">\n', '');
+replaceOnce(html.match(/<!-- preload:[\s\S]*?<!-- \/preload -->\n/)[0], '');
 replaceOnce('<link rel="icon" href="icons/icon.svg" type="image/svg+xml">', `<link rel="icon" href="${iconData}" type="image/svg+xml">`);
 replaceOnce('<link rel="apple-touch-icon" href="icons/icon-192.png">\n', '');
 replaceOnce('<link rel="stylesheet" href="style.css">', `<style>${css}</style>`);
