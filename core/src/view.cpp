@@ -299,7 +299,8 @@ ViewState decode_link(std::string_view fragment, std::vector<Notice>& notices) {
   bool versioned = false;
   for (const auto& part : split(std::string(fragment), '&')) {
     const size_t eq = part.find('=');
-    const std::string key = part.substr(0, std::min(eq, size_t(32)));
+    const std::string raw_key = part.substr(0, std::min(eq, size_t(96)));
+    const std::string key = percent_decode(raw_key).value_or(raw_key).substr(0, 40);
     auto value = percent_decode(eq == std::string::npos ? "" : part.substr(eq + 1));
     if (!value) {
       notices.push_back({key, "the value of '" + key + "' has a broken %-escape; the default is used"});
@@ -325,7 +326,7 @@ ViewState decode_link(std::string_view fragment, std::vector<Notice>& notices) {
     }
     const Field* f = find_field(key);
     if (!f) {
-      notices.push_back({key.substr(0, 32), "unknown link part '" + key.substr(0, 32) + "' was ignored"});
+      notices.push_back({key, "unknown link part '" + key + "' was ignored"});
       continue;
     }
     const std::string err = f->read(s, *value);
