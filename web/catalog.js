@@ -261,20 +261,29 @@ export class CatalogEditor {
       this.showErrors([{ path: '', message: 'an entry must be a JSON object' }]);
       return;
     }
-    const errs = checkModels(envelope([entry])).filter((d) => d.error);
+    this.addEntries([entry], `Saved ${entry.name || entry.id}.`, 'Not saved: fix the fields listed below.');
+  }
+
+  // Validates entries with the core and merges them into the catalog by id (an entry replaces the
+  // one with its id and brings back a deleted shipped one). On a problem it shows the errors and
+  // changes nothing. -> whether the entries were added.
+  addEntries(models, message, failStatus) {
+    const errs = checkModels(envelope(models)).filter((d) => d.error);
     if (errs.length) {
       this.showErrors(errs);
-      this.status.textContent = 'Not saved: fix the fields listed below.';
-      return;
+      this.status.textContent = failStatus;
+      return false;
     }
     this.showErrors([]);
     const cat = this.host.catalog();
-    const next = {
-      custom: cat.custom.filter((m) => m.id !== entry.id).concat([entry]),
-      removed: cat.removed.filter((id) => id !== entry.id),
-    };
-    this.current = entry.id;
-    this.host.commit(next, `Saved ${entry.name || entry.id}.`);
+    const ids = new Set(models.map((m) => m.id));
+    this.undo = cat;
+    this.current = models[0].id;
+    this.host.commit({
+      custom: cat.custom.filter((m) => !ids.has(m.id)).concat(models),
+      removed: cat.removed.filter((id) => !ids.has(id)),
+    }, message, true);
+    return true;
   }
 
   remove() {
@@ -326,16 +335,8 @@ export class CatalogEditor {
       this.status.textContent = `Import of ${name} failed; the catalog is unchanged.`;
       return;
     }
-    const cat = this.host.catalog();
-    const ids = new Set(result.models.map((m) => m.id));
-    const next = {
-      custom: cat.custom.filter((m) => !ids.has(m.id)).concat(result.models),
-      removed: cat.removed.filter((id) => !ids.has(id)),
-    };
-    this.showErrors([]);
-    this.undo = cat;
-    this.current = result.models[0].id;
-    this.host.commit(next, `Imported ${result.models.length} model(s) from ${name}.`, true);
+    this.addEntries(result.models, `Imported ${result.models.length} model(s) from ${name}.`,
+      `Import of ${name} failed; the catalog is unchanged.`);
   }
 
   addHfConfig() {
@@ -351,21 +352,8 @@ export class CatalogEditor {
       this.status.textContent = 'Not added; the catalog is unchanged.';
       return;
     }
-    const check = checkModels(envelope([r.model])).filter((d) => d.error);
-    if (check.length) {
-      this.showErrors(check);
-      this.status.textContent = 'Not added; the catalog is unchanged.';
-      return;
-    }
-    this.showErrors([]);
-    const cat = this.host.catalog();
-    this.undo = cat;
-    this.current = r.model.id;
-    this.host.commit({
-      custom: cat.custom.filter((m) => m.id !== r.model.id).concat([r.model]),
-      removed: cat.removed.filter((id) => id !== r.model.id),
-    }, `Added ${r.model.name} from its config.json (weights from llama.cpp's quantisation rules).`, true);
-    this.host.focus(r.model.id, this.host.state().quant);
+    if (this.addEntries([r.model], `Added ${r.model.name} from its config.json (weights from llama.cpp's quantisation rules).`,
+      'Not added; the catalog is unchanged.')) this.host.focus(r.model.id, this.host.state().quant);
   }
 
   async importGgufFiles(files) {
@@ -383,23 +371,12 @@ export class CatalogEditor {
       this.status.textContent = `GGUF import failed; the catalog is unchanged.`;
       return;
     }
-    const check = checkModels(envelope(result.models)).filter((d) => d.error);
-    if (check.length) {
-      this.showErrors(check);
-      this.status.textContent = 'The header does not make a valid catalog entry; the catalog is unchanged.';
-      return;
-    }
-    this.showErrors([]);
-    const cat = this.host.catalog();
-    const ids = new Set(result.models.map((m) => m.id));
-    this.undo = cat;
-    this.current = result.models[0].id;
     const ms = (performance.now() - t0).toFixed(0);
-    this.host.commit({
-      custom: cat.custom.filter((m) => !ids.has(m.id)).concat(result.models),
-      removed: cat.removed.filter((id) => !ids.has(id)),
-    }, `Imported ${result.models.map((m) => `${m.name} (${m.gguf.quant}, from GGUF header: ${m.gguf.file})`).join(', ')} in ${ms} ms.`, true);
-    this.host.focus(result.models[0].id, result.models[0].gguf.quant);
+    const names = result.models.map((m) => `${m.name} (${m.gguf.quant}, from GGUF header: ${m.gguf.file})`).join(', ');
+    if (this.addEntries(result.models, `Imported ${names} in ${ms} ms.`,
+      'The header does not make a valid catalog entry; the catalog is unchanged.')) {
+      this.host.focus(result.models[0].id, result.models[0].gguf.quant);
+    }
   }
 
   exportJson() {
