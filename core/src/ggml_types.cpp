@@ -1,6 +1,7 @@
 #include "haloplan/ggml_types.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <stdexcept>
 
@@ -44,9 +45,18 @@ bool iequals(std::string_view a, std::string_view b) {
 const std::vector<TypeTraits>& all_types() { return kTypes; }
 
 const TypeTraits& traits(GgmlType t) {
-  for (const auto& tr : kTypes)
-    if (tr.type == t) return tr;
-  throw std::logic_error("unknown ggml type id " + std::to_string(static_cast<int>(t)));
+  // Row sizes are computed for every tensor and every layer of every plan: index, don't search.
+  static const std::array<const TypeTraits*, 64> by_id = [] {
+    std::array<const TypeTraits*, 64> a{};
+    for (const auto& tr : kTypes) {
+      const int id = static_cast<int>(tr.type);
+      if (id >= 0 && id < int(a.size())) a[size_t(id)] = &tr;
+    }
+    return a;
+  }();
+  const int id = static_cast<int>(t);
+  if (id >= 0 && id < int(by_id.size()) && by_id[size_t(id)]) return *by_id[size_t(id)];
+  throw std::logic_error("unknown ggml type id " + std::to_string(id));
 }
 
 std::optional<GgmlType> type_from_name(std::string_view name) {

@@ -19,7 +19,7 @@ WeightBreakdown weight_breakdown(const ModelArch& arch, FType ftype) {
     const uint64_t n = uint64_t(t.elements());
     w.total_bytes += qt.bytes;
     w.total_params += n;
-    w.bytes_by_type[type_name(qt.type)] += qt.bytes;
+    w.bytes_by_type[size_t(static_cast<int>(qt.type)) % w.bytes_by_type.size()] += qt.bytes;
     if (t.name == "token_embd.weight") {
       w.token_embd_bytes = qt.bytes;
       embd_row = qt.bytes / uint64_t(std::max<int64_t>(1, t.ne[1]));
@@ -57,7 +57,7 @@ WeightBreakdown scale_to_file_size(const WeightBreakdown& w, uint64_t file_bytes
   r.routed_expert_bytes = s(w.routed_expert_bytes);
   r.dense_layer_bytes = s(w.dense_layer_bytes);
   r.decode_read_bytes = s(w.decode_read_bytes);
-  for (auto& [k, v] : r.bytes_by_type) v = s(v);
+  for (auto& v : r.bytes_by_type) v = s(v);
   return r;
 }
 

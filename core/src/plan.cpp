@@ -95,14 +95,17 @@ Plan make_plan(const Catalog& c, const CatalogModel& model, FType quant, const S
   if (!s.machine) return plan;
   plan.pools = machine_pools(*s.machine, s.knobs);
   const int64_t full_depth = std::min<int64_t>(s.ctx.n_ctx, t.kv.n_ctx_seq);
+  // KV bytes read per token at depth 0 and with the context full: the same for every backend.
+  const double kv_read_0 = double(kv_read_bytes(model.arch, s.ctx, 0));
+  const double kv_read_full = double(kv_read_bytes(model.arch, s.ctx, full_depth));
   for (const Backend* b : backends_for(c, *s.machine)) {
     BackendPlan bp;
     bp.backend = b;
     bp.reaches_gtt = backend_reaches_gtt(*b, s.knobs);
     bp.overhead_bytes = b->runtime_overhead_mib * 1048576.0;
     bp.placement = place(plan.pools, bp.reaches_gtt, gpu_side(t, bp.overhead_bytes), host_side(t));
-    bp.decode_tps_0 = decode_tps(*b, *s.machine, plan.speed_in, model.arch, s.ctx, 0);
-    bp.decode_tps_ctx = decode_tps(*b, *s.machine, plan.speed_in, model.arch, s.ctx, full_depth);
+    bp.decode_tps_0 = decode_tps_at(*b, *s.machine, plan.speed_in, kv_read_0);
+    bp.decode_tps_ctx = decode_tps_at(*b, *s.machine, plan.speed_in, kv_read_full);
     bp.prefill_tps = prefill_tps(*b, *s.machine, plan.speed_in, s.prompt_tokens, 0, s.ctx.n_ubatch);
     bp.ttft_s = bp.prefill_tps > 0 ? double(s.prompt_tokens) / bp.prefill_tps : 0;
     bp.band_lo = b->speed.band_lo;

@@ -51,10 +51,13 @@ double prefill_seconds(const SpeedParams& p, const std::array<double, 3>& f) {
 
 double decode_tps(const Backend& b, const Machine& m, const SpeedInputs& in, const ModelArch& a,
                   const ContextParams& cp, int64_t depth) {
+  return decode_tps_at(b, m, in, double(kv_read_bytes(a, cp, depth)));
+}
+
+double decode_tps_at(const Backend& b, const Machine& m, const SpeedInputs& in, double kv_bytes) {
   const double bw = m.bandwidth_gbs * 1e9;
   if (bw <= 0) return 0;
-  const double kv = double(kv_read_bytes(a, cp, depth));
-  const double s = decode_seconds(b.speed, decode_features(in, kv, bw));
+  const double s = decode_seconds(b.speed, decode_features(in, kv_bytes, bw));
   return s > 0 ? b.speed_factor / s : 0;
 }
 

@@ -1,6 +1,7 @@
 // Memory terms of one model at one context: weights, KV cache, recurrent state, buffers.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -22,7 +23,7 @@ struct WeightBreakdown {
   uint64_t active_params = 0;        // parameters used per token (routed experts at k/n)
   uint64_t decode_read_bytes = 0;    // bytes read per generated token (see speed model)
   int n_expert = 0, n_expert_used = 0;
-  std::map<std::string, uint64_t> bytes_by_type;
+  std::array<uint64_t, 48> bytes_by_type{};  // indexed by ggml type id (a plain array: plans copy it)
   double bits_per_weight() const {
     return total_params ? 8.0 * double(total_bytes) / double(total_params) : 0.0;
   }

@@ -46,6 +46,8 @@ struct SpeedEstimate {
 // after `depth` tokens.
 double decode_tps(const Backend& b, const Machine& m, const SpeedInputs& in, const ModelArch& a,
                   const ContextParams& cp, int64_t depth);
+// The same with the KV bytes read per token already known (one figure serves every backend).
+double decode_tps_at(const Backend& b, const Machine& m, const SpeedInputs& in, double kv_bytes);
 double prefill_tps(const Backend& b, const Machine& m, const SpeedInputs& in, int64_t n_prompt,
                    int64_t depth, int n_ubatch);
 
