@@ -24,7 +24,7 @@ export function layoutPicture(machine, pools, focus) {
   let y = 18;
   parts.push(text(LEFT, y, `${machine.name}: ${gibText(total, 0)} GiB`));
   y += 6;
-  const osStart = discrete ? pools.carve_out : pools.carve_out;
+  const osStart = pools.carve_out;  // OS-visible RAM (or system RAM beside VRAM) starts after it
   parts.push(rect(X(0), y, pools.carve_out * sx, 22, 'f-carve', `${carveName} ${gibText(pools.carve_out)} GiB`));
   parts.push(rect(X(osStart), y, (total - osStart) * sx, 22, 'f-os', `OS-visible RAM ${gibText(pools.os_visible)} GiB`));
   parts.push(rect(X(total - pools.os_reserve), y, pools.os_reserve * sx, 22, 'f-reserve', `OS reserve ${gibText(pools.os_reserve)} GiB`));
@@ -66,7 +66,7 @@ export function layoutPicture(machine, pools, focus) {
             `${name}: ${gibText(hi - lo, 2)} GiB${r.over ? ' beyond what this backend can use' : ''}`));
         }
       }
-      const hostX = osStart + b.in_gtt + (overflow > 0 && b.in_gtt === 0 ? 0 : 0);
+      const hostX = osStart + b.in_gtt;  // host buffers follow what GTT holds
       const host = t.token_embd + t.host;
       parts.push(rect(X(Math.min(hostX, total - host)), y + 20, host * sx, 6, 'f-host', `host side (token_embd, logits, host buffers): ${gibText(host, 2)} GiB`));
       parts.push(svgEl('line', { x1: X(b.gpu_limit).toFixed(1), x2: X(b.gpu_limit).toFixed(1), y1: y - 3, y2: y + 29, class: 's-mark' },

@@ -209,14 +209,12 @@ Table speed_table(const Scenario& s, const Selection& sel, const std::vector<Pla
   t.headers = {"model", "quant", "active params B", "read/token GB", "decode t/s @0", "decode t/s @" + std::to_string(s.ctx.n_ctx),
                "prefill t/s", "TTFT s (" + std::to_string(s.prompt_tokens) + " tok)"};
   for (const Plan& p : plans) {
-    {
-      const BackendPlan* bp = b ? p.find(b->id) : nullptr;
-      if (!bp) continue;
-      auto band = [&](double v) { return tps(v) + " (" + tps(v * bp->band_lo) + "-" + tps(v * bp->band_hi) + ")"; };
-      t.rows.push_back({p.model->id, preset(p.quant).name, num(p.weights.active_params / 1e9, 2),
-                        num(p.speed_in.weight_read_bytes / 1e9, 2), band(bp->decode_tps_0), band(bp->decode_tps_ctx),
-                        tps(bp->prefill_tps), num(bp->ttft_s, 1)});
-    }
+    const BackendPlan* bp = b ? p.find(b->id) : nullptr;
+    if (!bp) continue;
+    auto band = [&](double v) { return tps(v) + " (" + tps(v * bp->band_lo) + "-" + tps(v * bp->band_hi) + ")"; };
+    t.rows.push_back({p.model->id, preset(p.quant).name, num(p.weights.active_params / 1e9, 2),
+                      num(p.speed_in.weight_read_bytes / 1e9, 2), band(bp->decode_tps_0), band(bp->decode_tps_ctx),
+                      tps(bp->prefill_tps), num(bp->ttft_s, 1)});
   }
   if (b) {
     t.notes.push_back("Estimates from the speed model: decode = bytes read per token (active weights, KV at depth) over " +

@@ -550,22 +550,19 @@ json compute_view(const ViewState& s, const Catalog& c) {
   json rows = json::array();
   for (const Plan& p : plans) {
     const CatalogModel* x = p.model;
-    const FType q = p.quant;
-    {
-      json v = json::object();
-      for (const auto& bp : p.backends)
-        v[bp.backend->id] = {{"verdict", verdict_id(bp.placement.verdict)}, {"headroom", bp.placement.headroom}};
-      rows.push_back({{"model", x->id},
-                      {"name", x->name},
-                      {"quant", preset(q).name},
-                      {"weights", p.weights.total_bytes},
-                      {"kv", p.kv.kv_bytes()},
-                      {"state", p.kv.state_bytes},
-                      {"buffers", p.buffers.compute_bytes + p.buffers.output_bytes + p.buffers.host_compute_bytes},
-                      {"total", plan_total(p)},
-                      {"error", p.error},
-                      {"verdicts", v}});
-    }
+    json v = json::object();
+    for (const auto& bp : p.backends)
+      v[bp.backend->id] = {{"verdict", verdict_id(bp.placement.verdict)}, {"headroom", bp.placement.headroom}};
+    rows.push_back({{"model", x->id},
+                    {"name", x->name},
+                    {"quant", preset(p.quant).name},
+                    {"weights", p.weights.total_bytes},
+                    {"kv", p.kv.kv_bytes()},
+                    {"state", p.kv.state_bytes},
+                    {"buffers", p.buffers.compute_bytes + p.buffers.output_bytes + p.buffers.host_compute_bytes},
+                    {"total", plan_total(p)},
+                    {"error", p.error},
+                    {"verdicts", v}});
   }
   out["fit"]["data"] = rows;
   out["speed"] = table_json(speed_table(sc, speed_sel, plans));

@@ -12,14 +12,17 @@ const env = siteAndBrowser();
 const makeGguf = process.env.HALOPLAN_MAKE_GGUF || path.join(root, 'build/native/tests/make_gguf');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'haloplan-gguf-'));
 
+// -> the file's path; gguf.lastWeights holds the weight bytes the writer put in its tensor table.
 function gguf(name, model, quant, ...extra) {
   const file = path.join(dir, name);
-  execFileSync(makeGguf, [model, quant, file, ...extra]);
+  const out = execFileSync(makeGguf, [model, quant, file, ...extra], { encoding: 'utf8' });
+  gguf.lastWeights = Number(out.match(/, (\d+) weight bytes/)[1]);
   return file;
 }
 
 test('a multi-GB GGUF imports from its header alone and shows up in every table', async () => {
   const file = gguf('Qwen3-30B-A3B-Q8_0.gguf', 'qwen3-30b-a3b', 'Q8_0', '--size', String(32 * 1024 ** 3));
+  const weights = gguf.lastWeights;
   assert.equal(fs.statSync(file).size, 32 * 1024 ** 3);
   const context = await env.browser.newContext();
   const page = await openPage(context, `${env.server.url}#v=1&quants=Q8_0`, env.server.origin);
@@ -40,7 +43,7 @@ test('a multi-GB GGUF imports from its header alone and shows up in every table'
   assert.match(await page.textContent('#cat-pick'), /Qwen3-30B-A3B \(qwen3-30b-a3b-q8-0\) — yours/);
   assert.match(await page.inputValue('#cat-json'), /"notes": "from GGUF header: Qwen3-30B-A3B-Q8_0\.gguf"/);
   const stored = JSON.parse(await page.evaluate(() => localStorage.getItem('haloplan.catalog')));
-  assert.equal(stored.custom[0].gguf.weights_bytes, stored.custom[0].gguf.weights_bytes);
+  assert.equal(stored.custom[0].gguf.weights_bytes, weights);
   assert.equal(stored.custom[0].id, 'qwen3-30b-a3b-q8-0');
   assert.deepEqual(page.problems, []);
 
