@@ -317,12 +317,14 @@ function renderSpeed(r) {
   const f = r.focus;
   const b = f && f.backends.find((x) => x.id === r.state.backend);
   if (b) {
-    const band = (v) => `estimate; band ${tps(v * b.band_lo)}–${tps(v * b.band_hi)}${b.calibrated ? '' : ' (not calibrated)'}`;
+    const backing = (n) => (b.calibrated ? `80% band from ${n} measurements` : 'not calibrated: the band is a guess');
+    const band = (v, lo, hi, n) => `estimate; ${tps(v * lo)}–${tps(v * hi)} (${backing(n)})`;
+    const dband = (v) => band(v, b.decode_lo, b.decode_hi, b.decode_rows);
     replace('speed-focus',
-      card(`${f.name} ${f.quant} · ${b.name}`, `${tps(b.decode_tps_0)} t/s`, `decode at depth 0 — ${band(b.decode_tps_0)}`),
-      card(`decode with ${r.state.ctx} tokens in context`, `${tps(b.decode_tps_ctx)} t/s`, band(b.decode_tps_ctx)),
-      card('prefill', `${tps(b.prefill_tps)} t/s`, `estimate, prompt of ${r.state.prompt} tokens`),
-      card('time to first token', `${b.ttft_s.toFixed(1)} s`, `estimate, ${r.state.prompt}-token prompt`));
+      card(`${f.name} ${f.quant} · ${b.name}`, `${tps(b.decode_tps_0)} t/s`, `decode at depth 0 — ${dband(b.decode_tps_0)}`),
+      card(`decode with ${r.state.ctx} tokens in context`, `${tps(b.decode_tps_ctx)} t/s`, dband(b.decode_tps_ctx)),
+      card(`prefill, ${r.state.prompt}-token prompt`, `${tps(b.prefill_tps)} t/s`, band(b.prefill_tps, b.prefill_lo, b.prefill_hi, b.prefill_rows)),
+      card('time to first token', `${b.ttft_s.toFixed(1)} s`, `estimate; ${(b.ttft_s / b.prefill_hi).toFixed(1)}–${(b.ttft_s / b.prefill_lo).toFixed(1)} s`));
   } else {
     replace('speed-focus');
   }

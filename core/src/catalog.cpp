@@ -4,6 +4,7 @@
 #include <set>
 
 #include "haloplan/quant.h"
+#include "haloplan/speed.h"
 #include "json_reader.h"
 
 namespace haloplan {
@@ -281,15 +282,52 @@ std::vector<Diagnostic> load_machines(std::string_view text, Catalog& into) {
   return d;
 }
 
+namespace {
+
+// A speed family's parameters: {"decode": {name: value…}, "prefill": {…}, rows, band, fit date}.
+void read_speed_params(ObjReader& r, SpeedParams& p) {
+  auto read_block = [&](const char* key, auto& values, const auto& names) {
+    const json* blk = r.raw(key);
+    if (!blk) return r.error(key, "missing; expected the speed model's parameters");
+    ObjReader s(*blk, r.sub(key), r.diagnostics());
+    for (size_t i = 0; i < names.size(); ++i) set_if(s.number(names[i], true, 0, 1e6), values[i]);
+  };
+  read_block("decode", p.decode, kDecodeParamNames);
+  read_block("prefill", p.prefill, kPrefillParamNames);
+  set_if(r.integer("decode_rows", true, 0, 1 << 24), p.decode_rows);
+  set_if(r.integer("prefill_rows", true, 0, 1 << 24), p.prefill_rows);
+  set_if(r.str("fitted_on", true, 400), p.fitted_on);
+  set_if(r.number("decode_lo", true, 0.01, 1), p.decode_lo);
+  set_if(r.number("decode_hi", true, 1, 100), p.decode_hi);
+  set_if(r.number("prefill_lo", true, 0.01, 1), p.prefill_lo);
+  set_if(r.number("prefill_hi", true, 1, 100), p.prefill_hi);
+}
+
+}  // namespace
+
 std::vector<Diagnostic> load_backends(std::string_view text, Catalog& into) {
   std::vector<Diagnostic> d;
   auto root = detail::parse_json(text, d, "the backend list");
   if (!root) return d;
   std::vector<Backend> out;
+  std::vector<SpeedFamily> families;
   {
     ObjReader top(*root, "", d);
     const json* list = envelope("haloplan-backends", "backends", top);
     if (!list) return d;
+    if (const json* fl = top.raw("speed_families"); fl && fl->is_array()) {
+      for (size_t i = 0; i < fl->size() && i < 64; ++i) {
+        ObjReader r((*fl)[i], "speed_families[" + std::to_string(i) + "]", d);
+        if (!r.ok()) continue;
+        SpeedFamily f;
+        set_if(r.str("id", true, 64), f.id);
+        set_if(r.str("name", true, 200), f.name);
+        read_speed_params(r, f.params);
+        families.push_back(std::move(f));
+      }
+    } else {
+      top.error("speed_families", "missing; expected a list of speed families");
+    }
     for (size_t i = 0; i < list->size(); ++i) {
       ObjReader r((*list)[i], "backends[" + std::to_string(i) + "]", d);
       if (!r.ok()) continue;
@@ -307,31 +345,23 @@ std::vector<Diagnostic> load_backends(std::string_view text, Catalog& into) {
       set_if(r.number("runtime_overhead_mib", true, 0, 1 << 20), b.runtime_overhead_mib);
       set_if(r.number("speed_factor", false, 0.01, 10), b.speed_factor);
       set_if(r.str("speed_family", true, 64), b.speed_family);
-      if (const json* sp = r.raw("speed")) {
-        ObjReader s(*sp, r.sub("speed"), d);
-        auto& p = b.speed;
-        set_if(s.number("c_weights", true, 0, 100), p.c_weights);
-        set_if(s.number("c_kv", true, 0, 1000), p.c_kv);
-        set_if(s.number("us_per_layer", true, 0, 1e6), p.us_per_layer);
-        set_if(s.number("us_per_moe_layer", true, 0, 1e6), p.us_per_moe_layer);
-        set_if(s.number("us_per_recurrent_layer", true, 0, 1e6), p.us_per_recurrent_layer);
-        set_if(s.number("p_compute", true, 0, 1000), p.p_compute);
-        set_if(s.number("p_attn", true, 0, 10000), p.p_attn);
-        set_if(s.number("p_weights", true, 0, 1000), p.p_weights);
-        set_if(s.integer("rows", true, 0, 1 << 24), p.rows);
-        set_if(s.str("fitted_on", true, 400), p.fitted_on);
-        set_if(s.number("band_lo", true, 0.01, 1), p.band_lo);
-        set_if(s.number("band_hi", true, 1, 100), p.band_hi);
-        b.speed_calibrated = p.rows > 0;
-      } else {
-        r.error("speed", "missing; expected the speed model's parameters");
+      const auto fam = std::find_if(families.begin(), families.end(),
+                                    [&](const SpeedFamily& f) { return f.id == b.speed_family; });
+      if (fam != families.end()) {
+        b.speed = fam->params;
+        b.speed_calibrated = b.speed.decode_rows > 0;
+      } else if (!b.speed_family.empty()) {
+        r.error("speed_family", "\"" + b.speed_family + "\" is not in speed_families");
       }
       b.sources = r.str_list("sources", true);
       set_if(r.str("notes", false, 4000), b.notes);
       out.push_back(std::move(b));
     }
   }
-  if (!has_errors(d)) into.backends.insert(into.backends.end(), out.begin(), out.end());
+  if (!has_errors(d)) {
+    into.backends.insert(into.backends.end(), out.begin(), out.end());
+    into.speed_families.insert(into.speed_families.end(), families.begin(), families.end());
+  }
   return d;
 }
 

@@ -43,6 +43,7 @@ class ObjReader {
 
   void error(const std::string& key, const std::string& msg);
   std::string sub(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  std::vector<Diagnostic>& diagnostics() const { return diags_; }
 
  private:
   const json& j_;

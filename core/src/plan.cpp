@@ -12,10 +12,9 @@ struct WeightMemo {
 };
 }  // namespace detail
 
-namespace {
 // The tensor list and llama.cpp's per-tensor type rules are the planner's one costly step; every
 // other term is a few multiplications. Compute each (model, preset) once.
-const WeightBreakdown& weights_of(const CatalogModel& m, FType q) {
+const WeightBreakdown& model_weights(const CatalogModel& m, FType q) {
   if (!m.memo) m.memo = std::make_shared<detail::WeightMemo>();
   for (const auto& [f, w] : m.memo->items)
     if (f == q) return w;
@@ -27,7 +26,6 @@ const WeightBreakdown& weights_of(const CatalogModel& m, FType q) {
   }
   return m.memo->items.emplace_back(q, std::move(w)).second;
 }
-}  // namespace
 
 const BackendPlan* Plan::find(std::string_view id) const {
   for (const auto& b : backends)
@@ -53,7 +51,7 @@ struct MemoryTerms {
 
 MemoryTerms memory_terms(const CatalogModel& model, FType quant, const Scenario& s) {
   MemoryTerms t;
-  t.w = weights_of(model, quant);
+  t.w = model_weights(model, quant);
   if (s.file_bytes) t.w = scale_to_file_size(t.w, *s.file_bytes);
   t.kv = kv_cache(model.arch, s.ctx);
   t.buf = buffers(model.arch, s.ctx, t.kv);
@@ -104,12 +102,12 @@ Plan make_plan(const Catalog& c, const CatalogModel& model, FType quant, const S
     bp.reaches_gtt = backend_reaches_gtt(*b, s.knobs);
     bp.overhead_bytes = b->runtime_overhead_mib * 1048576.0;
     bp.placement = place(plan.pools, bp.reaches_gtt, gpu_side(t, bp.overhead_bytes), host_side(t));
-    bp.decode_tps_0 = decode_tps_at(*b, *s.machine, plan.speed_in, kv_read_0);
-    bp.decode_tps_ctx = decode_tps_at(*b, *s.machine, plan.speed_in, kv_read_full);
-    bp.prefill_tps = prefill_tps(*b, *s.machine, plan.speed_in, s.prompt_tokens, 0, s.ctx.n_ubatch);
+    bp.decode_tps_0 = decode_tps_at(*b, *s.machine, plan.speed_in, kv_read_0, 0, s.ctx.flash_attn);
+    bp.decode_tps_ctx = decode_tps_at(*b, *s.machine, plan.speed_in, kv_read_full, double(full_depth), s.ctx.flash_attn);
+    bp.prefill_tps = prefill_tps(*b, *s.machine, plan.speed_in, s.prompt_tokens, 0, s.ctx);
     bp.ttft_s = bp.prefill_tps > 0 ? double(s.prompt_tokens) / bp.prefill_tps : 0;
-    bp.band_lo = b->speed.band_lo;
-    bp.band_hi = b->speed.band_hi;
+    bp.decode_lo = b->speed.decode_lo, bp.decode_hi = b->speed.decode_hi;
+    bp.prefill_lo = b->speed.prefill_lo, bp.prefill_hi = b->speed.prefill_hi;
     plan.backends.push_back(bp);
   }
   return plan;

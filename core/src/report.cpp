@@ -153,7 +153,7 @@ Table list_table(const std::string& what, const Catalog& c) {
     for (const auto& b : c.backends) {
       t.rows.push_back({b.id, b.name, b.gtt_switchable ? "switch (--rocm-gtt)" : (b.reaches_gtt ? "yes" : "no"),
                         num(b.runtime_overhead_mib, 0),
-                        b.speed_calibrated ? std::to_string(b.speed.rows) + " rows, " + b.speed.fitted_on
+                        b.speed_calibrated ? std::to_string(b.speed.decode_rows + b.speed.prefill_rows) + " rows (" + b.speed_family + "), " + b.speed.fitted_on
                                            : "not calibrated (estimate)"});
     }
   }
@@ -198,6 +198,16 @@ Table fit_table(const Scenario& s, const Selection& sel, const std::vector<Plan>
   return t;
 }
 
+namespace {
+std::string band_note(const SpeedParams& p) {
+  auto pct = [](double v) { return num(v * 100, 0); };
+  return "Bands (in brackets) hold 80% of the calibration measurements: decode " + pct(p.decode_lo) + "–" +
+         pct(p.decode_hi) + "% of the estimate over " + std::to_string(p.decode_rows) + " measurements, prefill " +
+         pct(p.prefill_lo) + "–" + pct(p.prefill_hi) + "% over " + std::to_string(p.prefill_rows) + " (" +
+         p.fitted_on + ").";
+}
+}  // namespace
+
 Table speed_table(const Catalog& c, const Scenario& s, const Selection& sel) {
   return speed_table(s, sel, selection_plans(c, s, sel));
 }
@@ -211,20 +221,18 @@ Table speed_table(const Scenario& s, const Selection& sel, const std::vector<Pla
   for (const Plan& p : plans) {
     const BackendPlan* bp = b ? p.find(b->id) : nullptr;
     if (!bp) continue;
-    auto band = [&](double v) { return tps(v) + " (" + tps(v * bp->band_lo) + "-" + tps(v * bp->band_hi) + ")"; };
+    auto band = [](double v, double lo, double hi) { return tps(v) + " (" + tps(v * lo) + "-" + tps(v * hi) + ")"; };
     t.rows.push_back({p.model->id, preset(p.quant).name, num(p.weights.active_params / 1e9, 2),
-                      num(p.speed_in.weight_read_bytes / 1e9, 2), band(bp->decode_tps_0), band(bp->decode_tps_ctx),
-                      tps(bp->prefill_tps), num(bp->ttft_s, 1)});
+                      num(p.speed_in.weight_read_bytes / 1e9, 2), band(bp->decode_tps_0, bp->decode_lo, bp->decode_hi),
+                      band(bp->decode_tps_ctx, bp->decode_lo, bp->decode_hi),
+                      band(bp->prefill_tps, bp->prefill_lo, bp->prefill_hi),
+                      num(bp->ttft_s, 1) + " (" + num(bp->ttft_s / bp->prefill_hi, 1) + "-" + num(bp->ttft_s / bp->prefill_lo, 1) + ")"});
   }
   if (b) {
     t.notes.push_back("Estimates from the speed model: decode = bytes read per token (active weights, KV at depth) over " +
                       num(s.machine->bandwidth_gbs, 0) + " GB/s with fitted efficiencies and per-layer costs; prefill from FLOPs.");
-    t.notes.push_back(b->speed_calibrated
-                          ? "Band: " + num(b->speed.band_lo * 100, 0) + "–" + num(b->speed.band_hi * 100, 0) +
-                                "% of the decode estimate covers 80% of the decode measurements among " +
-                                std::to_string(b->speed.rows) + " calibration rows (" + b->speed.fitted_on +
-                                "); prefill is rougher."
-                          : "This backend's speed is not calibrated on measurements: the band is a guess.");
+    t.notes.push_back(b->speed_calibrated ? band_note(b->speed)
+                                          : "This backend's speed is not calibrated on measurements: the bands are guesses.");
     if (b->speed_factor != 1.0)
       t.notes.push_back("Scaled by " + num(b->speed_factor, 2) + " relative to llama.cpp (" + b->notes + ").");
   }
@@ -443,7 +451,8 @@ std::string plan_json(const Catalog& c, const Scenario& s, const Plan& p, const 
   j["decode_tps"] = bp ? std::round(bp->decode_tps_0 * 100) / 100 : 0.0;
   j["decode_tps_ctx"] = bp ? std::round(bp->decode_tps_ctx * 100) / 100 : 0.0;
   j["prefill_tps"] = bp ? std::round(bp->prefill_tps * 10) / 10 : 0.0;
-  j["speed_band"] = bp ? json::array({bp->band_lo, bp->band_hi}) : json::array();
+  j["speed_band"] = bp ? json{{"decode", {bp->decode_lo, bp->decode_hi}}, {"prefill", {bp->prefill_lo, bp->prefill_hi}}}
+                       : json::object();
   j["max_context"] = sb ? max_context(c, *p.model, p.quant, s, *sb) : 0;
   json v = json::object(), h = json::object(), o = json::object();
   for (const auto& b : p.backends) {

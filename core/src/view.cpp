@@ -611,8 +611,12 @@ json compute_view(const ViewState& s, const Catalog& c) {
                      {"decode_tps_ctx", bp.decode_tps_ctx},
                      {"prefill_tps", bp.prefill_tps},
                      {"ttft_s", bp.ttft_s},
-                     {"band_lo", bp.band_lo},
-                     {"band_hi", bp.band_hi},
+                     {"decode_lo", bp.decode_lo},
+                     {"decode_hi", bp.decode_hi},
+                     {"prefill_lo", bp.prefill_lo},
+                     {"prefill_hi", bp.prefill_hi},
+                     {"decode_rows", bp.backend->speed.decode_rows},
+                     {"prefill_rows", bp.backend->speed.prefill_rows},
                      {"calibrated", bp.backend->speed_calibrated},
                      {"command", llama_server_command(p, sc, *bp.backend).value_or("")}});
     }
@@ -625,7 +629,7 @@ json compute_view(const ViewState& s, const Catalog& c) {
         const int64_t d = depth_max * i / kPoints;
         pts.push_back({d, decode_tps(*b, m, p.speed_in, fm->arch, sc.ctx, d)});
       }
-      f["curve"] = {{"backend", b->id}, {"band_lo", b->speed.band_lo}, {"band_hi", b->speed.band_hi}, {"points", pts}};
+      f["curve"] = {{"backend", b->id}, {"band_lo", b->speed.decode_lo}, {"band_hi", b->speed.decode_hi}, {"points", pts}};
     }
     out["focus"] = f;
   }

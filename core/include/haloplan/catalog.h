@@ -71,6 +71,7 @@ struct Catalog {
   std::vector<CatalogModel> models;
   std::vector<Machine> machines;
   std::vector<Backend> backends;
+  std::vector<SpeedFamily> speed_families;
   SetupFacts setup;
 
   const CatalogModel* model(std::string_view id) const;

@@ -29,7 +29,8 @@ struct BackendPlan {
   double decode_tps_ctx = 0;  // with the context full
   double prefill_tps = 0;     // prompt of prompt_tokens from empty
   double ttft_s = 0;          // time to first token for prompt_tokens
-  double band_lo = 0, band_hi = 0;  // multiplicative error band of the speed fit
+  // 80% error bands of the speed fit, as factors on the estimates (measured/predicted quantiles).
+  double decode_lo = 0, decode_hi = 0, prefill_lo = 0, prefill_hi = 0;
 };
 
 struct Plan {
@@ -50,6 +51,9 @@ std::vector<const Backend*> backends_for(const Catalog& c, const Machine& m);
 // Gives every model of the catalog its weight memo now, so that copies of the catalog (a view
 // with the user's models applied) share the weights already computed instead of redoing them.
 void share_weight_memos(const Catalog& c);
+
+// A model's weights at a preset (its GGUF's own bytes when imported at that quant), memoized.
+const WeightBreakdown& model_weights(const CatalogModel& m, FType q);
 
 Plan make_plan(const Catalog& c, const CatalogModel& model, FType quant, const Scenario& s);
 

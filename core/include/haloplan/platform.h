@@ -1,6 +1,8 @@
 // Machines, backends and the memory pools a backend can reach on a machine.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,22 +35,39 @@ struct Machine {
   std::string notes;
 };
 
+// Decode: seconds per token = sum of decode[i] * decode_features[i]
+//   c_weights  x weight bytes read outside the routed experts / BW (inverse of the bandwidth
+//                fraction reached)
+//   c_experts  x routed-expert bytes read (experts-used of each MoE layer) / BW
+//   c_kv       x KV and state bytes read at depth / BW, flash attention on
+//   c_kv_nofa  x the same over query heads per KV head, flash attention off (one matrix-vector
+//                product per KV head: multi-head attention pays most)
+//   c_attn     x attention FLOPs at depth / FLOPS (long contexts turn attention compute-bound)
+//   us_per_layer, us_per_moe_layer, us_per_recurrent_layer  x layer counts * 1e-6
+//                                              (kernel launches and syncs per token)
+// Prefill: seconds per token = sum of prefill[i] * prefill_features[i]
+//   p_dense     x 2 * active non-expert parameters / FLOPS
+//   p_experts   x 2 * active routed-expert parameters / FLOPS (small per-expert batches)
+//   p_attn_fa   x attention FLOPs over the context / FLOPS, flash attention on
+//   p_attn_nofa x the same, flash attention off
+//   p_weights   x all weight bytes / (ubatch * BW)   (every weight read once per ubatch)
+constexpr size_t kDecodeParams = 8, kPrefillParams = 5;
+extern const std::array<const char*, kDecodeParams> kDecodeParamNames;
+extern const std::array<const char*, kPrefillParams> kPrefillParamNames;
+
 struct SpeedParams {
-  // Decode: seconds per token = c_weights * bytes/BW + c_kv * kv_bytes/BW + per-layer costs.
-  double c_weights = 1.0 / 0.8;  // inverse of the effective bandwidth fraction for weights
-  double c_kv = 1.0 / 0.5;       // same for KV reads
-  double us_per_layer = 0;       // fixed cost per layer per token (kernel launches, syncs)
-  double us_per_moe_layer = 0;   // extra per MoE layer (routing, expert gather)
-  double us_per_recurrent_layer = 0;
-  // Prefill: seconds per token = p_compute * 2*active/FLOPS + p_attn * attn_flops/FLOPS
-  //                              + p_weights * all_weight_bytes / (ubatch * BW)
-  double p_compute = 2.5;
-  double p_attn = 4.0;
-  double p_weights = 1.0;
-  int rows = 0;              // calibration rows behind these numbers (0: not calibrated)
-  std::string fitted_on;     // date and data file of the fit
-  // Relative error band of the fit (quantiles of measured/predicted on the calibration rows).
-  double band_lo = 0.8, band_hi = 1.2;
+  std::array<double, kDecodeParams> decode{1.25, 1.25, 1.5, 2.0, 2.0, 0, 0, 0};
+  std::array<double, kPrefillParams> prefill{2.5, 2.5, 4.0, 4.0, 1.0};
+  int decode_rows = 0, prefill_rows = 0;  // calibration rows behind these numbers (0: not calibrated)
+  std::string fitted_on;                  // date and data file of the fit
+  // 80% error band: the 10th and 90th percentiles of measured/predicted on the calibration rows.
+  double decode_lo = 0.7, decode_hi = 1.3, prefill_lo = 0.6, prefill_hi = 1.4;
+};
+
+// A group of engine builds that share speed parameters (bench/calibrate fits one set per family).
+struct SpeedFamily {
+  std::string id, name;
+  SpeedParams params;
 };
 
 struct Backend {
@@ -60,7 +79,7 @@ struct Backend {
   double runtime_overhead_mib = 0;  // driver/runtime allocations outside llama.cpp's buffers
   double speed_factor = 1.0;     // throughput relative to the calibrated engine (e.g. Ollama)
   std::string speed_family;      // which calibration family it uses
-  SpeedParams speed;
+  SpeedParams speed;             // that family's parameters
   bool speed_calibrated = false;
   std::vector<std::string> sources;
   std::string notes;
