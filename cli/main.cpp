@@ -34,10 +34,13 @@ void load_catalog(const Options& o, Catalog& c) {
     for (const auto& x : d) std::cerr << "haloplan: " << x.text() << "\n";
     throw std::runtime_error("the shipped catalog is broken");
   }
-  if (!o.link_custom.empty() || !o.link_removed.empty()) {
+  if (!o.link_custom.empty() || !o.link_removed.empty() || !o.cal.empty()) {
     ViewState s;
     s.custom = o.link_custom;
     s.removed = o.link_removed;
+    s.cal = o.cal;
+    for (const auto& cal : o.cal)
+      if (!c.backend(cal.backend)) throw UsageError("--cal: unknown backend '" + cal.backend + "'");
     std::vector<Notice> notices;
     c = apply_custom(c, s, notices);
     for (const auto& n : notices) std::cerr << "haloplan: warning: link: " << n.message << "\n";
@@ -159,6 +162,31 @@ void import_command(const Options& o, Catalog& c, const Scenario& s) {
   print_tables(out, o.format);
 }
 
+// Fits the user's llama-bench output; prints each row before and after, and the --cal value.
+void calibrate_command(const Options& o, const Catalog& c, const Scenario& s) {
+  const std::string& path = o.positional.front();
+  std::string text;
+  if (path == "-") {
+    std::ostringstream ss;
+    ss << std::cin.rdbuf();
+    text = ss.str();
+  } else {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw UsageError("cannot read llama-bench output '" + path + "'");
+    std::ostringstream ss;
+    ss << f.rdbuf();
+    text = ss.str();
+  }
+  const Backend* b = nullptr;
+  if (!o.backend.empty() && !(b = c.backend(o.backend))) throw UsageError("unknown backend '" + o.backend + "'");
+  const CatalogModel* fallback = nullptr;
+  if (!o.models.empty() && !(fallback = c.model(o.models.front())))
+    throw UsageError("unknown model '" + o.models.front() + "'");
+  const auto r = calibrate_from_bench(c, *s.machine, b, text, fallback);
+  print_tables({calibration_table(r, c)}, o.format);
+  if (!r.cal) throw UsageError(path + ": " + r.error);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -186,6 +214,8 @@ int main(int argc, char** argv) {
       print_tables(guide_tables(c, s, sel, guide), o.format);
     } else if (o.command == "import") {
       import_command(o, c, s);
+    } else if (o.command == "calibrate") {
+      calibrate_command(o, c, s);
     } else if (o.command == "plan") {
       if (sel.models.size() != 1) throw UsageError("plan needs exactly one --model");
       if (sel.quants.size() > 1) throw UsageError("plan needs exactly one --quant");

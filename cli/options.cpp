@@ -13,7 +13,7 @@ namespace haloplan::cli {
 namespace {
 
 const std::set<std::string> kCommands = {"fit", "speed", "setup", "guide", "plan", "models", "machines",
-                                         "backends", "import", "help"};
+                                         "backends", "import", "calibrate", "help"};
 
 double parse_number(const std::string& flag, const std::string& v, double lo, double hi) {
   char* end = nullptr;
@@ -89,6 +89,7 @@ void apply_link(std::string v, Options& o) {
   }
   o.link_custom = s.custom;
   o.link_removed = s.removed;
+  o.cal = s.cal;
 }
 
 }  // namespace
@@ -106,6 +107,8 @@ Commands:
   plan       one model's full breakdown (--format json: a stable object for scripts)
   import FILE...  GGUF files (headers only; split parts together) or Hugging Face config.json:
              the catalog entry, then its fit and speed
+  calibrate FILE  your llama-bench output (markdown table or -o json; '-' reads stdin): the
+             speed model before and after fitting it, and the --cal value that applies it
   models | machines | backends   list the catalog
 
 Flags:
@@ -126,6 +129,7 @@ Flags:
   --prompt N          prompt tokens for time to first token (default 4096)
   --catalog FILE      extra model catalog (same schema as data/models.json); repeatable
   --link URL          the page's scenario from a haloplan link (flags after it override it)
+  --cal B:D:P:ND:NP   apply a calibration printed by 'haloplan calibrate' (comma-separated)
   --format markdown|csv|json
 )";
 }
@@ -166,6 +170,10 @@ Options parse_options(int argc, char** argv) {
     else if (a == "--prompt") o.prompt = parse_count(a, value(a), 1, int64_t(1) << 26);
     else if (a == "--catalog") o.catalogs.push_back(value(a));
     else if (a == "--link") apply_link(value(a), o);
+    else if (a == "--cal") {
+      const std::string err = parse_calibrations(value(a), o.cal);
+      if (!err.empty()) throw UsageError("--cal: " + err);
+    }
     else if (a == "--format") {
       const std::string f = value(a);
       if (f == "markdown" || f == "md") o.format = Format::Markdown;
@@ -178,7 +186,9 @@ Options parse_options(int argc, char** argv) {
   }
   if (o.command == "import" && o.positional.empty())
     throw UsageError("import needs one or more GGUF files or config.json files: haloplan import MODEL.gguf");
-  if (!o.positional.empty() && o.command != "help" && o.command != "import")
+  if (o.command == "calibrate" && o.positional.size() != 1)
+    throw UsageError("calibrate needs one file of llama-bench output ('-' for stdin): haloplan calibrate bench.md");
+  if (!o.positional.empty() && o.command != "help" && o.command != "import" && o.command != "calibrate")
     throw UsageError("unexpected argument '" + o.positional.front() + "'");
   return o;
 }

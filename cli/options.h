@@ -39,6 +39,7 @@ struct Options {
   nlohmann::json link_custom = nlohmann::json::array();
   std::vector<std::string> link_removed;
   std::vector<std::string> link_notices;
+  std::vector<Calibration> cal;  // --cal or the link's cal=: the user's llama-bench calibrations
   Format format = Format::Markdown;
   std::vector<std::string> positional;
 };

@@ -39,6 +39,7 @@ const Catalog& catalog_for(const ViewState& s, std::vector<Notice>& notices) {
   static std::vector<Notice> cat_notices;
   std::string k = s.custom.dump();
   for (const auto& r : s.removed) k += "\n" + r;
+  k += "\ncal:" + calibrations_text(s.cal);
   if (k != key) {
     cat_notices.clear();
     cat = apply_custom(shipped(), s, cat_notices);
@@ -130,6 +131,25 @@ std::string hf_config(const std::string& text, const std::string& name) {
   return json{{"model", r.model ? *r.model : json(nullptr)}, {"error", r.error}}.dump();
 }
 
+// Pasted llama-bench output -> {"table": the before/after table, "cal": "backend:…" | null,
+// "error": "..."}. Fitted against the speed model without the user's earlier calibrations.
+std::string calibrate(const std::string& state_json, const std::string& text, const std::string& backend) {
+  std::vector<Notice> n;
+  ViewState s = state_from_json(state_json, n);
+  s.cal.clear();
+  const Catalog& c = catalog_for(s, n);
+  validate_state(s, c, n);
+  const Machine* m = c.machine(s.machine);
+  const Backend* b = backend.empty() ? nullptr : c.backend(backend);
+  if (!m || (!backend.empty() && !b)) return json{{"table", nullptr}, {"cal", nullptr}, {"error", "unknown machine or backend"}}.dump();
+  const auto r = calibrate_from_bench(c, *m, b, text, c.model(s.model));
+  return json{{"table", table_json(calibration_table(r, c))},
+              {"cal", r.cal ? json(calibrations_text({*r.cal})) : json(nullptr)},
+              {"backend", r.cal ? json(r.cal->backend) : json(nullptr)},
+              {"error", r.error}}
+      .dump();
+}
+
 std::string compute(const std::string& state_json) {
   std::vector<Notice> n;
   ViewState s = state_from_json(state_json, n);
@@ -161,6 +181,7 @@ EMSCRIPTEN_BINDINGS(haloplan) {
   emscripten::function("checkModels", &check_models);
   emscripten::function("decodeLink", &decode_link_json);
   emscripten::function("compute", &compute);
+  emscripten::function("calibrate", &calibrate);
   emscripten::function("renderTable", &render_table);
   emscripten::function("ggufAdd", &gguf_add);
   emscripten::function("hfConfig", &hf_config);

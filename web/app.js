@@ -1,6 +1,6 @@
 // haloplan's page: reads the knobs, asks the wasm core for every table, draws them, keeps the
 // scenario in the URL fragment and the user's catalog in the browser.
-import { loadCore, computeView, decodeLink, exportTable } from './core.js';
+import { loadCore, computeView, decodeLink, exportTable, calibrate } from './core.js';
 import { el, replace, tableView, patchTable, copyText, download, gibText } from './dom.js';
 import { layoutPicture, speedChart } from './pictures.js';
 import { loadCatalog, saveCatalog, sameCatalog, loadTheme, saveTheme } from './store.js';
@@ -334,6 +334,40 @@ function renderSpeed(r) {
   renderPart('ceiling', [r.ceiling], () => replace('ceiling-table', tableView(r.ceiling, { onExport })));
 }
 
+// Paste-back calibration: the fitted value waits in `pendingCal` until the user applies it.
+let pendingCal = null;
+
+function calList(state) {
+  return state.cal ? state.cal.split(',') : [];
+}
+
+function renderCalibration(r) {
+  const sel = $('cal-backend');
+  const cur = sel.value;
+  replace(sel, el('option', { value: '' }, 'as the rows say'), ...r.info.backends.map((b) => el('option', { value: b.id }, b.name)));
+  sel.value = cur;
+  const active = calList(r.state);
+  replace('cal-active', active.length
+    ? el('p', {}, `In use: ${active.map((c) => { const [b, d, p, nd, np] = c.split(':'); return `${b} — decode ×${d} (${nd} rows), prefill ×${p} (${np} rows)`; }).join('; ')}. `,
+      el('button', { type: 'button', onclick: () => setState({ cal: null }) }, 'Remove calibration'))
+    : null);
+}
+
+function fitCalibration() {
+  const res = calibrate(app.state, $('cal-text').value, $('cal-backend').value);
+  pendingCal = res.cal ? { text: res.cal, backend: res.backend } : null;
+  $('cal-use').disabled = !pendingCal;
+  replace('cal-result', res.table ? tableView(res.table, { onExport }) : el('p', {}, res.error));
+}
+
+function useCalibration() {
+  if (!pendingCal) return;
+  const others = calList(app.state).filter((c) => !c.startsWith(`${pendingCal.backend}:`));
+  setState({ cal: others.concat([pendingCal.text]).join(','), backend: pendingCal.backend });
+  pendingCal = null;
+  $('cal-use').disabled = true;
+}
+
 function renderSetup(r) {
   const kernel = r.setup.find((t) => t.title.startsWith('Kernel parameters'));
   if (kernel) {
@@ -416,6 +450,7 @@ function render(r) {
   renderFit(r);
   renderSpeed(r);
   renderPart('setup', [r.setup], () => renderSetup(r));
+  renderPart('calibration', [r.info.backends, r.state.cal], () => renderCalibration(r));
   renderPart('guide', [r.pools, r.backends, r.focus && r.focus.backends, r.setup, r.speed.rows.length, r.state.model, r.state.quant, r.state.ctx, r.state.backend], () => renderGuide(r));
   renderNotices();
   if (app.embed) {
@@ -467,6 +502,8 @@ function wire() {
   $('knob-form').addEventListener('change', () => { app.state = readKnobs(); update(); });
   $('knob-form').addEventListener('submit', (e) => e.preventDefault());
   $('fit-filter').addEventListener('input', (e) => setState({ filter: e.target.value.slice(0, 200) }));
+  $('cal-fit').addEventListener('click', fitCalibration);
+  $('cal-use').addEventListener('click', useCalibration);
   $('download-scenario').addEventListener('click', () => {
     const r = app.result;
     download('haloplan-scenario.json', `${JSON.stringify({ schema: 'haloplan-scenario', version: 1, link: `#${r.link}`, state: r.state }, null, 2)}\n`);

@@ -12,6 +12,11 @@ export function computeView(state) {
   return JSON.parse(wasm.compute(JSON.stringify(state)));
 }
 
+// Pasted llama-bench output -> {table, cal, backend, error}.
+export function calibrate(state, text, backend) {
+  return JSON.parse(wasm.calibrate(JSON.stringify(state), text, backend));
+}
+
 export function decodeLink(fragment) {
   return JSON.parse(wasm.decodeLink(fragment));
 }

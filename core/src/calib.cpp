@@ -431,7 +431,10 @@ BenchRows parse_bench_markdown(std::string_view text) {
       head = cells;
       continue;
     }
-    if (head.empty() || cells.front().find("---") != std::string::npos || cells.front().find(":-") != std::string::npos) continue;
+    const bool rule = std::all_of(cells.begin(), cells.end(), [](const std::string& c) {
+      return !c.empty() && c.find_first_not_of("-: ") == std::string::npos;
+    });
+    if (head.empty() || rule) continue;
     const std::string at = "line " + std::to_string(line_no) + ": ";
     if (cells.size() != head.size()) {
       out.errors.push_back(at + "has " + std::to_string(cells.size()) + " cells; the header has " + std::to_string(head.size()));
@@ -571,10 +574,30 @@ SpeedParams fit_speed_params(const std::vector<RowFeatures>& rows, const std::ve
   return p;
 }
 
-CalibrationResult calibrate_from_bench(const Catalog& c, const Machine& m, const Backend& b, std::string_view text,
-                                       const CatalogModel* fallback) {
+CalibrationResult calibrate_from_bench(const Catalog& c, const Machine& m, const Backend* backend,
+                                       std::string_view text, const CatalogModel* fallback) {
   CalibrationResult res;
   const BenchRows parsed = parse_llama_bench(text);
+  if (!backend) {
+    for (const auto& r : parsed.rows) {
+      const std::string fam = speed_family_of(r.backend_label, r.build);
+      const std::string kind = fam.substr(0, fam.find('-'));
+      for (const Backend* b : backends_for(c, m)) {
+        if (!kind.empty() && b->id.rfind("llamacpp-", 0) == 0 && b->speed_family.rfind(kind, 0) == 0) {
+          backend = b;
+          break;
+        }
+      }
+      if (backend) break;
+    }
+    if (!backend) {
+      res.error = parsed.rows.empty() && !parsed.errors.empty()
+                      ? parsed.errors.front()
+                      : "the rows do not say which backend ran them (Vulkan, ROCm…); choose the backend";
+      return res;
+    }
+  }
+  const Backend& b = *backend;
   for (const auto& e : parsed.errors) res.skipped.push_back(e);
   std::vector<RowFeatures> feats;
   for (const auto& r : parsed.rows) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "haloplan/setup.h"
+#include "haloplan/view.h"
 
 namespace haloplan {
 
@@ -207,6 +208,36 @@ std::string band_note(const SpeedParams& p) {
          p.fitted_on + ").";
 }
 }  // namespace
+
+Table calibration_table(const CalibrationResult& r, const Catalog& c) {
+  Table t;
+  const Backend* b = r.cal ? c.backend(r.cal->backend) : nullptr;
+  t.title = "Your llama-bench rows" + (b ? " — " + b->name : std::string());
+  t.headers = {"line", "model", "test", "fa", "measured t/s", "model t/s", "error", "calibrated t/s", "error"};
+  auto err = [](double pred, double meas) {
+    const double e = 100 * (pred / meas - 1);
+    return std::string(e >= 0 ? "+" : "") + num(e, 1) + "%";
+  };
+  for (const auto& row : r.rows)
+    t.rows.push_back({std::to_string(row.row.line), row.model_id, row.row.test, row.row.flash_attn ? "1" : "0",
+                      tps(row.row.tps), tps(row.before), err(row.before, row.row.tps), tps(row.after),
+                      err(row.after, row.row.tps)});
+  auto pct = [](double v) { return num(100 * v, 1) + "%"; };
+  if (r.cal) {
+    const auto& k = *r.cal;
+    if (k.decode_rows)
+      t.notes.push_back("Decode: " + std::to_string(k.decode_rows) + " rows, median error " + pct(r.decode_before.median) +
+                        " before, " + pct(r.decode_after.median) + " after; speeds scaled by " + num(k.decode_scale, 3) + ".");
+    if (k.prefill_rows)
+      t.notes.push_back("Prefill: " + std::to_string(k.prefill_rows) + " rows, median error " + pct(r.prefill_before.median) +
+                        " before, " + pct(r.prefill_after.median) + " after; speeds scaled by " + num(k.prefill_scale, 3) + ".");
+    t.notes.push_back("In a link: cal=" + calibrations_text({k}) + " (CLI: --cal " + calibrations_text({k}) + ").");
+  } else {
+    t.notes.push_back("No calibration: " + r.error);
+  }
+  for (const auto& s : r.skipped) t.notes.push_back("Not used: " + s);
+  return t;
+}
 
 Table speed_table(const Catalog& c, const Scenario& s, const Selection& sel) {
   return speed_table(s, sel, selection_plans(c, s, sel));

@@ -211,6 +211,10 @@ const std::vector<Field>& fields() {
        [](const ViewState& s) -> std::optional<std::string> {
          return s.section.empty() ? std::nullopt : std::optional<std::string>(s.section);
        }},
+      {"cal", [](ViewState& s, const std::string& v) { return parse_calibrations(v, s.cal); },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.cal.empty() ? std::nullopt : std::optional<std::string>(calibrations_text(s.cal));
+       }},
       {"removed",
        [](ViewState& s, const std::string& v) -> std::string {
          std::vector<std::string> ids = split(v, ',');
@@ -263,6 +267,41 @@ std::string decode_custom(const std::string& v, json& out) {
 }
 
 }  // namespace
+
+std::string calibrations_text(const std::vector<Calibration>& cals) {
+  std::vector<std::string> parts;
+  for (const auto& c : cals)
+    parts.push_back(c.backend + ":" + num_text(c.decode_scale) + ":" + num_text(c.prefill_scale) + ":" +
+                    std::to_string(c.decode_rows) + ":" + std::to_string(c.prefill_rows));
+  return join(parts);
+}
+
+std::string parse_calibrations(const std::string& text, std::vector<Calibration>& out) {
+  std::vector<Calibration> cals;
+  if (text == "default" || text.empty()) {
+    out.clear();
+    return "";
+  }
+  for (const auto& part : split(text, ',')) {
+    const auto f = split(part, ':');
+    if (f.size() != 5) return "calibration '" + part.substr(0, 64) + "' is not backend:decode:prefill:rows:rows";
+    Calibration c;
+    if (!plain_id(f[0])) return "calibration backend '" + f[0].substr(0, 64) + "' is not a valid id";
+    c.backend = f[0];
+    const auto d = parse_double(f[1], 0.05, 20), p = parse_double(f[2], 0.05, 20);
+    const auto nd = parse_int(f[3], 0, 100000), np = parse_int(f[4], 0, 100000);
+    if (!d || !p) return "calibration scales must be numbers from 0.05 to 20, got '" + part.substr(0, 64) + "'";
+    if (!nd || !np) return "calibration row counts must be whole numbers from 0 to 100000, got '" + part.substr(0, 64) + "'";
+    c.decode_scale = *d, c.prefill_scale = *p, c.decode_rows = int(*nd), c.prefill_rows = int(*np);
+    if (std::any_of(cals.begin(), cals.end(), [&](const Calibration& x) { return x.backend == c.backend; }))
+      return "calibration for '" + c.backend + "' is given twice";
+    cals.push_back(c);
+  }
+  if (cals.size() > 16) return "more than 16 calibrations";
+  out = std::move(cals);
+  return "";
+}
+
 
 std::optional<GgmlType> kv_cache_type(std::string_view name) {
   static const char* ok[] = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL"};
@@ -361,6 +400,7 @@ json state_to_json(const ViewState& s) {
   j["at"] = s.section;
   j["custom"] = s.custom;
   j["removed"] = s.removed;
+  j["cal"] = s.cal.empty() ? json(nullptr) : json(calibrations_text(s.cal));
   return j;
 }
 
@@ -432,6 +472,7 @@ Catalog apply_custom(const Catalog& shipped, const ViewState& s, std::vector<Not
       return std::find(s.removed.begin(), s.removed.end(), m.id) != s.removed.end();
     });
   }
+  apply_calibrations(c, s.cal);
   if (s.custom.empty()) return c;
   const json envelope = {{"schema", "haloplan-models"}, {"version", kCatalogSchemaVersion}, {"models", s.custom}};
   // Each model on its own, so one broken entry does not take the others with it.
@@ -452,6 +493,11 @@ Catalog apply_custom(const Catalog& shipped, const ViewState& s, std::vector<Not
 
 void validate_state(ViewState& s, const Catalog& c, std::vector<Notice>& notices) {
   if (c.machines.empty()) return;
+  std::erase_if(s.cal, [&](const Calibration& cal) {
+    if (c.backend(cal.backend)) return false;
+    notices.push_back({"cal", "calibration for unknown backend '" + cal.backend + "' was dropped"});
+    return true;
+  });
   const Machine* m = c.machine(s.machine);
   if (!m) {
     if (!s.machine.empty())

@@ -115,10 +115,11 @@ struct CalibrationResult {
   ErrorStats decode_before, decode_after, prefill_before, prefill_after;
 };
 
-// Pasted llama-bench output against backend `b` on machine `m`. Rows whose model type does not
-// match a catalog model fall back to `fallback` (the focused model) when its parameter count is
-// within 3%; others are skipped with a reason.
-CalibrationResult calibrate_from_bench(const Catalog& c, const Machine& m, const Backend& b, std::string_view text,
+// Pasted llama-bench output against backend `b` on machine `m`; with no backend given, the one
+// the rows' backend column names (Vulkan, ROCm, Metal, CUDA) among the machine's. Rows whose
+// model type does not match a catalog model fall back to `fallback` (the focused model) when its
+// parameter count is within 3%; others are skipped with a reason.
+CalibrationResult calibrate_from_bench(const Catalog& c, const Machine& m, const Backend* b, std::string_view text,
                                        const CatalogModel* fallback);
 
 // Applies calibrations to a catalog's backends (unknown backends are ignored).

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "haloplan/calib.h"
 #include "haloplan/plan.h"
 #include "haloplan/table.h"
 
@@ -29,6 +30,8 @@ Table fit_table(const Scenario& s, const Selection& sel, const std::vector<Plan>
 Table speed_table(const Catalog& c, const Scenario& s, const Selection& sel);
 Table speed_table(const Scenario& s, const Selection& sel, const std::vector<Plan>& plans);
 Table ceiling_table(const Machine& m);
+// Pasted llama-bench rows against the speed model before and after the calibration fitted on them.
+Table calibration_table(const CalibrationResult& r, const Catalog& c);
 std::vector<Table> setup_tables(const Catalog& c, const Scenario& s, std::optional<double> gtt);
 std::vector<Table> guide_tables(const Catalog& c, const Scenario& s, const Selection& sel,
                                 const nlohmann::json& guide);

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "haloplan/calib.h"
 #include "haloplan/catalog.h"
 #include "haloplan/plan.h"
 
@@ -39,7 +40,14 @@ struct ViewState {
   std::string section;                            // section to scroll to (deep link); empty: top
   nlohmann::json custom = nlohmann::json::array();  // user models, models.json entry schema
   std::vector<std::string> removed;                 // shipped model ids the user deleted
+  std::vector<Calibration> cal;                     // the user's own llama-bench calibrations
 };
+
+// Calibrations in a link: "backend:decode_scale:prefill_scale:decode_rows:prefill_rows", comma
+// separated ("llamacpp-vulkan:1.083:0.912:6:6").
+std::string calibrations_text(const std::vector<Calibration>& cals);
+// Empty string on success, else what is wrong.
+std::string parse_calibrations(const std::string& text, std::vector<Calibration>& out);
 
 // Something in a link or state that could not be used; `key` names the part ("ctx", "custom").
 struct Notice {
@@ -54,8 +62,8 @@ ViewState decode_link(std::string_view fragment, std::vector<Notice>& notices);
 nlohmann::json state_to_json(const ViewState& s);
 ViewState state_from_json(std::string_view text, std::vector<Notice>& notices);
 
-// The shipped catalog with the state's removals and custom models applied. Custom models with
-// errors are left out (with notices); the rest of the state is unaffected.
+// The shipped catalog with the state's removals, custom models and calibrations applied. Custom
+// models with errors are left out (with notices); the rest of the state is unaffected.
 Catalog apply_custom(const Catalog& shipped, const ViewState& s, std::vector<Notice>& notices);
 
 // Replaces references the catalog cannot satisfy (unknown machine, backend not on the machine,

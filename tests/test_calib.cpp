@@ -1,0 +1,220 @@
+// Measured rows in (calibration CSV, llama-bench markdown and JSON), speed families, paste-back
+// calibration and its place in the link.
+#include <catch2/catch.hpp>
+
+#include "haloplan/calib.h"
+#include "haloplan/plan.h"
+#include "haloplan/view.h"
+#include "helpers.h"
+
+using namespace haloplan;
+using haloplan::test::shipped;
+
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+const Machine& strix() { return *shipped().machine("framework-desktop-128"); }
+
+}  // namespace
+
+TEST_CASE("llama-bench test names give tokens and depth") {
+  BenchRow r;
+  REQUIRE(parse_test_name("tg128", r));
+  CHECK((r.decode && r.n_tokens == 128 && r.depth == 0));
+  REQUIRE(parse_test_name("pp512 @ d4096", r));
+  CHECK((!r.decode && r.n_tokens == 512 && r.depth == 4096 && r.test == "pp512@d4096"));
+  REQUIRE(parse_test_name("tg32@d32768", r));
+  CHECK(r.depth == 32768);
+  for (const char* bad : {"pg128", "tg", "tg-5", "pp512@dx", "tg0", ""}) CHECK_FALSE(parse_test_name(bad, r));
+}
+
+TEST_CASE("backend labels from every source map to speed families") {
+  CHECK(speed_family_of("vulkan-radv") == "vulkan-radv");
+  CHECK(speed_family_of("Vulkan") == "vulkan-radv");
+  CHECK(speed_family_of("vulkan-radv (kyuz0 container)") == "vulkan-radv");
+  CHECK(speed_family_of("vulkan-amdvlk(default ICD)") == "vulkan-amdvlk");
+  CHECK(speed_family_of("rocm(hip)", 6077) == "rocm-rocblas");
+  CHECK(speed_family_of("rocm-rocwmma", 5863) == "rocm-rocblas");
+  CHECK(speed_family_of("rocm(hip)-hipblaslt", 6077) == "rocm");
+  CHECK(speed_family_of("rocm(hip)", 6865) == "rocm");
+  CHECK(speed_family_of("ROCm", 0) == "rocm");
+  CHECK(speed_family_of("rocm-rocwmma", 6865) == "rocm-rocwmma");
+  CHECK(speed_family_of("rocm-rocwmma-hipblaslt", 6097) == "rocm-rocwmma");
+  CHECK(speed_family_of("rocm-rocwmma (lhl rocm-wmma-tune branch)", 6792) == "rocm");
+  CHECK(speed_family_of("unspecified (best observed config; README says primary ROCm 7 nightlies / Vulkan RADV)").empty());
+  // Every family the classifier names is in the shipped data, with parameters.
+  for (const char* fam : {"vulkan-radv", "vulkan-amdvlk", "rocm", "rocm-rocblas", "rocm-rocwmma"}) {
+    const auto it = std::find_if(shipped().speed_families.begin(), shipped().speed_families.end(),
+                                 [&](const SpeedFamily& f) { return f.id == fam; });
+    REQUIRE(it != shipped().speed_families.end());
+    CHECK(it->params.decode_rows > 0);
+    CHECK(it->params.decode_lo < 1.0);
+    CHECK(it->params.decode_hi > 1.0);
+  }
+}
+
+TEST_CASE("the llama-bench markdown table and its JSON give the same rows") {
+  const auto md = parse_llama_bench(read_text(std::string(HALOPLAN_FIXTURES) + "/bench/vulkan-qwen3-30b.md"));
+  CHECK(md.errors.empty());
+  REQUIRE(md.rows.size() == 4);
+  const auto& r = md.rows[2];
+  CHECK(r.line == 8);
+  CHECK(r.model_label == "qwen3moe 30B.A3B Q4_K - Medium");
+  CHECK(r.quant == "Q4_K - Medium");
+  CHECK(r.backend_label == "Vulkan");
+  CHECK(r.test == "pp512@d4096");
+  CHECK(r.flash_attn);
+  CHECK(r.tps == Approx(522.40));
+  CHECK(r.file_bytes == Approx(16.49 * kGiB));
+  CHECK(r.params == Approx(30.53e9));
+  CHECK(match_model(shipped(), r) == shipped().model("qwen3-30b-a3b"));
+
+  const std::string js = R"([
+    {"build_number": 6111, "model_type": "qwen3moe 30B.A3B Q4_K - Medium", "model_size": 17706247168,
+     "model_n_params": 30532122624, "backends": "Vulkan", "n_ubatch": 512, "flash_attn": true,
+     "type_k": "f16", "type_v": "f16", "n_prompt": 512, "n_gen": 0, "n_depth": 4096, "avg_ts": 522.4},
+    {"model_type": "qwen3moe 30B.A3B Q4_K - Medium", "backends": "Vulkan", "n_prompt": 0, "n_gen": 128,
+     "n_depth": 0, "avg_ts": 85.11, "flash_attn": 1}])";
+  const auto j = parse_llama_bench(js);
+  CHECK(j.errors.empty());
+  REQUIRE(j.rows.size() == 2);
+  CHECK(j.rows[0].test == "pp512@d4096");
+  CHECK(j.rows[0].build == 6111);
+  CHECK(j.rows[0].file_bytes == Approx(r.file_bytes).epsilon(0.001));
+  CHECK(j.rows[1].decode);
+  // JSON lines (-o jsonl) read the same way.
+  const auto jl = parse_llama_bench(
+      "{\"model_type\": \"llama 8B Q4_K - Medium\", \"backends\": \"ROCm\", \"n_prompt\": 512, \"n_gen\": 0, \"avg_ts\": 900}\n"
+      "{\"model_type\": \"llama 8B Q4_K - Medium\", \"backends\": \"ROCm\", \"n_prompt\": 0, \"n_gen\": 128, \"avg_ts\": 40}\n");
+  CHECK(jl.rows.size() == 2);
+}
+
+TEST_CASE("unreadable llama-bench output is named, row by row") {
+  CHECK(parse_llama_bench("   ").errors == std::vector<std::string>{"nothing was pasted"});
+  CHECK(parse_llama_bench("hello").errors ==
+        std::vector<std::string>{"no llama-bench table found: expected a header row with 'test' and 't/s' columns, or JSON output (-o json)"});
+  const auto r = parse_llama_bench(
+      "| model | size | params | backend | test | t/s |\n| --- | --: | --: | --- | --: | --: |\n"
+      "| llama 8B Q4_0 | 4.3 GiB | 8.03 B | Vulkan | tg128 | fast |\n"
+      "| llama 8B Q4_0 | 4.3 GiB | 8.03 B | Vulkan | xx128 | 40.1 ± 0.1 |\n"
+      "| llama 8B Q4_0 | 4.3 GiB | Vulkan | tg128 | 40.1 |\n");
+  CHECK(r.rows.empty());
+  CHECK(r.errors == std::vector<std::string>{"line 3: t/s 'fast' is not a positive number",
+                                             "line 4: test 'xx128' is not a llama-bench test (tgN or ppN, optionally @ dM)",
+                                             "line 5: has 5 cells; the header has 6"});
+  const auto j = parse_llama_bench(R"([{"n_prompt": 512, "n_gen": 128, "avg_ts": 3}, 7, {"n_gen": 1}])");
+  CHECK(j.errors == std::vector<std::string>{"entry 1: mixes prompt and generation (pg tests are not scored)",
+                                             "entry 2: is not an object",
+                                             "entry 3: needs n_prompt, n_gen and avg_ts numbers"});
+}
+
+TEST_CASE("the calibration CSV: required columns, conditions from notes, errors by line") {
+  const auto ok = parse_calibration_csv(
+      "catalog_id,quant,file_size_gib,backend,test,tokens_per_s,llama_cpp_build,notes\n"
+      "llama-3.1-8b,Q4_K_M,4.58,rocm(hip),tg128@d4096,40.5,6077 (83bc2f28),\"fa=1; ub=2048; ctk=q8_0, ctv=q8_0\"\n"
+      "llama-3.1-8b,Q4_K_M,4.58,vulkan-radv,pp512,900,,-fa 1 -b 2048 -ub 512\n");
+  CHECK(ok.errors.empty());
+  REQUIRE(ok.rows.size() == 2);
+  CHECK((ok.rows[0].flash_attn && ok.rows[0].n_ubatch == 2048 && ok.rows[0].build == 6077));
+  CHECK((ok.rows[0].type_k == GgmlType::Q8_0 && ok.rows[0].type_v == GgmlType::Q8_0));
+  CHECK((ok.rows[1].flash_attn && ok.rows[1].n_ubatch == 512 && ok.rows[1].build == 0));
+  CHECK(parse_calibration_csv("catalog_id,quant,backend,test\n").errors ==
+        std::vector<std::string>{"line 1: no column 'file_size_gib'", "line 1: no column 'tokens_per_s'"});
+  const auto bad = parse_calibration_csv(
+      "catalog_id,quant,file_size_gib,backend,test,tokens_per_s\n"
+      "a,Q4_K_M,1,vulkan,tg128,-3\n"
+      "a,Q4_K_M,1,vulkan\n");
+  CHECK(bad.errors == std::vector<std::string>{"line 2: tokens_per_s '-3' is not a positive number",
+                                               "line 3: has 4 fields; the header has 6"});
+}
+
+TEST_CASE("pasting one backend's measured rows moves that backend's predictions onto them") {
+  // The AMDVLK rows of the shipped calibration file, pasted as llama-bench JSON against the RADV
+  // backend: the fit must move RADV's estimates towards them.
+  const auto csv = parse_calibration_csv(read_text(std::string(HALOPLAN_FIXTURES) + "/../../bench/data/llama_bench_strix_halo.csv"));
+  REQUIRE(csv.rows.size() > 700);
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& r : csv.rows) {
+    const CatalogModel* m = shipped().model(r.model_id);
+    if (!m || speed_family_of(r.backend_label, r.build) != "vulkan-amdvlk" || !r.decode) continue;
+    rows.push_back({{"model_type", m->arch.arch + " x " + r.quant},
+                    {"model_n_params", model_weights(*m, FType::Q8_0).total_params},
+                    {"model_size", r.file_bytes},
+                    {"backends", "Vulkan"},
+                    {"flash_attn", r.flash_attn},
+                    {"n_prompt", 0},
+                    {"n_gen", r.n_tokens},
+                    {"n_depth", r.depth},
+                    {"avg_ts", r.tps}});
+  }
+  REQUIRE(rows.size() > 40);
+  const auto res = calibrate_from_bench(shipped(), strix(), nullptr, rows.dump(), nullptr);
+  REQUIRE(res.cal);
+  CHECK(res.cal->backend == "llamacpp-vulkan");
+  CHECK(res.cal->decode_rows == int(res.rows.size()));
+  CHECK(res.cal->prefill_rows == 0);
+  CHECK(res.decode_after.median < res.decode_before.median);
+  // Applied to the catalog, the backend's plan moves by exactly the fitted scale.
+  Catalog c = shipped();
+  const CatalogModel& m = *c.model("qwen3-30b-a3b");
+  Scenario s;
+  s.machine = c.machine("framework-desktop-128");
+  const double before = make_plan(c, m, FType::Q4_K_M, s).find("llamacpp-vulkan")->decode_tps_0;
+  apply_calibrations(c, {*res.cal});
+  const double after = make_plan(c, m, FType::Q4_K_M, s).find("llamacpp-vulkan")->decode_tps_0;
+  CHECK(after == Approx(before * res.cal->decode_scale).epsilon(1e-9));
+}
+
+TEST_CASE("one pasted row calibrates onto itself; unknown models are skipped with a reason") {
+  const std::string text =
+      "| model | size | params | backend | fa | test | t/s |\n|--|--|--|--|--|--|--|\n"
+      "| qwen3moe 30B.A3B Q4_K - Medium | 16.49 GiB | 30.53 B | Vulkan | 1 | tg128 | 70.00 ± 0.1 |\n"
+      "| mystery 3B Q4_0 | 2 GiB | 3.1 B | Vulkan | 1 | tg128 | 70.00 ± 0.1 |\n";
+  const auto res = calibrate_from_bench(shipped(), strix(), nullptr, text, nullptr);
+  REQUIRE(res.cal);
+  REQUIRE(res.rows.size() == 1);
+  CHECK(res.rows[0].before != Approx(70.0).epsilon(0.01));
+  CHECK(res.rows[0].after == Approx(70.0).epsilon(0.002));
+  CHECK(res.skipped == std::vector<std::string>{"line 4 (tg128): model 'mystery 3B Q4_0' matches no catalog model"});
+  // Rows that name no backend need one chosen.
+  const auto none = calibrate_from_bench(shipped(), strix(), nullptr,
+                                         "| model | backend | test | t/s |\n|-|-|-|-|\n| llama 8B Q4_0 | CPU | tg128 | 9 |\n", nullptr);
+  CHECK_FALSE(none.cal);
+  CHECK(none.error == "the rows do not say which backend ran them (Vulkan, ROCm…); choose the backend");
+}
+
+TEST_CASE("a calibration travels in the link and bad ones are named") {
+  ViewState s;
+  s.cal = {{"llamacpp-vulkan", 0.982, 0.655, 2, 2}, {"llamacpp-rocm", 1.1, 1, 3, 0}};
+  const std::string link = encode_link(s);
+  CHECK(link.find("&cal=llamacpp-vulkan:0.982:0.655:2:2,llamacpp-rocm:1.1:1:3:0") != std::string::npos);
+  std::vector<Notice> n;
+  const ViewState back = decode_link(link, n);
+  CHECK(n.empty());
+  REQUIRE(back.cal.size() == 2);
+  CHECK((back.cal[0].backend == "llamacpp-vulkan" && back.cal[0].prefill_scale == 0.655 && back.cal[1].decode_rows == 3));
+  for (const auto& [text, msg] : std::vector<std::pair<std::string, std::string>>{
+           {"cal=x", "calibration 'x' is not backend:decode:prefill:rows:rows; the default is used"},
+           {"cal=llamacpp-vulkan:0:1:1:1", "calibration scales must be numbers from 0.05 to 20, got 'llamacpp-vulkan:0:1:1:1'; the default is used"},
+           {"cal=llamacpp-vulkan:1:1:1:1,llamacpp-vulkan:2:1:1:1", "calibration for 'llamacpp-vulkan' is given twice; the default is used"},
+           {"cal=a%3Cb:1:1:1:1", "calibration backend 'a<b' is not a valid id; the default is used"}}) {
+    std::vector<Notice> bad;
+    const ViewState v = decode_link("v=1&" + text, bad);
+    CHECK(v.cal.empty());
+    REQUIRE(bad.size() == 1);
+    CHECK(bad[0].message == msg);
+  }
+  std::vector<Notice> unknown;
+  ViewState u;
+  u.cal = {{"no-such-backend", 1, 1, 1, 1}};
+  validate_state(u, shipped(), unknown);
+  CHECK(u.cal.empty());
+  REQUIRE(unknown.size() == 1);
+  CHECK(unknown[0].message == "calibration for unknown backend 'no-such-backend' was dropped");
+}
