@@ -1,11 +1,14 @@
 // Fits the speed model's per-family parameters against measured llama-bench rows and prints the
 // resulting error (the same report as bench/accuracy).
 //
-//   calibrate [--csv FILE] [--write data/backends.json] [--check]
+//   calibrate [--csv FILE] [--write data/backends.json] [--check] [--holdout]
 //
 // --write replaces the fitted families in the backends file; --check fails if the shipped
-// parameters differ from a fresh fit (data/backends.json is stale).
+// parameters differ from a fresh fit (data/backends.json is stale). --holdout scores the model on
+// measurements it was not fitted on: each model's rows are predicted by parameters fitted
+// without any row of that model (leave-one-model-out).
 #include <ctime>
+#include <set>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -17,17 +20,59 @@
 
 using namespace haloplan;
 
+namespace {
+
+// Fits every family of the catalog on the prepared rows `use` accepts.
+template <class Use>
+std::vector<SpeedFamily> fit_families(const Catalog& cat, const bench::Prepared& p, const std::string& fitted_on, Use use) {
+  std::vector<SpeedFamily> fitted;
+  for (const auto& fam : cat.speed_families) {
+    std::vector<RowFeatures> X;
+    std::vector<double> t;
+    for (const auto& s : p.rows)
+      if (s.family == fam.id && use(s)) X.push_back(s.f), t.push_back(s.row.tps);
+    if (X.empty()) continue;
+    SpeedFamily out = fam;
+    out.params = fit_speed_params(X, t);
+    out.params.fitted_on = fitted_on;
+    fitted.push_back(out);
+  }
+  return fitted;
+}
+
+// Leave-one-model-out: every row predicted by parameters fitted without its model's rows.
+void print_holdout(const Catalog& cat, const bench::Prepared& all, const std::string& csv) {
+  std::set<std::string> models;
+  for (const auto& s : all.rows) models.insert(s.row.model_id);
+  bench::Prepared out;
+  out.skipped = all.skipped, out.n_skipped = all.n_skipped;
+  for (const auto& id : models) {
+    const auto fitted = fit_families(cat, all, "", [&](const bench::Scored& s) { return s.row.model_id != id; });
+    bench::Prepared one;
+    for (const auto& s : all.rows)
+      if (s.row.model_id == id) one.rows.push_back(s);
+    bench::predict(one, fitted);
+    for (auto& s : one.rows) out.rows.push_back(std::move(s));
+    for (const auto& [k, n] : one.skipped) out.skipped[k] += n, out.n_skipped += n;
+  }
+  std::printf("\nHELD OUT (%zu models, each predicted by a fit without its own rows; bands as fitted then):\n", models.size());
+  bench::print_report(out, fit_families(cat, all, "", [](const bench::Scored&) { return true; }), csv + ", leave-one-model-out");
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   std::string csv = "bench/data/llama_bench_strix_halo.csv";
   std::string write_path;
-  bool check = false;
+  bool check = false, holdout = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--csv" && i + 1 < argc) csv = argv[++i];
     else if (a == "--write" && i + 1 < argc) write_path = argv[++i];
     else if (a == "--check") check = true;
+    else if (a == "--holdout") holdout = true;
     else {
-      std::cerr << "calibrate: unknown argument '" << a << "'\nusage: calibrate [--csv FILE] [--write backends.json] [--check]\n";
+      std::cerr << "calibrate: unknown argument '" << a << "'\nusage: calibrate [--csv FILE] [--write backends.json] [--check] [--holdout]\n";
       return 2;
     }
   }
@@ -49,18 +94,9 @@ int main(int argc, char** argv) {
   char date[16];
   const std::time_t now = std::time(nullptr);
   std::strftime(date, sizeof date, "%Y-%m-%d", std::gmtime(&now));
-  std::vector<SpeedFamily> fitted;
-  for (const auto& fam : cat.speed_families) {
-    std::vector<RowFeatures> X;
-    std::vector<double> t;
-    for (const auto& s : p.rows)
-      if (s.family == fam.id) X.push_back(s.f), t.push_back(s.row.tps);
-    if (X.empty()) continue;
-    SpeedFamily out = fam;
-    out.params = fit_speed_params(X, t);
-    out.params.fitted_on = std::string("fitted ") + date + " on " + csv.substr(csv.rfind('/') + 1);
-    fitted.push_back(out);
-  }
+  const auto all = p;
+  const auto fitted = fit_families(cat, p, std::string("fitted ") + date + " on " + csv.substr(csv.rfind('/') + 1),
+                                   [](const bench::Scored&) { return true; });
   bench::predict(p, fitted);
   bench::print_report(p, fitted, csv);
   std::printf("\nfitted parameters:\n");
@@ -73,6 +109,8 @@ int main(int argc, char** argv) {
                 fam.params.decode_hi, fam.params.decode_rows, fam.params.prefill_lo, fam.params.prefill_hi,
                 fam.params.prefill_rows);
   }
+
+  if (holdout) print_holdout(cat, all, csv);
 
   int stale = 0;
   if (check) {

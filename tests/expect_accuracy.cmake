@@ -1,5 +1,6 @@
 # Runs bench/accuracy --json on the calibration rows and checks the speed model's targets:
-# median absolute error of decode at depth 0 <= 7%, at depth >= 16K <= 12%, prefill pp512 <= 20%,
+# median absolute error of decode at depth 0 <= 7% (90th percentile <= 20%), at depth >= 16K
+# <= 12%, prefill pp512 <= 20%,
 # and the 80% bands holding 75-85% of the rows.
 execute_process(COMMAND ${ACC} ${CSV} --json OUTPUT_VARIABLE out RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
@@ -19,6 +20,7 @@ function(check key field limit cmp)
   message(STATUS "${key} ${field} = ${v}")
 endfunction()
 check(decode_d0 median 0.07 LE)
+check(decode_d0 p90 0.20 LE)
 check(decode_deep median 0.12 LE)
 check(prefill_512 median 0.20 LE)
 check(band_coverage "" 0.75 GE)

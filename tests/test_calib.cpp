@@ -134,6 +134,35 @@ TEST_CASE("the calibration CSV: required columns, conditions from notes, errors 
                                                "line 3: has 4 fields; the header has 6"});
 }
 
+TEST_CASE("a file below its label's size: the label's type holds for the non-expert tensors") {
+  const auto& model = *shipped().model("gpt-oss-120b");
+  auto row = [](std::string quant, double gib) {
+    BenchRow r;
+    r.quant = std::move(quant), r.file_bytes = gib * 1073741824.0;
+    r.decode = true, r.n_tokens = 128;
+    return r;
+  };
+  std::string why;
+  const auto csv_label = row_features(strix(), model, row("F16-label GGUF (MXFP4 experts)", 60.87), why);
+  const auto bench_label = row_features(strix(), model, row("F16", 60.87), why);
+  const auto mxfp4 = row_features(strix(), model, row("MXFP4", 59.02), why);
+  REQUIRE((csv_label && bench_label && mxfp4));
+  // The same file however it is labelled: F16 dense tensors (about twice Q8_0's bytes), experts
+  // as in the MXFP4 file.
+  CHECK(csv_label->fd[0] == Approx(bench_label->fd[0]));
+  CHECK(csv_label->fd[0] > 1.6 * mxfp4->fd[0]);
+  CHECK(csv_label->fd[1] == Approx(mxfp4->fd[1]).epsilon(0.05));
+  // A custom mix ("UD-Q4_K_XL") takes its nearest preset's layout and scales every tensor alike,
+  // however small the file; the exact label "Q4_K_M" at the same size resizes only the experts.
+  const auto ud = row_features(strix(), model, row("UD-Q4_K_XL", 40.0), why);
+  const auto q4 = row_features(strix(), model, row("Q4_K_M", 40.0), why);
+  REQUIRE((ud && q4));
+  const auto preset = speed_inputs(model.arch, model_weights(model, FType::Q4_K_M));
+  const double dense_per_expert = (preset.weight_read_bytes - preset.expert_read_bytes) / preset.expert_read_bytes;
+  CHECK(ud->fd[0] / ud->fd[1] == Approx(dense_per_expert).epsilon(0.01));
+  CHECK(q4->fd[0] / q4->fd[1] > 1.2 * dense_per_expert);
+}
+
 TEST_CASE("pasting one backend's measured rows moves that backend's predictions onto them") {
   // The AMDVLK rows of the shipped calibration file, pasted as llama-bench JSON against the RADV
   // backend: the fit must move RADV's estimates towards them.

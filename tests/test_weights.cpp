@@ -71,6 +71,23 @@ TEST_CASE("MXFP4_MOE: merged experts MXFP4, everything else quantizable Q8_0") {
   CHECK(gib < 62.0);
 }
 
+TEST_CASE("an F16-labelled gpt-oss file keeps MXFP4 experts: the experts take the bytes the F16 rest leaves") {
+  // Measured: gpt-oss-120b converted at F16 is a 60.87 GiB file (calibration rows, lhl), far below
+  // an all-F16 file; its non-expert tensors are F16 and its experts stay MXFP4.
+  const auto& a = test::shipped().model("gpt-oss-120b")->arch;
+  const auto f16 = weight_breakdown(a, FType::F16);
+  const auto mx = weight_breakdown(a, FType::MXFP4_MOE);
+  const uint64_t file = uint64_t(60.87 * 1073741824.0);
+  const auto w = experts_take_rest(f16, file);
+  CHECK(w.total_bytes == file);
+  CHECK(w.total_bytes - w.routed_expert_bytes == f16.total_bytes - f16.routed_expert_bytes);
+  CHECK(w.routed_expert_bytes == Approx(double(mx.routed_expert_bytes)).epsilon(0.03));
+  // Per token: the F16 rest plus MXFP4 experts at 4 of 128 read more than the uniformly scaled file.
+  CHECK(w.decode_read_bytes > 1.3 * scale_to_file_size(mx, file).decode_read_bytes);
+  // The rest alone larger than the file: every tensor scales instead.
+  CHECK(experts_take_rest(f16, 1000).total_bytes == 1000);
+}
+
 TEST_CASE("MoE active parameters count the routed experts at k/n") {
   const auto& c = test::shipped();
   const auto* m = c.model("qwen3-30b-a3b");

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <cstdlib>
 #include <map>
 
 #include "haloplan/plan.h"
@@ -103,7 +102,7 @@ std::optional<std::string> note_value(std::string_view notes, std::string_view k
     }
   }
   if (!cur.empty()) tok.push_back(std::move(cur));
-  const std::string eq = std::string(key) + "=", flag = "-" + std::string(key);
+  const std::string eq = std::string(key).append("="), flag = std::string("-").append(key);
   for (size_t i = 0; i < tok.size(); ++i) {
     if (tok[i].rfind(eq, 0) == 0 && tok[i].size() > eq.size()) return tok[i].substr(eq.size());
     if (tok[i] == flag && i + 1 < tok.size()) return tok[i + 1];
@@ -111,8 +110,11 @@ std::optional<std::string> note_value(std::string_view notes, std::string_view k
   return std::nullopt;
 }
 
-std::optional<FType> quant_of(std::string_view label) {
+// The preset a quant label names. `exact` is set when the label names a llama.cpp file type (so
+// the non-expert tensors follow its rules), not when a custom mix is mapped to its nearest preset.
+std::optional<FType> quant_of(std::string_view label, bool& exact) {
   std::string q(trim(label));
+  exact = true;
   if (auto f = ftype_from_name(q)) return f;
   // llama.cpp's file type names: "Q4_K - Medium", "IQ4_NL - 4.5 bpw", "MXFP4 MoE".
   const auto dash = q.find(" - ");
@@ -124,9 +126,16 @@ std::optional<FType> quant_of(std::string_view label) {
     if (auto f = ftype_from_name(head + suffix)) return f;
   }
   if (auto f = ftype_from_name(head)) return f;
+  const std::string u = lower(q);
+  // "F16-label GGUF (MXFP4 experts)": the file's type label, with experts stored in another type
+  // (gpt-oss converted at F16 keeps its MXFP4 experts). The label's type holds for the rest.
+  if (u.find("experts)") != std::string::npos) {
+    const auto cut = head.find("-label");
+    if (auto f = ftype_from_name(head.substr(0, cut))) return f;
+  }
   // Custom mixes (Unsloth "UD-Q4_K_XL", "DYNAMIC"): the nearest preset gives the layout; the
   // file size gives the bytes.
-  const std::string u = lower(q);
+  exact = false;
   if (u.find("mxfp4") != std::string::npos) return FType::MXFP4_MOE;
   if (u.find("q2_k") != std::string::npos) return FType::Q2_K;
   if (u.find("q3_k") != std::string::npos) return FType::Q3_K_M;
@@ -508,13 +517,20 @@ std::optional<RowFeatures> row_features(const Machine& m, const CatalogModel& mo
     why_not = "machine " + m.id + " has no bandwidth or FLOPS figure";
     return std::nullopt;
   }
-  const auto q = quant_of(r.quant);
+  bool exact = false;
+  const auto q = quant_of(r.quant, exact);
   if (!q && r.file_bytes <= 0) {
     why_not = "quant '" + r.quant.substr(0, 40) + "' is unknown and the file size is not given";
     return std::nullopt;
   }
   WeightBreakdown w = model_weights(model, q.value_or(FType::Q4_K_M));
-  if (r.file_bytes > 0) w = scale_to_file_size(w, uint64_t(r.file_bytes));
+  if (r.file_bytes > 0) {
+    // A MoE file well below the size its type label implies stores its experts in a smaller type
+    // (an "F16" gpt-oss with MXFP4 experts): the label holds for the rest, the experts take the
+    // remaining bytes. Otherwise every tensor scales to the file.
+    const bool experts_differ = exact && w.routed_expert_bytes > 0 && double(r.file_bytes) < 0.9 * double(w.total_bytes);
+    w = experts_differ ? experts_take_rest(w, uint64_t(r.file_bytes)) : scale_to_file_size(w, uint64_t(r.file_bytes));
+  }
   const SpeedInputs in = speed_inputs(model.arch, w);
   RowFeatures f;
   f.decode = r.decode;

@@ -46,6 +46,23 @@ WeightBreakdown weight_breakdown(const ModelArch& arch, FType ftype) {
   return w;
 }
 
+WeightBreakdown experts_take_rest(const WeightBreakdown& w, uint64_t file_bytes) {
+  const uint64_t rest = w.total_bytes - w.routed_expert_bytes;
+  if (w.routed_expert_bytes == 0 || file_bytes <= rest) return scale_to_file_size(w, file_bytes);
+  const double f = double(file_bytes - rest) / double(w.routed_expert_bytes);
+  const double frac = w.n_expert > 0 ? double(w.n_expert_used) / double(w.n_expert) : 1.0;
+  WeightBreakdown r = w;
+  r.total_bytes = file_bytes;
+  r.routed_expert_bytes = file_bytes - rest;
+  r.decode_read_bytes = uint64_t(std::llround(double(w.decode_read_bytes) -
+                                              double(w.routed_expert_bytes) * frac * (1.0 - f)));
+  // bytes_by_type keeps the preset's split scaled to the file: which type the experts are in is
+  // not known here.
+  const double g = double(file_bytes) / double(w.total_bytes);
+  for (auto& v : r.bytes_by_type) v = uint64_t(std::llround(double(v) * g));
+  return r;
+}
+
 WeightBreakdown scale_to_file_size(const WeightBreakdown& w, uint64_t file_bytes) {
   if (w.total_bytes == 0) return w;
   const double f = double(file_bytes) / double(w.total_bytes);

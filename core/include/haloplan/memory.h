@@ -33,6 +33,10 @@ WeightBreakdown weight_breakdown(const ModelArch& arch, FType ftype);
 // Same layout, every byte term scaled so the total equals a known file size (custom quant mixes
 // such as Unsloth "UD-Q4_K_XL", or a GGUF whose size is known but whose tensor list is not).
 WeightBreakdown scale_to_file_size(const WeightBreakdown& w, uint64_t file_bytes);
+// The same file size reached by resizing only the routed experts: for a file whose experts are
+// stored in a different type than its label's (falls back to scale_to_file_size when the rest
+// alone exceeds the file).
+WeightBreakdown experts_take_rest(const WeightBreakdown& w, uint64_t file_bytes);
 
 struct ContextParams {
   int64_t n_ctx = 4096;  // requested context (llama.cpp -c); padded to 256
