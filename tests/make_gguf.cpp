@@ -1,5 +1,6 @@
 // Writes a header-only GGUF of a catalog model (for the browser tests and the fuzz corpus):
 //   make_gguf MODEL_ID QUANT OUT.gguf [--size BYTES] [--corrupt] [--part N --parts M] [--no-tokens]
+//   make_gguf --bad-case NAME OUT.gguf   (a GGUF case of tests/fixtures/bad_input.json)
 // --size extends the file to a declared size (sparse on disk: a "multi-GB" file that costs
 // nothing); --corrupt damages a tensor's type so the header must be refused.
 #include <cstdio>
@@ -8,12 +9,26 @@
 #include <fstream>
 #include <string>
 
+#include "bad_input.h"
 #include "gguf_writer.h"
 #include "haloplan/default_catalog.h"
 
 using namespace haloplan;
 
 int main(int argc, char** argv) {
+  if (argc == 4 && !std::strcmp(argv[1], "--bad-case")) {
+    Catalog c;
+    load_default_catalog(c);
+    std::ifstream in(std::string(HALOPLAN_FIXTURES) + "/bad_input.json");
+    const auto cases = nlohmann::json::parse(in);
+    for (const auto& k : cases["gguf"]) {
+      if (k["name"] != argv[2]) continue;
+      std::ofstream(argv[3], std::ios::binary | std::ios::trunc) << test::case_gguf(k, c);
+      return 0;
+    }
+    std::fprintf(stderr, "make_gguf: no GGUF case '%s' in bad_input.json\n", argv[2]);
+    return 2;
+  }
   if (argc < 4) {
     std::fprintf(stderr, "usage: make_gguf MODEL_ID QUANT OUT.gguf [--size BYTES] [--corrupt] [--part N --parts M] [--no-tokens]\n");
     return 2;

@@ -114,6 +114,7 @@ void read_moe(const json& j, const std::string& path, ModelArch& a, std::vector<
 }
 
 CatalogModel read_model(const json& j, const std::string& path, std::vector<Diagnostic>& d) {
+  const size_t errors_before = size_t(std::count_if(d.begin(), d.end(), [](const Diagnostic& x) { return x.error; }));
   CatalogModel cm;
   ObjReader r(j, path, d);
   if (!r.ok()) return cm;
@@ -165,8 +166,10 @@ CatalogModel read_model(const json& j, const std::string& path, std::vector<Diag
   cm.sources = r.str_list("sources", true);
   set_if(r.str("notes", false, 4000), cm.notes);
   set_if(r.boolean("verified", false), cm.verified);
-  // Architecture consistency, reported against the model's path.
-  for (const auto& p : check_arch(a)) d.push_back({path, p, true});
+  // Architecture consistency, reported against the model's path: only for fields that read well,
+  // where it would otherwise repeat a field's error ("n_layers must be positive" after -16).
+  if (size_t(std::count_if(d.begin(), d.end(), [](const Diagnostic& x) { return x.error; })) == errors_before)
+    for (const auto& p : check_arch(a)) d.push_back({path, p, true});
   return cm;
 }
 

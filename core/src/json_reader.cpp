@@ -1,6 +1,8 @@
 #include "json_reader.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <set>
 
 namespace haloplan::detail {
 
@@ -30,29 +32,89 @@ std::string type_word(const json& j) {
 
 namespace {
 // Builds the DOM like nlohmann's own parser, but stops at the nesting limit before building the
-// deep part, and records a syntax error instead of throwing (the wasm build has no exceptions).
+// deep part, refuses a key repeated in one object, and records a syntax error with the JSON path
+// where it happened instead of throwing (the wasm build has no exceptions).
 class BoundedSax : public nlohmann::detail::json_sax_dom_parser<json> {
+  using Base = nlohmann::detail::json_sax_dom_parser<json>;
+
  public:
-  explicit BoundedSax(json& root) : json_sax_dom_parser(root, false) {}
-  bool start_object(std::size_t n) { return enter() && json_sax_dom_parser::start_object(n); }
-  bool start_array(std::size_t n) { return enter() && json_sax_dom_parser::start_array(n); }
-  bool end_object() { --depth_; return json_sax_dom_parser::end_object(); }
-  bool end_array() { --depth_; return json_sax_dom_parser::end_array(); }
+  explicit BoundedSax(json& root) : Base(root, false) {}
+  bool start_object(std::size_t n) { return enter(false) && Base::start_object(n); }
+  bool start_array(std::size_t n) { return enter(true) && Base::start_array(n); }
+  bool end_object() { return leave() && Base::end_object(); }
+  bool end_array() { return leave() && Base::end_array(); }
+  bool key(json::string_t& k) {
+    Frame& f = frames_.back();
+    f.key = k;
+    if (!f.keys.insert(k).second) {
+      path_ = path();
+      message_ = "the key \"" + k.substr(0, 80) + "\" appears twice in one object";
+      return false;
+    }
+    return Base::key(k);
+  }
+  bool null() { return scalar() && Base::null(); }
+  bool boolean(bool v) { return scalar() && Base::boolean(v); }
+  bool number_integer(json::number_integer_t v) { return scalar() && Base::number_integer(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return scalar() && Base::number_unsigned(v); }
+  bool number_float(json::number_float_t v, const json::string_t& s) { return scalar() && Base::number_float(v, s); }
+  bool string(json::string_t& v) { return scalar() && Base::string(v); }
   template <class Exception>
-  bool parse_error(std::size_t, const std::string&, const Exception& ex) {
+  bool parse_error(std::size_t, const std::string& last, const Exception& ex) {
+    path_ = path();
     message_ = ex.what();
+    // "[json.exception.parse_error.101] parse error at line 1, column 5: ..." -> the useful part
+    if (auto pos = message_.find("parse error"); pos != std::string::npos) message_ = message_.substr(pos);
+    if (ex.id == 406) message_ = "the number " + last.substr(0, 40) + " is too large";
+    const auto sep = last.find_last_of(":[,");
+    const std::string after = last.substr(sep == std::string::npos ? 0 : sep + 1);
+    const std::string tail = after.substr(std::min(after.size(), after.find_first_not_of(" \t\r\n")));
+    if (!tail.empty() && (tail[0] == 'N' || tail[0] == 'I' || tail.rfind("-I", 0) == 0))
+      message_ += " (NaN and Infinity are not JSON numbers)";
+    // The quoted input may hold broken UTF-8 or control bytes: the message must stay printable
+    // text (it is shown, logged and serialised as JSON).
+    for (char& ch : message_)
+      if (static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) >= 0x80) ch = '?';
     return false;
   }
   bool too_deep = false;
   const std::string& message() const { return message_; }
+  const std::string& error_path() const { return path_; }
 
  private:
-  bool enter() {
-    if (++depth_ > kMaxDepth) too_deep = true;
-    return !too_deep;
+  struct Frame {
+    bool array;
+    size_t index = 0;
+    std::string key;
+    std::set<std::string> keys;
+  };
+  bool enter(bool array) {
+    if (frames_.size() >= size_t(kMaxDepth)) {
+      too_deep = true;
+      return false;
+    }
+    frames_.push_back(Frame{array, 0, {}, {}});
+    return true;
   }
-  int depth_ = 0;
-  std::string message_;
+  bool leave() {
+    frames_.pop_back();
+    return scalar();  // the finished container is one value of its parent
+  }
+  bool scalar() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+    return true;
+  }
+  // The path of the value being read: models[3].attention.kind
+  std::string path() const {
+    std::string p;
+    for (const auto& f : frames_) {
+      if (f.array) p += "[" + std::to_string(f.index) + "]";
+      else if (!f.key.empty()) p += (p.empty() ? "" : ".") + f.key;
+    }
+    return p;
+  }
+  std::vector<Frame> frames_;
+  std::string message_, path_;
 };
 }  // namespace
 
@@ -66,12 +128,8 @@ std::optional<json> parse_json(std::string_view text, std::vector<Diagnostic>& d
     return std::nullopt;
   }
   if (!ok || !sax.message().empty()) {
-    std::string msg = sax.message();
-    // "[json.exception.parse_error.101] parse error at line 1, column 5: ..." -> keep the useful part
-    auto pos = msg.find("parse error");
-    if (pos != std::string::npos) msg = msg.substr(pos);
-    if (msg.empty()) msg = "parse error";
-    diags.push_back({"", what + " is not valid JSON: " + msg, true});
+    const std::string msg = sax.message().empty() ? "parse error" : sax.message();
+    diags.push_back({sax.error_path(), what + " is not valid JSON: " + msg, true});
     return std::nullopt;
   }
   return j;

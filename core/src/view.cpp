@@ -259,8 +259,11 @@ std::string decode_custom(const std::string& v, json& out) {
     return "custom models must start with 'j:' or 'z:'";
   }
   std::vector<Diagnostic> d;
-  auto j = detail::parse_json(*text, d, "the custom models");
-  if (!j) return d.empty() ? "custom models are not valid JSON" : d.front().message;
+  auto j = detail::parse_json(*text, d, "the custom-model list");
+  if (!j) {
+    if (d.empty()) return "custom models are not valid JSON";
+    return d.front().path.empty() ? d.front().message : "custom" + d.front().path + ": " + d.front().message;
+  }
   if (!j->is_array()) return "custom models must be a JSON array of models";
   out = std::move(*j);
   return "";

@@ -64,7 +64,7 @@ struct Diagnostic {
   std::string path;     // JSON path, e.g. models[3].attention.kv_lora_rank
   std::string message;  // what was wrong and what was expected
   bool error = true;    // false: a warning (e.g. an unknown field)
-  std::string text() const { return (error ? "error: " : "warning: ") + path + ": " + message; }
+  std::string text() const { return (error ? "error: " : "warning: ") + (path.empty() ? "" : path + ": ") + message; }
 };
 
 struct Catalog {
