@@ -62,6 +62,16 @@ std::string check_models(const std::string& text) {
   return a.dump();
 }
 
+// The bytes of a file as the core reads them (so broken UTF-8 is named, not replaced) -> the
+// JSON syntax problems the model-catalog loader would report: [{path, message, error}].
+std::string check_json(const emscripten::val& bytes) {
+  const auto data = emscripten::convertJSArrayToNumberVector<uint8_t>(bytes);
+  json a = json::array();
+  for (const auto& d : json_problems({reinterpret_cast<const char*>(data.data()), data.size()}, "the model catalog"))
+    a.push_back({{"path", d.path}, {"message", d.message}, {"error", d.error}});
+  return a.dump();
+}
+
 std::string decode_link_json(const std::string& fragment) {
   std::vector<Notice> n;
   const ViewState s = decode_link(fragment, n);
@@ -179,6 +189,7 @@ EMSCRIPTEN_BINDINGS(haloplan) {
   emscripten::function("version", &version);
   emscripten::function("shippedModels", &shipped_models);
   emscripten::function("checkModels", &check_models);
+  emscripten::function("checkJson", &check_json);
   emscripten::function("decodeLink", &decode_link_json);
   emscripten::function("compute", &compute);
   emscripten::function("calibrate", &calibrate);

@@ -1,7 +1,7 @@
 // The catalog editor: edit, add, duplicate, delete, reset, import and export models. Validation is
 // the core's (the same loader as data/models.json); an invalid entry or import replaces nothing.
 import { el, replace, download } from './dom.js';
-import { checkModels, shippedModels, importGguf, hfConfigModel } from './core.js';
+import { checkModels, checkJson, shippedModels, importGguf, hfConfigModel } from './core.js';
 
 const FIELDS = [
   ['id', 'text', 'Id (letters, digits, - _ .)'],
@@ -52,21 +52,22 @@ export function envelope(models) {
   return JSON.stringify({ schema: 'haloplan-models', version: 1, models });
 }
 
-// Accepts a models.json file, a list of entries, or one entry. -> {models} | {error}
-export function parseImport(text) {
-  let data;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    return { error: `the file is not valid JSON: ${e.message}` };
-  }
+// Accepts a models.json file, a list of entries, or one entry, as bytes. The core reads the JSON
+// first (the browser's parser would take NaN, duplicate keys and 10,000-deep nesting in its
+// stride), so the messages are the CLI's. -> {models} | {error} | {diagnostics}
+export function parseImport(bytes) {
+  const syntax = checkJson(bytes).filter((x) => x.error);
+  if (syntax.length) return { diagnostics: syntax };
+  const text = new TextDecoder().decode(bytes);
+  const data = JSON.parse(text);
+  const isObject = data && typeof data === 'object' && !Array.isArray(data);
   let models;
-  if (data && typeof data === 'object' && typeof data.model_type === 'string') {
+  if (isObject && typeof data.model_type === 'string') {
     const r = hfConfigModel(text, '');
     if (!r.model) return { error: r.error };
     models = [r.model];
   } else if (Array.isArray(data)) models = data;
-  else if (data && typeof data === 'object' && Array.isArray(data.models)) {
+  else if (isObject && ('schema' in data || 'models' in data)) {
     const d = checkModels(text).filter((x) => x.error);
     if (d.length) return { diagnostics: d };
     models = data.models;
@@ -239,13 +240,16 @@ export class CatalogEditor {
     } catch { /* reported on save */ }
   }
 
-  showErrors(list) {
+  // Errors as "path: message". An entry being edited is models[0]: its paths are shown without
+  // that prefix and mark their form fields; an import keeps the full path (which model).
+  showErrors(list, { fullPath = false } = {}) {
     for (const input of this.inputs.values()) input.removeAttribute('aria-invalid');
     replace(this.errors, list.map((d) => {
-      const path = d.path.replace(/^models\[\d+\]\.?/, '');
-      const input = this.inputs.get(path);
+      const field = d.path.replace(/^models\[\d+\]\.?/, '');
+      const input = fullPath ? null : this.inputs.get(field);
       if (input) input.setAttribute('aria-invalid', 'true');
-      return el('li', null, `${path || 'entry'}: ${d.message}`);
+      const path = fullPath ? d.path : field;
+      return el('li', null, path ? `${path}: ${d.message}` : d.message);
     }));
   }
 
@@ -267,10 +271,10 @@ export class CatalogEditor {
   // Validates entries with the core and merges them into the catalog by id (an entry replaces the
   // one with its id and brings back a deleted shipped one). On a problem it shows the errors and
   // changes nothing. -> whether the entries were added.
-  addEntries(models, message, failStatus) {
+  addEntries(models, message, failStatus, { fullPath = false } = {}) {
     const errs = checkModels(envelope(models)).filter((d) => d.error);
     if (errs.length) {
-      this.showErrors(errs);
+      this.showErrors(errs, { fullPath });
       this.status.textContent = failStatus;
       return false;
     }
@@ -326,17 +330,17 @@ export class CatalogEditor {
       this.showImport(file.name, { error: 'the file is larger than 16 MiB' });
       return;
     }
-    this.showImport(file.name, parseImport(await file.text()));
+    this.showImport(file.name, parseImport(new Uint8Array(await file.arrayBuffer())));
   }
 
   showImport(name, result) {
     if (result.error || result.diagnostics) {
-      this.showErrors(result.diagnostics || [{ path: '', message: result.error }]);
+      this.showErrors(result.diagnostics || [{ path: '', message: result.error }], { fullPath: true });
       this.status.textContent = `Import of ${name} failed; the catalog is unchanged.`;
       return;
     }
     this.addEntries(result.models, `Imported ${result.models.length} model(s) from ${name}.`,
-      `Import of ${name} failed; the catalog is unchanged.`);
+      `Import of ${name} failed; the catalog is unchanged.`, { fullPath: true });
   }
 
   addHfConfig() {

@@ -26,6 +26,12 @@ export function checkModels(text) {
   return JSON.parse(wasm.checkModels(text));
 }
 
+// JSON syntax problems of a file's bytes (nesting, duplicate keys, NaN, broken UTF-8…), as the
+// catalog loader names them: [{path, message, error}].
+export function checkJson(bytes) {
+  return JSON.parse(wasm.checkJson(bytes));
+}
+
 let shippedCache = null;
 export function shippedModels() {
   if (!shippedCache) shippedCache = JSON.parse(wasm.shippedModels()).models;

@@ -222,6 +222,12 @@ std::vector<Diagnostic> load_models(std::string_view text, Catalog& into) {
   return d;
 }
 
+std::vector<Diagnostic> json_problems(std::string_view text, const std::string& what) {
+  std::vector<Diagnostic> d;
+  detail::parse_json(text, d, what);
+  return d;
+}
+
 std::vector<Diagnostic> merge_models(std::string_view text, Catalog& into) {
   std::vector<Diagnostic> d;
   auto models = parse_models(text, d);

@@ -88,6 +88,9 @@ std::vector<Diagnostic> load_setup(std::string_view json_text, Catalog& into);
 
 // Models from a user catalog replace shipped models with the same id and add the rest.
 std::vector<Diagnostic> merge_models(std::string_view json_text, Catalog& into);
+// Only the JSON syntax and its limits (nesting, duplicate keys, NaN, overflow, UTF-8), as every
+// loader checks it first; `what` names the text in the message ("the model catalog").
+std::vector<Diagnostic> json_problems(std::string_view json_text, const std::string& what);
 
 bool has_errors(const std::vector<Diagnostic>& d);
 
