@@ -1,5 +1,7 @@
 // Weights (sum of row sizes), KV cache and recurrent state as llama.cpp allocates them, and the
 // compute/output buffer estimates. References are to the shared llama-cpp-memory notes.
+#include <climits>
+#include <array>
 #include "haloplan/memory.h"
 
 #include <algorithm>
@@ -8,7 +10,10 @@
 namespace haloplan {
 
 WeightBreakdown weight_breakdown(const ModelArch& arch, FType ftype) {
-  const auto tensors = build_tensors(arch);
+  return weight_breakdown(arch, build_tensors(arch), ftype);
+}
+
+WeightBreakdown weight_breakdown(const ModelArch& arch, const std::vector<TensorSpec>& tensors, FType ftype) {
   const auto q = quantize(arch, tensors, ftype);
   WeightBreakdown w;
   w.n_expert = arch.moe.n_expert;
@@ -20,13 +25,13 @@ WeightBreakdown weight_breakdown(const ModelArch& arch, FType ftype) {
     w.total_bytes += qt.bytes;
     w.total_params += n;
     w.bytes_by_type[size_t(static_cast<int>(qt.type)) % w.bytes_by_type.size()] += qt.bytes;
-    if (t.name == "token_embd.weight") {
+    if (t.role & kRoleTokenEmbd) {
       w.token_embd_bytes = qt.bytes;
       embd_row = qt.bytes / uint64_t(std::max<int64_t>(1, t.ne[1]));
       if (arch.tied_embeddings) w.output_bytes = qt.bytes;
-    } else if (t.name == "output.weight") {
+    } else if (t.role & kRoleOutput) {
       w.output_bytes = qt.bytes;
-    } else if (t.layer >= 0 && t.name.find("_exps") != std::string::npos) {
+    } else if (t.layer >= 0 && (t.role & kRoleExperts)) {
       w.routed_expert_bytes += qt.bytes;
       w.routed_expert_params += n;
     } else {
@@ -112,6 +117,43 @@ bool has_kv(const ModelArch& a, int il) {
   return k == LayerKind::Full || k == LayerKind::Sliding;
 }
 
+// Every per-layer cache term depends on the layer's kind alone, so the loops run over kinds:
+// how many layers of each, and the first (the representative, and the one an error names).
+struct KindLayers {
+  LayerKind kind;
+  int n = 0, first = -1;
+};
+struct LayerKinds {
+  std::array<KindLayers, 4> k{{{LayerKind::Full}, {LayerKind::Sliding}, {LayerKind::Recurrent}, {LayerKind::None}}};
+  // in order of their first layer
+  std::array<const KindLayers*, 4> ordered() const {
+    std::array<const KindLayers*, 4> o{&k[0], &k[1], &k[2], &k[3]};
+    std::sort(o.begin(), o.end(), [](const KindLayers* x, const KindLayers* y) {
+      return (x->first < 0 ? INT32_MAX : x->first) < (y->first < 0 ? INT32_MAX : y->first);
+    });
+    return o;
+  }
+};
+
+LayerKinds layer_kinds(const ModelArch& a) {
+  LayerKinds out;
+  auto add = [&](LayerKind kind, int n, int first) {
+    for (auto& x : out.k)
+      if (x.kind == kind && n > 0) {
+        x.n += n;
+        if (x.first < 0 || first < x.first) x.first = first;
+      }
+  };
+  const int p = int(a.pattern.size());
+  if (p == 0) {
+    add(LayerKind::Full, a.n_layer, 0);
+    return out;
+  }
+  for (int j = 0; j < p && j < a.n_layer; ++j)  // layer il has pattern[il % p]
+    add(static_cast<LayerKind>(a.pattern[size_t(j)]), a.n_layer / p + (j < a.n_layer % p ? 1 : 0), j);
+  return out;
+}
+
 }  // namespace
 
 KvBreakdown kv_cache(const ModelArch& a, const ContextParams& cp) {
@@ -134,27 +176,30 @@ KvBreakdown kv_cache(const ModelArch& a, const ContextParams& cp) {
   if (cp.swa_full) swa = kv.n_ctx_seq;
   kv.swa_cells = swa;
 
+  const LayerKinds kinds = layer_kinds(a);
   // Without flash attention V is stored transposed and padded to the widest layer.
   int64_t v_pad = 0;
   if (!cp.flash_attn) {
     int64_t vmin = INT64_MAX, vmax = 0;
-    for (int il = 0; il < a.n_layer; ++il) {
-      if (!has_kv(a, il)) continue;
-      vmin = std::min(vmin, v_width(a, il));
-      vmax = std::max(vmax, v_width(a, il));
+    for (const auto& k : kinds.k) {
+      if (k.n == 0 || !has_kv(a, k.first)) continue;
+      vmin = std::min(vmin, v_width(a, k.first));
+      vmax = std::max(vmax, v_width(a, k.first));
     }
     if (vmax > 0 && vmin != vmax) v_pad = vmax;
   }
-  for (int il = 0; il < a.n_layer; ++il) {
-    const auto kind = a.layer_kind(il);
-    if (kind == LayerKind::Recurrent && a.recurrent) {
-      ++kv.n_recurrent_layers;
+  for (const KindLayers* k : kinds.ordered()) {
+    if (k->n == 0) continue;
+    const int il = k->first;
+    const uint64_t n = uint64_t(k->n);
+    if (k->kind == LayerKind::Recurrent && a.recurrent) {
+      kv.n_recurrent_layers += k->n;
       // llama-memory-recurrent.cpp: r and s are F32, one cell per sequence, independent of n_ctx.
-      kv.state_bytes += uint64_t(recurrent_r_elems(*a.recurrent) + recurrent_s_elems(*a.recurrent)) * 4u * uint64_t(n_seq);
+      kv.state_bytes += n * uint64_t(recurrent_r_elems(*a.recurrent) + recurrent_s_elems(*a.recurrent)) * 4u * uint64_t(n_seq);
       continue;
     }
     if (!has_kv(a, il)) continue;
-    if (!row_divisible(cp.type_k, a.layer_kind(il) == LayerKind::Full && a.attention == AttentionKind::Mla
+    if (!row_divisible(cp.type_k, k->kind == LayerKind::Full && a.attention == AttentionKind::Mla
                                       ? a.mla.kv_lora_rank + a.mla.qk_rope_head_dim
                                       : int64_t(a.n_head_kv_for(il)) * a.head_dim_k_for(il))) {
       kv.error = std::string("K cache type ") + type_name(cp.type_k) + " does not divide the key width of layer " +
@@ -162,14 +207,14 @@ KvBreakdown kv_cache(const ModelArch& a, const ContextParams& cp) {
       return kv;
     }
     const auto rows = layer_rows(a, cp, il, v_pad);
-    if (kind == LayerKind::Sliding) {
-      ++kv.n_swa_layers;
-      kv.swa_bytes += (rows.k + rows.v) * uint64_t(swa) * uint64_t(kv.n_stream);
+    if (k->kind == LayerKind::Sliding) {
+      kv.n_swa_layers += k->n;
+      kv.swa_bytes += n * (rows.k + rows.v) * uint64_t(swa) * uint64_t(kv.n_stream);
     } else {
-      ++kv.n_full_layers;
-      kv.k_row_bytes_full += rows.k;
-      kv.v_row_bytes_full += rows.v;
-      kv.full_bytes += (rows.k + rows.v) * uint64_t(kv.n_ctx_seq) * uint64_t(kv.n_stream);
+      kv.n_full_layers += k->n;
+      kv.k_row_bytes_full += n * rows.k;
+      kv.v_row_bytes_full += n * rows.v;
+      kv.full_bytes += n * (rows.k + rows.v) * uint64_t(kv.n_ctx_seq) * uint64_t(kv.n_stream);
     }
   }
   if (!cp.flash_attn && traits(cp.type_v).quantized && !(a.attention == AttentionKind::Mla && cp.mla_vless && kv.n_swa_layers == 0))
@@ -183,18 +228,19 @@ uint64_t kv_read_bytes(const ModelArch& a, const ContextParams& cp, int64_t dept
   const int64_t cells = std::max<int64_t>(256, pad_to(std::max<int64_t>(1, depth), 256));
   uint64_t bytes = 0;
   const int64_t window = std::min<int64_t>(cells, pad_to(std::max(1, a.sliding_window), 256));
-  for (int il = 0; il < a.n_layer; ++il) {
-    const auto kind = a.layer_kind(il);
-    if (kind == LayerKind::Recurrent && a.recurrent) {
+  for (const auto& k : layer_kinds(a).k) {
+    if (k.n == 0) continue;
+    const uint64_t n = uint64_t(k.n);
+    if (k.kind == LayerKind::Recurrent && a.recurrent) {
       // the state is read and written once per token
-      bytes += 2u * uint64_t(recurrent_r_elems(*a.recurrent) + recurrent_s_elems(*a.recurrent)) * 4u;
+      bytes += n * 2u * uint64_t(recurrent_r_elems(*a.recurrent) + recurrent_s_elems(*a.recurrent)) * 4u;
       continue;
     }
-    if (!has_kv(a, il)) continue;
-    const auto rows = layer_rows(a, one, il, 0);
+    if (!has_kv(a, k.first)) continue;
+    const auto rows = layer_rows(a, one, k.first, 0);
     // MLA reads the latent once for K and V (V is a view of it).
     const uint64_t per_cell = rows.k + rows.v;
-    bytes += per_cell * uint64_t(kind == LayerKind::Sliding ? window : cells);
+    bytes += n * per_cell * uint64_t(k.kind == LayerKind::Sliding ? window : cells);
   }
   return bytes;
 }

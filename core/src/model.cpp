@@ -67,6 +67,7 @@ struct Builder {
     t.ne[2] = ne2;
     t.n_dims = ne2 > 1 ? 3 : (ne1 > 1 ? 2 : 1);
     t.layer = layer;
+    t.role = tensor_role(t.name);
     out.push_back(std::move(t));
   }
 };
@@ -188,6 +189,29 @@ void add_ffn(Builder& b, const ModelArch& a, int il) {
 }
 
 }  // namespace
+
+uint32_t tensor_role(std::string_view n) {
+  auto has = [&](const char* sub) { return n.find(sub) != std::string_view::npos; };
+  // llama_model_quantize_impl's quantize flag, by name.
+  bool q = n.size() >= 6 && n.substr(n.size() - 6) == "weight";
+  q = q && !has("_norm.weight") && !has("ffn_gate_inp.weight") && !has("ssm_conv1d");
+  q = q && !has("shortconv.conv.weight") && !has("pos_embd") && !has("token_types") && !has("attn_rel_b.weight");
+  q = q && !has("altup") && !has("laurel") && !has("per_layer_model_proj");
+  uint32_t r = q ? kRoleQuantizable : 0;
+  if (n == "output.weight") r |= kRoleOutput;
+  if (n == "token_embd.weight") r |= kRoleTokenEmbd;
+  if (has("attn_v.weight")) r |= kRoleAttnV;
+  if (has("attn_k.weight")) r |= kRoleAttnK;
+  if (has("attn_q.weight")) r |= kRoleAttnQ;
+  if (has("attn_output.weight")) r |= kRoleAttnOutput;
+  if (has("attn_qkv.weight")) r |= kRoleAttnQkv;
+  if (has("attn_kv_b.weight")) r |= kRoleAttnKvB;
+  if (has("ffn_down")) r |= kRoleFfnDown;
+  if (has("ffn_gate")) r |= kRoleFfnGate;
+  if (has("ffn_up")) r |= kRoleFfnUp;
+  if (has("_exps")) r |= kRoleExperts;
+  return r;
+}
 
 std::vector<TensorSpec> build_tensors(const ModelArch& a) {
   std::vector<TensorSpec> out;

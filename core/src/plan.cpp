@@ -8,6 +8,7 @@ namespace haloplan {
 
 namespace detail {
 struct WeightMemo {
+  std::vector<TensorSpec> tensors;                       // built on first use
   std::deque<std::pair<FType, WeightBreakdown>> items;  // deque: references stay valid on growth
 };
 }  // namespace detail
@@ -18,7 +19,8 @@ const WeightBreakdown& model_weights(const CatalogModel& m, FType q) {
   if (!m.memo) m.memo = std::make_shared<detail::WeightMemo>();
   for (const auto& [f, w] : m.memo->items)
     if (f == q) return w;
-  WeightBreakdown w = weight_breakdown(m.arch, q);
+  if (m.memo->tensors.empty()) m.memo->tensors = build_tensors(m.arch);
+  WeightBreakdown w = weight_breakdown(m.arch, m.memo->tensors, q);
   if (m.file && m.file->quant == q) {
     // The file's own bytes: llama.cpp's rules give the layout, the header gives the total.
     w = scale_to_file_size(w, m.file->weights_bytes);

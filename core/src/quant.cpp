@@ -32,10 +32,6 @@ const std::vector<FType> kLadder = {F::BF16,   F::Q8_0,   F::Q6_K,   F::Q5_K_M, 
                                     F::Q4_K_S, F::IQ4_XS, F::Q3_K_L, F::Q3_K_M, F::IQ3_M,  F::Q3_K_S,
                                     F::IQ3_XXS, F::Q2_K,  F::IQ2_M,  F::IQ2_XS, F::IQ2_XXS, F::IQ1_M};
 
-bool has(const std::string& s, const char* sub) { return s.find(sub) != std::string::npos; }
-bool ends_with(const std::string& s, std::string_view suf) {
-  return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
-}
 bool any_of(F f, std::initializer_list<F> l) {
   for (F x : l)
     if (x == f) return true;
@@ -45,18 +41,7 @@ bool any_of(F f, std::initializer_list<F> l) {
 bool use_more_bits(int i, int n) { return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2; }
 
 // The quantize flags of llama_model_quantize_impl: which tensors keep their source type.
-bool is_quantizable(const TensorSpec& t) {
-  const std::string& n = t.name;
-  bool q = ends_with(n, "weight");
-  q = q && t.n_dims >= 2;
-  q = q && !has(n, "_norm.weight");
-  q = q && !has(n, "ffn_gate_inp.weight");
-  q = q && !has(n, "ssm_conv1d");
-  q = q && !has(n, "shortconv.conv.weight");
-  q = q && !has(n, "pos_embd") && !has(n, "token_types") && !has(n, "attn_rel_b.weight");
-  q = q && !has(n, "altup") && !has(n, "laurel") && !has(n, "per_layer_model_proj");
-  return q;
-}
+bool is_quantizable(const TensorSpec& t) { return (t.role & kRoleQuantizable) && t.n_dims >= 2; }
 
 struct State {
   const ModelArch& arch;
@@ -76,11 +61,11 @@ int layer_of(const State& s, int running, const TensorSpec& t) {
 }
 
 GgmlType tensor_type(State& s, GgmlType new_type, const TensorSpec& t) {
-  const std::string& name = t.name;
+  const uint32_t role = t.role;
   const F ft = s.ftype;
   const bool iq_low = any_of(ft, {F::IQ2_XXS, F::IQ2_XS, F::IQ1_S, F::IQ2_S, F::IQ2_M, F::IQ1_M});
 
-  if (name == "output.weight" || (!s.has_output && name == "token_embd.weight")) {
+  if ((role & kRoleOutput) || (!s.has_output && (role & kRoleTokenEmbd))) {
     const int64_t nx = t.ne[0];
     if (ft == F::MXFP4_MOE) new_type = G::Q8_0;
     else if (nx % traits(new_type).block_size != 0) new_type = G::Q8_0;
@@ -89,27 +74,27 @@ GgmlType tensor_type(State& s, GgmlType new_type, const TensorSpec& t) {
     else if (new_type != G::Q8_0) new_type = G::Q6_K;
   } else if (ft == F::MXFP4_MOE) {
     new_type = t.ne[2] > 1 ? G::MXFP4 : G::Q8_0;
-  } else if (name == "token_embd.weight") {
+  } else if (role & kRoleTokenEmbd) {
     if (any_of(ft, {F::IQ2_XXS, F::IQ2_XS, F::IQ1_S, F::IQ1_M})) new_type = G::Q2_K;
     else if (any_of(ft, {F::IQ2_S, F::IQ2_M, F::IQ3_XXS})) new_type = G::IQ3_S;
     else if (any_of(ft, {F::TQ1_0, F::TQ2_0})) new_type = G::Q4_K;
   } else if (iq_low) {
-    if (has(name, "attn_v.weight")) {
+    if ((role & kRoleAttnV)) {
       if (s.n_gqa >= 4 || s.n_expert >= 4) new_type = G::Q4_K;
       else new_type = any_of(ft, {F::IQ2_S, F::IQ2_M}) ? G::IQ3_S : G::Q2_K;
       ++s.i_attention_wv;
-    } else if (s.n_expert == 8 && has(name, "attn_k.weight")) {
+    } else if (s.n_expert == 8 && (role & kRoleAttnK)) {
       new_type = G::Q4_K;
-    } else if (has(name, "ffn_down")) {
+    } else if ((role & kRoleFfnDown)) {
       if (s.i_ffn_down < s.n_layer / 8)
         new_type = any_of(ft, {F::IQ2_S, F::IQ2_M}) ? G::IQ3_S : G::Q2_K;
       ++s.i_ffn_down;
-    } else if (has(name, "attn_output.weight")) {
+    } else if ((role & kRoleAttnOutput)) {
       if (s.n_expert == 8) new_type = G::Q5_K;
       else if (any_of(ft, {F::IQ1_S, F::IQ1_M})) new_type = G::IQ2_XXS;
       else if (any_of(ft, {F::IQ2_S, F::IQ2_M})) new_type = G::IQ3_S;
     }
-  } else if (has(name, "attn_v.weight")) {
+  } else if ((role & kRoleAttnV)) {
     const int i = s.i_attention_wv, n = s.n_attention_wv;
     if (ft == F::Q2_K) new_type = s.n_gqa >= 4 ? G::Q4_K : G::Q3_K;
     else if (ft == F::Q2_K_S && s.n_gqa >= 4) new_type = G::Q4_K;
@@ -124,14 +109,14 @@ GgmlType tensor_type(State& s, GgmlType new_type, const TensorSpec& t) {
     if (s.arch.is_type_70b() && (new_type == G::Q3_K || new_type == G::Q4_K)) new_type = G::Q5_K;
     if (s.n_expert == 8) new_type = G::Q8_0;
     ++s.i_attention_wv;
-  } else if (has(name, "attn_k.weight")) {
+  } else if ((role & kRoleAttnK)) {
     if (s.n_expert == 8) new_type = G::Q8_0;
     else if (ft == F::IQ3_XS) new_type = G::IQ3_XXS;
     else if (ft == F::IQ3_XXS) new_type = G::IQ2_S;
-  } else if (has(name, "attn_q.weight")) {
+  } else if ((role & kRoleAttnQ)) {
     if (ft == F::IQ3_XS) new_type = G::IQ3_XXS;
     else if (ft == F::IQ3_XXS) new_type = G::IQ2_S;
-  } else if (has(name, "ffn_down")) {
+  } else if ((role & kRoleFfnDown)) {
     const int il = layer_of(s, s.i_ffn_down, t), n = s.n_layer;
     if (ft == F::Q2_K) new_type = G::Q3_K;
     else if (ft == F::Q2_K_S) {
@@ -147,7 +132,7 @@ GgmlType tensor_type(State& s, GgmlType new_type, const TensorSpec& t) {
     else if (ft == F::Q5_K_M && use_more_bits(il, n)) new_type = G::Q6_K;
     else if (ft == F::Q4_K_S && il < n / 8) new_type = G::Q5_K;
     ++s.i_ffn_down;
-  } else if (has(name, "attn_output.weight")) {
+  } else if ((role & kRoleAttnOutput)) {
     if (s.n_expert == 8) {
       if (any_of(ft, {F::Q2_K, F::IQ3_XS, F::IQ3_XXS, F::Q3_K_S, F::Q3_K_M, F::IQ4_NL, F::Q4_K_S,
                       F::Q4_K_M, F::IQ3_S, F::IQ3_M, F::IQ4_XS}))
@@ -159,15 +144,15 @@ GgmlType tensor_type(State& s, GgmlType new_type, const TensorSpec& t) {
       else if (ft == F::Q3_K_L) new_type = G::Q5_K;
       else if (ft == F::IQ3_M) new_type = G::Q4_K;
     }
-  } else if (has(name, "attn_qkv.weight")) {
+  } else if ((role & kRoleAttnQkv)) {
     if (any_of(ft, {F::Q3_K_M, F::Q3_K_L, F::IQ3_M})) new_type = G::Q4_K;
     else if (ft == F::Q4_K_M) new_type = G::Q5_K;
     else if (ft == F::Q5_K_M) new_type = G::Q6_K;
-  } else if (has(name, "ffn_gate")) {
+  } else if ((role & kRoleFfnGate)) {
     const int il = layer_of(s, s.i_ffn_gate, t), n = s.n_layer;
     if (ft == F::IQ3_XS && il >= n / 8 && il < 7 * n / 8) new_type = G::IQ3_XXS;
     ++s.i_ffn_gate;
-  } else if (has(name, "ffn_up")) {
+  } else if ((role & kRoleFfnUp)) {
     const int il = layer_of(s, s.i_ffn_up, t), n = s.n_layer;
     if (ft == F::IQ3_XS && il >= n / 8 && il < 7 * n / 8) new_type = G::IQ3_XXS;
     ++s.i_ffn_up;
@@ -219,9 +204,8 @@ std::vector<QuantizedTensor> quantize(const ModelArch& arch, const std::vector<T
   State s{arch, ftype, false, arch.moe.n_expert, 0, 0, 0, 0, 0, 0, arch.n_layer};
   s.n_gqa = arch.attention == AttentionKind::Mla ? arch.n_head : arch.n_gqa();
   for (const auto& t : tensors) {
-    if (t.name == "output.weight") s.has_output = true;
-    if (has(t.name, "attn_v.weight") || has(t.name, "attn_qkv.weight") || has(t.name, "attn_kv_b.weight"))
-      ++s.n_attention_wv;
+    if (t.role & kRoleOutput) s.has_output = true;
+    if (t.role & (kRoleAttnV | kRoleAttnQkv | kRoleAttnKvB)) ++s.n_attention_wv;
   }
   const Preset& p = preset(ftype);
   const bool rules = traits(p.default_type).quantized;

@@ -30,6 +30,8 @@ struct WeightBreakdown {
 };
 
 WeightBreakdown weight_breakdown(const ModelArch& arch, FType ftype);
+// The same from a tensor list already built for the architecture (build_tensors).
+WeightBreakdown weight_breakdown(const ModelArch& arch, const std::vector<TensorSpec>& tensors, FType ftype);
 // Same layout, every byte term scaled so the total equals a known file size (custom quant mixes
 // such as Unsloth "UD-Q4_K_XL", or a GGUF whose size is known but whose tensor list is not).
 WeightBreakdown scale_to_file_size(const WeightBreakdown& w, uint64_t file_bytes);

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace haloplan {
@@ -89,11 +90,31 @@ struct ModelArch {
   int n_gqa() const { return n_head_kv > 0 ? n_head / n_head_kv : 0; }
 };
 
+// What llama.cpp's quantisation rules look for in a tensor's name (substring tests on names such
+// as "blk.3.attn_v.weight"), decided once when the tensor list is built, not per preset.
+enum TensorRole : uint32_t {
+  kRoleQuantizable = 1u << 0,  // named like a weight llama-quantize may quantise (n_dims apart)
+  kRoleOutput = 1u << 1,       // output.weight
+  kRoleTokenEmbd = 1u << 2,    // token_embd.weight
+  kRoleAttnV = 1u << 3,        // attn_v.weight
+  kRoleAttnK = 1u << 4,        // attn_k.weight
+  kRoleAttnQ = 1u << 5,        // attn_q.weight
+  kRoleAttnOutput = 1u << 6,   // attn_output.weight
+  kRoleAttnQkv = 1u << 7,      // attn_qkv.weight
+  kRoleAttnKvB = 1u << 8,      // attn_kv_b.weight
+  kRoleFfnDown = 1u << 9,      // ffn_down*
+  kRoleFfnGate = 1u << 10,     // ffn_gate*
+  kRoleFfnUp = 1u << 11,       // ffn_up*
+  kRoleExperts = 1u << 12,     // merged routed experts (*_exps)
+};
+uint32_t tensor_role(std::string_view name);
+
 struct TensorSpec {
   std::string name;  // GGUF tensor name, e.g. "blk.3.ffn_down_exps.weight"
   int64_t ne[3] = {1, 1, 1};
   int n_dims = 1;
-  int layer = -1;  // -1 for non-layer tensors
+  int layer = -1;     // -1 for non-layer tensors
+  uint32_t role = 0;  // TensorRole bits of the name
   int64_t elements() const { return ne[0] * ne[1] * ne[2]; }
 };
 
