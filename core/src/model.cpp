@@ -59,15 +59,30 @@ namespace {
 
 struct Builder {
   std::vector<TensorSpec>& out;
-  void add(std::string name, int layer, int64_t ne0, int64_t ne1 = 1, int64_t ne2 = 1) {
+  bool names = true;
+  // Layer tensors repeat their names in every layer: the role of "attn_v.weight" is decided once
+  // (no role pattern can match across the "blk.N." prefix, and none equals a whole layer name).
+  std::vector<std::pair<const char*, uint32_t>> roles = {};
+  uint32_t layer_role(const char* name) {
+    for (const auto& [n, r] : roles)
+      if (n == name) return r;
+    roles.emplace_back(name, tensor_role(name));
+    return roles.back().second;
+  }
+  void add(const char* name, int layer, int64_t ne0, int64_t ne1 = 1, int64_t ne2 = 1) {
     TensorSpec t;
-    t.name = layer >= 0 ? "blk." + std::to_string(layer) + "." + name : std::move(name);
+    if (layer >= 0) {
+      if (names) t.name.append("blk.").append(std::to_string(layer)).append(".").append(name);
+      t.role = layer_role(name);
+    } else {
+      if (names) t.name = name;
+      t.role = tensor_role(name);
+    }
     t.ne[0] = ne0;
     t.ne[1] = ne1;
     t.ne[2] = ne2;
     t.n_dims = ne2 > 1 ? 3 : (ne1 > 1 ? 2 : 1);
     t.layer = layer;
-    t.role = tensor_role(t.name);
     out.push_back(std::move(t));
   }
 };
@@ -213,9 +228,9 @@ uint32_t tensor_role(std::string_view n) {
   return r;
 }
 
-std::vector<TensorSpec> build_tensors(const ModelArch& a) {
+std::vector<TensorSpec> build_tensors(const ModelArch& a, bool names) {
   std::vector<TensorSpec> out;
-  Builder b{out};
+  Builder b{out, names};
   b.add("token_embd.weight", -1, a.n_embd, a.n_vocab);
   for (int il = 0; il < a.n_layer; ++il) {
     b.add("attn_norm.weight", il, a.n_embd);

@@ -19,7 +19,7 @@ const WeightBreakdown& model_weights(const CatalogModel& m, FType q) {
   if (!m.memo) m.memo = std::make_shared<detail::WeightMemo>();
   for (const auto& [f, w] : m.memo->items)
     if (f == q) return w;
-  if (m.memo->tensors.empty()) m.memo->tensors = build_tensors(m.arch);
+  if (m.memo->tensors.empty()) m.memo->tensors = build_tensors(m.arch, /*names=*/false);
   WeightBreakdown w = weight_breakdown(m.arch, m.memo->tensors, q);
   if (m.file && m.file->quant == q) {
     // The file's own bytes: llama.cpp's rules give the layout, the header gives the total.

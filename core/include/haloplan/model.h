@@ -119,7 +119,9 @@ struct TensorSpec {
 };
 
 // The tensor list llama.cpp's converter writes for this architecture (text stack only).
-std::vector<TensorSpec> build_tensors(const ModelArch& a);
+// names=false leaves every TensorSpec::name empty (shapes, layers and roles only): what sizes
+// need, without building tens of thousands of strings.
+std::vector<TensorSpec> build_tensors(const ModelArch& a, bool names = true);
 
 // Checks the architecture for consistency; returns human-readable problems (empty if fine).
 std::vector<std::string> check_arch(const ModelArch& a);
