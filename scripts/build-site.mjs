@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Assembles the static site from web/ and the wasm build:
-//   build/site/           the page, its modules, the wasm, a service worker with a content-hashed
-//                         cache name, the manifest and icons — any static host can serve it;
+//   build/site/           the page, its modules bundled and minified into app.js (esbuild), the
+//                         wasm, minified CSS, a service worker with a content-hashed cache name,
+//                         the manifest and icons — any static host can serve it;
 //   build/site/haloplan.html  one self-contained file (wasm inlined) that works from file://.
 // Usage: node scripts/build-site.mjs [WASM_DIR] [OUT_DIR]
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,17 +29,44 @@ fs.mkdirSync(path.join(out, 'icons'), { recursive: true });
 
 // Modules in dependency order (the single-file bundle concatenates them in this order).
 const MODULES = ['dom.js', 'core.js', 'pictures.js', 'store.js', 'catalog.js', 'app.js'];
-const STATIC = ['index.html', 'style.css', 'manifest.webmanifest', ...MODULES,
-  ...fs.readdirSync(path.join(web, 'icons')).map((f) => `icons/${f}`)];
+const ICONS = fs.readdirSync(path.join(web, 'icons')).map((f) => `icons/${f}`);
+const STATIC = ['index.html', 'style.css', 'manifest.webmanifest', 'app.js', ...ICONS];
 
-for (const f of STATIC) fs.copyFileSync(path.join(web, f), path.join(out, f));
-fs.copyFileSync(path.join(wasmDir, 'haloplan.mjs'), path.join(out, 'haloplan.mjs'));
+// The modules and the wasm glue become one minified module: one request instead of seven, and a
+// third fewer bytes. esbuild is Debian's (scripts/setup web installs it).
+const staging = fs.mkdtempSync(path.join(path.dirname(out), '.site-staging-'));
+try {
+  for (const m of MODULES) fs.copyFileSync(path.join(web, m), path.join(staging, m));
+  fs.copyFileSync(path.join(wasmDir, 'haloplan.mjs'), path.join(staging, 'haloplan.mjs'));
+  const esbuild = (args) => {
+    try {
+      execFileSync('esbuild', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      fail(e.code === 'ENOENT' ? 'esbuild is not installed; run scripts/setup web' : `esbuild failed: ${e.stderr || e.message}`);
+    }
+  };
+  esbuild([path.join(staging, 'app.js'), '--bundle', '--format=esm', '--minify', '--target=es2020',
+    '--legal-comments=none', `--outfile=${path.join(out, 'app.js')}`]);
+  esbuild([path.join(web, 'style.css'), '--minify', `--outfile=${path.join(out, 'style.css')}`]);
+} finally {
+  fs.rmSync(staging, { recursive: true, force: true });
+}
+for (const f of ['manifest.webmanifest', ...ICONS]) fs.copyFileSync(path.join(web, f), path.join(out, f));
 fs.copyFileSync(path.join(wasmDir, 'haloplan.wasm'), path.join(out, 'haloplan.wasm'));
+{
+  // The page preloads the wasm beside its one module.
+  let page = fs.readFileSync(path.join(web, 'index.html'), 'utf8');
+  const block = page.match(/<!-- preload:[\s\S]*?<!-- \/preload -->\n/);
+  if (!block) fail('index.html no longer has its <!-- preload: --> block');
+  page = page.replace(block[0], '<!-- preload: the wasm downloads while the module is parsed -->\n' +
+    '<link rel="preload" href="haloplan.wasm" as="fetch" type="application/wasm" crossorigin>\n<!-- /preload -->\n');
+  fs.writeFileSync(path.join(out, 'index.html'), page);
+}
 
 // Service worker: the precache list and a hash of every file's content.
-const precache = ['./', ...STATIC.filter((f) => f !== 'index.html'), 'haloplan.mjs', 'haloplan.wasm'];
+const precache = ['./', ...STATIC.filter((f) => f !== 'index.html'), 'haloplan.wasm'];
 const hash = createHash('sha256');
-for (const f of [...STATIC, 'haloplan.mjs', 'haloplan.wasm']) hash.update(f).update(fs.readFileSync(path.join(out, f)));
+for (const f of [...STATIC, 'haloplan.wasm']) hash.update(f).update(fs.readFileSync(path.join(out, f)));
 const version = hash.digest('hex').slice(0, 16);
 const sw = fs.readFileSync(path.join(web, 'sw.js'), 'utf8')
   .replace('__HASH__', version)

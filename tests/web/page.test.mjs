@@ -114,12 +114,14 @@ test('after one online visit the page works offline; the single file works from 
   const context = await env.browser.newContext();
   const page = await openPage(context, own.url, own.origin);
   await page.evaluate(() => navigator.serviceWorker.ready);
-  await until(page, async () => {
-    const keys = await caches.keys();
-    return keys.some((k) => k.startsWith('haloplan-')) && (await (await caches.open(keys.find((k) => k.startsWith('haloplan-')))).keys()).length >= 10;
-  });
-  const cacheName = await page.evaluate(async () => (await caches.keys()).find((k) => k.startsWith('haloplan-')));
   const swText = fs.readFileSync(path.join(siteDir, 'sw.js'), 'utf8');
+  const precache = JSON.parse(swText.match(/const FILES = (\[[^\]]*\])/)[1]);
+  assert.ok(precache.includes('app.js') && precache.includes('haloplan.wasm'), precache.join(' '));
+  await until(page, async (n) => {
+    const keys = await caches.keys();
+    return keys.some((k) => k.startsWith('haloplan-')) && (await (await caches.open(keys.find((k) => k.startsWith('haloplan-')))).keys()).length >= n;
+  }, precache.length);
+  const cacheName = await page.evaluate(async () => (await caches.keys()).find((k) => k.startsWith('haloplan-')));
   assert.match(cacheName, /^haloplan-[0-9a-f]{16}$/);
   assert.ok(swText.includes(cacheName.slice('haloplan-'.length)), 'the cache is named by the build\'s content hash');
   const online = await fitTableText(page);
