@@ -8,17 +8,23 @@ namespace haloplan {
 
 namespace detail {
 struct WeightMemo {
-  std::vector<TensorSpec> tensors;                       // built on first use
-  std::deque<std::pair<FType, WeightBreakdown>> items;  // deque: references stay valid on growth
+  struct Item {
+    FType quant;
+    WeightBreakdown w;
+    SpeedInputs speed;  // speed_inputs(arch, w): a loop over the layers, so once per preset too
+  };
+  std::vector<TensorSpec> tensors;  // built on first use
+  std::deque<Item> items;           // deque: references stay valid on growth
 };
 }  // namespace detail
 
 // The tensor list and llama.cpp's per-tensor type rules are the planner's one costly step; every
 // other term is a few multiplications. Compute each (model, preset) once.
-const WeightBreakdown& model_weights(const CatalogModel& m, FType q) {
+namespace {
+const detail::WeightMemo::Item& memo_item(const CatalogModel& m, FType q) {
   if (!m.memo) m.memo = std::make_shared<detail::WeightMemo>();
-  for (const auto& [f, w] : m.memo->items)
-    if (f == q) return w;
+  for (const auto& it : m.memo->items)
+    if (it.quant == q) return it;
   if (m.memo->tensors.empty()) m.memo->tensors = build_tensors(m.arch, /*names=*/false);
   WeightBreakdown w = weight_breakdown(m.arch, m.memo->tensors, q);
   if (m.file && m.file->quant == q) {
@@ -26,8 +32,12 @@ const WeightBreakdown& model_weights(const CatalogModel& m, FType q) {
     w = scale_to_file_size(w, m.file->weights_bytes);
     if (m.file->token_embd_bytes > 0) w.token_embd_bytes = m.file->token_embd_bytes;
   }
-  return m.memo->items.emplace_back(q, std::move(w)).second;
+  SpeedInputs in = speed_inputs(m.arch, w);
+  return m.memo->items.emplace_back(detail::WeightMemo::Item{q, std::move(w), in});
 }
+}  // namespace
+
+const WeightBreakdown& model_weights(const CatalogModel& m, FType q) { return memo_item(m, q).w; }
 
 const BackendPlan* Plan::find(std::string_view id) const {
   for (const auto& b : backends)
@@ -91,7 +101,7 @@ Plan make_plan(const Catalog& c, const CatalogModel& model, FType quant, const S
   plan.kv = t.kv;
   plan.buffers = t.buf;
   plan.error = t.kv.error;
-  plan.speed_in = speed_inputs(model.arch, t.w);
+  plan.speed_in = s.file_bytes ? speed_inputs(model.arch, t.w) : memo_item(model, quant).speed;
   if (!s.machine) return plan;
   plan.pools = machine_pools(*s.machine, s.knobs);
   const int64_t full_depth = std::min<int64_t>(s.ctx.n_ctx, t.kv.n_ctx_seq);
