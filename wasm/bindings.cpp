@@ -53,23 +53,24 @@ std::string version() { return HALOPLAN_VERSION; }
 
 std::string shipped_models() { return std::string(embedded::models_json()); }
 
+// Diagnostics as the page shows them: [{path, message, error}].
+std::string diagnostics_json(const std::vector<Diagnostic>& diags) {
+  json a = json::array();
+  for (const auto& d : diags) a.push_back({{"path", d.path}, {"message", d.message}, {"error", d.error}});
+  return a.dump();
+}
+
 // Validates a models file (the data/models.json schema); diagnostics by JSON path.
 std::string check_models(const std::string& text) {
   Catalog scratch;
-  json a = json::array();
-  for (const auto& d : load_models(text, scratch))
-    a.push_back({{"path", d.path}, {"message", d.message}, {"error", d.error}});
-  return a.dump();
+  return diagnostics_json(load_models(text, scratch));
 }
 
 // The bytes of a file as the core reads them (so broken UTF-8 is named, not replaced) -> the
 // JSON syntax problems the model-catalog loader would report: [{path, message, error}].
 std::string check_json(const emscripten::val& bytes) {
   const auto data = emscripten::convertJSArrayToNumberVector<uint8_t>(bytes);
-  json a = json::array();
-  for (const auto& d : json_problems({reinterpret_cast<const char*>(data.data()), data.size()}, "the model catalog"))
-    a.push_back({{"path", d.path}, {"message", d.message}, {"error", d.error}});
-  return a.dump();
+  return diagnostics_json(json_problems({reinterpret_cast<const char*>(data.data()), data.size()}, "the model catalog"));
 }
 
 std::string decode_link_json(const std::string& fragment) {

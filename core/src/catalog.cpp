@@ -114,7 +114,7 @@ void read_moe(const json& j, const std::string& path, ModelArch& a, std::vector<
 }
 
 CatalogModel read_model(const json& j, const std::string& path, std::vector<Diagnostic>& d) {
-  const size_t errors_before = size_t(std::count_if(d.begin(), d.end(), [](const Diagnostic& x) { return x.error; }));
+  const size_t first_diag = d.size();
   CatalogModel cm;
   ObjReader r(j, path, d);
   if (!r.ok()) return cm;
@@ -168,7 +168,7 @@ CatalogModel read_model(const json& j, const std::string& path, std::vector<Diag
   set_if(r.boolean("verified", false), cm.verified);
   // Architecture consistency, reported against the model's path: only for fields that read well,
   // where it would otherwise repeat a field's error ("n_layers must be positive" after -16).
-  if (size_t(std::count_if(d.begin(), d.end(), [](const Diagnostic& x) { return x.error; })) == errors_before)
+  if (std::none_of(d.begin() + std::ptrdiff_t(first_diag), d.end(), [](const Diagnostic& x) { return x.error; }))
     for (const auto& p : check_arch(a)) d.push_back({path, p, true});
   return cm;
 }

@@ -1,10 +1,9 @@
 // Weights (sum of row sizes), KV cache and recurrent state as llama.cpp allocates them, and the
 // compute/output buffer estimates. References are to the shared llama-cpp-memory notes.
-#include <climits>
-#include <array>
 #include "haloplan/memory.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace haloplan {
@@ -124,25 +123,22 @@ struct KindLayers {
   int n = 0, first = -1;
 };
 struct LayerKinds {
-  std::array<KindLayers, 4> k{{{LayerKind::Full}, {LayerKind::Sliding}, {LayerKind::Recurrent}, {LayerKind::None}}};
-  // in order of their first layer
-  std::array<const KindLayers*, 4> ordered() const {
-    std::array<const KindLayers*, 4> o{&k[0], &k[1], &k[2], &k[3]};
-    std::sort(o.begin(), o.end(), [](const KindLayers* x, const KindLayers* y) {
-      return (x->first < 0 ? INT32_MAX : x->first) < (y->first < 0 ? INT32_MAX : y->first);
-    });
-    return o;
-  }
+  std::array<KindLayers, 4> k{};  // the kinds present, in order of their first layer
+  int size = 0;
+  const KindLayers* begin() const { return k.data(); }
+  const KindLayers* end() const { return k.data() + size; }
 };
 
 LayerKinds layer_kinds(const ModelArch& a) {
   LayerKinds out;
   auto add = [&](LayerKind kind, int n, int first) {
-    for (auto& x : out.k)
-      if (x.kind == kind && n > 0) {
-        x.n += n;
-        if (x.first < 0 || first < x.first) x.first = first;
+    if (n <= 0) return;
+    for (int i = 0; i < out.size; ++i)
+      if (out.k[size_t(i)].kind == kind) {
+        out.k[size_t(i)].n += n;
+        return;
       }
+    if (out.size < int(out.k.size())) out.k[size_t(out.size++)] = {kind, n, first};
   };
   const int p = int(a.pattern.size());
   if (p == 0) {
@@ -181,25 +177,24 @@ KvBreakdown kv_cache(const ModelArch& a, const ContextParams& cp) {
   int64_t v_pad = 0;
   if (!cp.flash_attn) {
     int64_t vmin = INT64_MAX, vmax = 0;
-    for (const auto& k : kinds.k) {
-      if (k.n == 0 || !has_kv(a, k.first)) continue;
+    for (const auto& k : kinds) {
+      if (!has_kv(a, k.first)) continue;
       vmin = std::min(vmin, v_width(a, k.first));
       vmax = std::max(vmax, v_width(a, k.first));
     }
     if (vmax > 0 && vmin != vmax) v_pad = vmax;
   }
-  for (const KindLayers* k : kinds.ordered()) {
-    if (k->n == 0) continue;
-    const int il = k->first;
-    const uint64_t n = uint64_t(k->n);
-    if (k->kind == LayerKind::Recurrent && a.recurrent) {
-      kv.n_recurrent_layers += k->n;
+  for (const auto& k : kinds) {
+    const int il = k.first;
+    const uint64_t n = uint64_t(k.n);
+    if (k.kind == LayerKind::Recurrent && a.recurrent) {
+      kv.n_recurrent_layers += k.n;
       // llama-memory-recurrent.cpp: r and s are F32, one cell per sequence, independent of n_ctx.
       kv.state_bytes += n * uint64_t(recurrent_r_elems(*a.recurrent) + recurrent_s_elems(*a.recurrent)) * 4u * uint64_t(n_seq);
       continue;
     }
     if (!has_kv(a, il)) continue;
-    if (!row_divisible(cp.type_k, k->kind == LayerKind::Full && a.attention == AttentionKind::Mla
+    if (!row_divisible(cp.type_k, k.kind == LayerKind::Full && a.attention == AttentionKind::Mla
                                       ? a.mla.kv_lora_rank + a.mla.qk_rope_head_dim
                                       : int64_t(a.n_head_kv_for(il)) * a.head_dim_k_for(il))) {
       kv.error = std::string("K cache type ") + type_name(cp.type_k) + " does not divide the key width of layer " +
@@ -207,11 +202,11 @@ KvBreakdown kv_cache(const ModelArch& a, const ContextParams& cp) {
       return kv;
     }
     const auto rows = layer_rows(a, cp, il, v_pad);
-    if (k->kind == LayerKind::Sliding) {
-      kv.n_swa_layers += k->n;
+    if (k.kind == LayerKind::Sliding) {
+      kv.n_swa_layers += k.n;
       kv.swa_bytes += n * (rows.k + rows.v) * uint64_t(swa) * uint64_t(kv.n_stream);
     } else {
-      kv.n_full_layers += k->n;
+      kv.n_full_layers += k.n;
       kv.k_row_bytes_full += n * rows.k;
       kv.v_row_bytes_full += n * rows.v;
       kv.full_bytes += n * (rows.k + rows.v) * uint64_t(kv.n_ctx_seq) * uint64_t(kv.n_stream);
@@ -228,8 +223,7 @@ uint64_t kv_read_bytes(const ModelArch& a, const ContextParams& cp, int64_t dept
   const int64_t cells = std::max<int64_t>(256, pad_to(std::max<int64_t>(1, depth), 256));
   uint64_t bytes = 0;
   const int64_t window = std::min<int64_t>(cells, pad_to(std::max(1, a.sliding_window), 256));
-  for (const auto& k : layer_kinds(a).k) {
-    if (k.n == 0) continue;
+  for (const auto& k : layer_kinds(a)) {
     const uint64_t n = uint64_t(k.n);
     if (k.kind == LayerKind::Recurrent && a.recurrent) {
       // the state is read and written once per token
