@@ -26,27 +26,33 @@ const Catalog& shipped() {
   return c;
 }
 
-json notices_json(const std::vector<Notice>& n) {
-  json a = json::array();
-  for (const auto& x : n) a.push_back({{"key", x.key}, {"message", x.message}});
-  return a;
+void write_notices(JsonOut& o, const std::vector<Notice>& n) {
+  o.arr();
+  for (const auto& x : n) o.obj().field("key", x.key).field("message", x.message).end_obj();
+  o.end_arr();
 }
 
-// The catalog for a state, rebuilt only when its custom models or removals change.
-const Catalog& catalog_for(const ViewState& s, std::vector<Notice>& notices) {
+// The catalog for a state, rebuilt only when its custom models, removals or calibrations change;
+// with the pickers' JSON for it.
+struct StateCatalog {
+  Catalog cat;
+  std::vector<Notice> notices;
+  std::string info;
+};
+const StateCatalog& catalog_for(const ViewState& s, std::vector<Notice>& notices) {
   static std::string key = "\x01";
-  static Catalog cat;
-  static std::vector<Notice> cat_notices;
+  static StateCatalog sc;
   std::string k = s.custom.dump();
   for (const auto& r : s.removed) k += "\n" + r;
   k += "\ncal:" + calibrations_text(s.cal);
   if (k != key) {
-    cat_notices.clear();
-    cat = apply_custom(shipped(), s, cat_notices);
+    sc.notices.clear();
+    sc.cat = apply_custom(shipped(), s, sc.notices);
+    sc.info = catalog_info(sc.cat);
     key = std::move(k);
   }
-  notices.insert(notices.end(), cat_notices.begin(), cat_notices.end());
-  return cat;
+  notices.insert(notices.end(), sc.notices.begin(), sc.notices.end());
+  return sc;
 }
 
 std::string version() { return HALOPLAN_VERSION; }
@@ -55,9 +61,10 @@ std::string shipped_models() { return std::string(embedded::models_json()); }
 
 // Diagnostics as the page shows them: [{path, message, error}].
 std::string diagnostics_json(const std::vector<Diagnostic>& diags) {
-  json a = json::array();
-  for (const auto& d : diags) a.push_back({{"path", d.path}, {"message", d.message}, {"error", d.error}});
-  return a.dump();
+  JsonOut o;
+  o.arr();
+  for (const auto& d : diags) o.obj().field("path", d.path).field("message", d.message).field("error", d.error).end_obj();
+  return o.end_arr().take();
 }
 
 // Validates a models file (the data/models.json schema); diagnostics by JSON path.
@@ -76,7 +83,10 @@ std::string check_json(const emscripten::val& bytes) {
 std::string decode_link_json(const std::string& fragment) {
   std::vector<Notice> n;
   const ViewState s = decode_link(fragment, n);
-  return json{{"state", state_to_json(s)}, {"notices", notices_json(n)}}.dump();
+  JsonOut o;
+  o.obj().key("state").raw(state_to_json(s).dump()).key("notices");
+  write_notices(o, n);
+  return o.end_obj().take();
 }
 
 // A table the page shows (rows as displayed) as Markdown or CSV, by the CLI's own renderer.
@@ -148,7 +158,7 @@ std::string calibrate(const std::string& state_json, const std::string& text, co
   std::vector<Notice> n;
   ViewState s = state_from_json(state_json, n);
   s.cal.clear();
-  const Catalog& c = catalog_for(s, n);
+  const Catalog& c = catalog_for(s, n).cat;
   validate_state(s, c, n);
   const Machine* m = c.machine(s.machine);
   const Backend* b = backend.empty() ? nullptr : c.backend(backend);
@@ -164,10 +174,12 @@ std::string calibrate(const std::string& state_json, const std::string& text, co
 std::string compute(const std::string& state_json) {
   std::vector<Notice> n;
   ViewState s = state_from_json(state_json, n);
-  const Catalog& c = catalog_for(s, n);
-  validate_state(s, c, n);
-  json out = compute_view(s, c);
-  out["state"] = state_to_json(s);
+  const StateCatalog& sc = catalog_for(s, n);
+  validate_state(s, sc.cat, n);
+  JsonOut o;
+  o.obj();
+  write_view(o, s, sc.cat);
+  o.key("state").raw(state_to_json(s).dump());
   std::string link = encode_link(s);
   if (link.size() > kMaxLinkBytes) {
     // Too many custom models for a URL: the link keeps the scenario, the browser keeps the models.
@@ -178,10 +190,9 @@ std::string compute(const std::string& state_json) {
                              " custom models are too many for a link; the link carries the scenario and this "
                              "browser keeps the models"});
   }
-  out["link"] = link;
-  out["notices"] = notices_json(n);
-  out["info"] = catalog_info(c);
-  return out.dump();
+  o.field("link", link).key("notices");
+  write_notices(o, n);
+  return o.key("info").raw(sc.info).end_obj().take();
 }
 
 }  // namespace

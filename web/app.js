@@ -444,20 +444,79 @@ function renderPart(name, inputs, fn) {
   fn();
 }
 
+// The page's parts, in page order. A part near the viewport is drawn with the change that
+// produced the result; the others are drawn right after it, one part per task (so a burst of
+// input pays only for what is on screen), or as soon as they scroll near the viewport.
+const PARTS = [
+  ['layout', (r) => renderPart('layout', [r.pools, r.focus && r.focus.terms, r.focus && r.focus.backends, r.machine, r.state.ctx], () => renderLayout(r))],
+  ['fit', (r) => renderFit(r)],
+  ['speed', (r) => {
+    renderSpeed(r);
+    renderPart('calibration', [r.info.backends, r.state.cal], () => renderCalibration(r));
+  }],
+  ['setup', (r) => renderPart('setup', [r.setup], () => renderSetup(r))],
+  ['guide', (r) => renderPart('guide', [r.pools, r.backends, r.focus && r.focus.backends, r.setup, r.speed.rows.length, r.state.model, r.state.quant, r.state.ctx, r.state.backend], () => renderGuide(r))],
+  ['catalog', () => app.editor.refresh()],
+];
+const drawPart = new Map(PARTS);
+const near = new Set(PARTS.map(([name]) => name));  // until the first intersection report: all
+const stale = new Set();
+let drawTimer = 0;
+
+function watchParts() {
+  if (!('IntersectionObserver' in window)) return;
+  const io = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      const name = e.target.id;
+      if (!e.isIntersecting) {
+        near.delete(name);
+        continue;
+      }
+      near.add(name);
+      if (stale.has(name)) drawStale(name);
+    }
+    markPending();
+  }, { rootMargin: '200px 0px' });
+  for (const [name] of PARTS) io.observe($(name));
+  // Printing shows every part.
+  window.addEventListener('beforeprint', () => { for (const name of [...stale]) drawStale(name); markPending(); });
+}
+
+function drawStale(name) {
+  stale.delete(name);
+  drawPart.get(name)(app.result);
+}
+
+// body[data-pending] lists the parts not yet drawn from the latest result (tests wait for none).
+function markPending() {
+  if (stale.size) document.body.dataset.pending = [...stale].join(' ');
+  else delete document.body.dataset.pending;
+  if (stale.size && !drawTimer) {
+    drawTimer = setTimeout(() => {
+      drawTimer = 0;
+      const next = PARTS.find(([name]) => stale.has(name));
+      if (next) drawStale(next[0]);
+      markPending();
+    }, 0);
+  }
+}
+
 function render(r) {
   renderKnobs(r);
-  renderPart('layout', [r.pools, r.focus && r.focus.terms, r.focus && r.focus.backends, r.machine, r.state.ctx], () => renderLayout(r));
-  renderFit(r);
-  renderSpeed(r);
-  renderPart('setup', [r.setup], () => renderSetup(r));
-  renderPart('calibration', [r.info.backends, r.state.cal], () => renderCalibration(r));
-  renderPart('guide', [r.pools, r.backends, r.focus && r.focus.backends, r.setup, r.speed.rows.length, r.state.model, r.state.quant, r.state.ctx, r.state.backend], () => renderGuide(r));
+  for (const [name, draw] of PARTS) {
+    if (near.has(name)) {
+      stale.delete(name);
+      draw(r);
+    } else {
+      stale.add(name);
+    }
+  }
+  markPending();
   renderNotices();
   if (app.embed) {
     $('embed-open').href = `./#${r.link}`;
     if (window.parent !== window) window.parent.postMessage({ source: 'haloplan', embed: app.embed, height: document.documentElement.scrollHeight }, '*');
   }
-  app.editor.refresh();
   const banner = $('catalog-banner');
   banner.hidden = !app.linkCatalog;
   if (app.linkCatalog) {
@@ -638,6 +697,7 @@ async function main() {
     focus: (model, quant) => setState({ model, quant, quants: app.state.quants.includes(quant) ? app.state.quants : app.state.quants.concat([quant]) }),
   });
   update();
+  watchParts();
   window.addEventListener('hashchange', onHashChange);
   $('loading').hidden = true;
   document.body.dataset.ready = 'true';

@@ -22,6 +22,13 @@ json table_json(const Table& t) {
   return {{"title", t.title}, {"headers", t.headers}, {"rows", t.rows}, {"notes", t.notes}};
 }
 
+void write_table(JsonOut& o, const Table& t, bool close) {
+  o.obj().field("title", t.title).key("headers").strs(t.headers).key("rows").arr();
+  for (const auto& r : t.rows) o.strs(r);
+  o.end_arr().key("notes").strs(t.notes);
+  if (close) o.end_obj();
+}
+
 std::optional<Table> table_from_json(const json& j) {
   auto strings = [](const json& a, std::vector<std::string>& out) {
     if (!a.is_array()) return false;

@@ -1,7 +1,8 @@
 #include "haloplan/table.h"
 
 #include <algorithm>
-#include <cstdio>
+
+#include "haloplan/json_out.h"
 
 namespace haloplan {
 
@@ -11,27 +12,6 @@ std::string csv_escape(const std::string& s) {
   for (char c : s) {
     if (c == '"') o += '"';
     o += c;
-  }
-  return o + "\"";
-}
-
-std::string json_escape(const std::string& s) {
-  std::string o = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\t': o += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          o += buf;
-        } else {
-          o += char(c);
-        }
-    }
   }
   return o + "\"";
 }
@@ -56,16 +36,15 @@ std::string Table::render(Format f) const {
     return out;
   }
   if (f == Format::Json) {
-    out += "{\"title\":" + json_escape(title) + ",\"rows\":[";
-    for (size_t j = 0; j < rows.size(); ++j) {
-      out += j ? ",{" : "{";
-      for (size_t i = 0; i < headers.size() && i < rows[j].size(); ++i)
-        out += (i ? "," : "") + json_escape(headers[i]) + ":" + json_escape(rows[j][i]);
-      out += "}";
+    JsonOut o;
+    o.obj().field("title", title).key("rows").arr();
+    for (const auto& r : rows) {
+      o.obj();
+      for (size_t i = 0; i < headers.size() && i < r.size(); ++i) o.field(headers[i], r[i]);
+      o.end_obj();
     }
-    out += "],\"notes\":[";
-    for (size_t i = 0; i < notes.size(); ++i) out += (i ? "," : "") + json_escape(notes[i]);
-    return out + "]}";
+    o.end_arr().key("notes").strs(notes).end_obj();
+    return o.take();
   }
   if (!title.empty()) out += "### " + title + "\n\n";
   std::vector<size_t> w(headers.size(), 3);

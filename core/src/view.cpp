@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "haloplan/codec.h"
+#include "haloplan/json_out.h"
 #include "haloplan/report.h"
 #include "json_reader.h"
 
@@ -553,9 +554,10 @@ Scenario scenario_for(const ViewState& s, const Catalog& c) {
 
 namespace {
 
-json pools_json(const Pools& p) {
-  return {{"ram", p.ram},       {"carve_out", p.carve_out},   {"os_visible", p.os_visible}, {"gtt", p.gtt},
-          {"os_reserve", p.os_reserve}, {"gtt_default", p.gtt_default}, {"warnings", p.warnings}};
+void write_pools(JsonOut& o, const Pools& p) {
+  o.obj().field("ram", double(p.ram)).field("carve_out", double(p.carve_out)).field("os_visible", double(p.os_visible));
+  o.field("gtt", double(p.gtt)).field("os_reserve", double(p.os_reserve)).field("gtt_default", p.gtt_default);
+  o.key("warnings").strs(p.warnings).end_obj();
 }
 
 double plan_total(const Plan& p) {
@@ -565,10 +567,9 @@ double plan_total(const Plan& p) {
 
 }  // namespace
 
-json compute_view(const ViewState& s, const Catalog& c) {
-  json out;
+void write_view(JsonOut& o, const ViewState& s, const Catalog& c) {
   const Scenario sc = scenario_for(s, c);
-  if (!sc.machine) return out;
+  if (!sc.machine) return;
   const Machine& m = *sc.machine;
   std::vector<FType> quants;
   for (const auto& q : s.quants)
@@ -584,134 +585,117 @@ json compute_view(const ViewState& s, const Catalog& c) {
   speed_sel.backends.clear();
   if (const Backend* b = c.backend(s.backend)) speed_sel.backends.push_back(b);
 
-  const Pools pools = machine_pools(m, sc.knobs);
-  out["pools"] = pools_json(pools);
-  out["machine"] = {{"id", m.id}, {"name", m.name}, {"apu", m.kind == MemoryKind::AmdApu},
-                    {"bandwidth_gbs", m.bandwidth_gbs}, {"bandwidth_measured_gbs", m.bandwidth_measured_gbs}};
-  json backends = json::array();
+  o.key("pools");
+  write_pools(o, machine_pools(m, sc.knobs));
+  o.key("machine").obj().field("id", m.id).field("name", m.name).field("apu", m.kind == MemoryKind::AmdApu);
+  o.field("bandwidth_gbs", m.bandwidth_gbs).field("bandwidth_measured_gbs", m.bandwidth_measured_gbs).end_obj();
+  o.key("backends").arr();
   for (const Backend* b : fit_sel.backends)
-    backends.push_back({{"id", b->id}, {"name", b->name}, {"reaches_gtt", backend_reaches_gtt(*b, sc.knobs)}});
-  out["backends"] = backends;
+    o.obj().field("id", b->id).field("name", b->name).field("reaches_gtt", backend_reaches_gtt(*b, sc.knobs)).end_obj();
+  o.end_arr();
 
   // Fit table plus the raw numbers behind each row (for sorting, filtering and the picture).
   const std::vector<Plan> plans = selection_plans(c, sc, fit_sel);
-  out["fit"] = table_json(fit_table(sc, fit_sel, plans));
-  json rows = json::array();
+  o.key("fit");
+  write_table(o, fit_table(sc, fit_sel, plans), /*close=*/false);
+  o.key("data").arr();
   for (const Plan& p : plans) {
     const CatalogModel* x = p.model;
-    json v = json::object();
-    for (const auto& bp : p.backends)
-      v[bp.backend->id] = {{"verdict", verdict_id(bp.placement.verdict)}, {"headroom", bp.placement.headroom}};
-    rows.push_back({{"model", x->id},
-                    {"name", x->name},
-                    {"quant", preset(p.quant).name},
-                    {"weights", p.weights.total_bytes},
-                    {"kv", p.kv.kv_bytes()},
-                    {"state", p.kv.state_bytes},
-                    {"buffers", p.buffers.compute_bytes + p.buffers.output_bytes + p.buffers.host_compute_bytes},
-                    {"total", plan_total(p)},
-                    {"error", p.error},
-                    {"verdicts", v}});
+    o.obj().field("model", x->id).field("name", x->name).field("quant", preset(p.quant).name);
+    o.field("weights", double(p.weights.total_bytes)).field("kv", double(p.kv.kv_bytes()));
+    o.field("state", double(p.kv.state_bytes));
+    o.field("buffers", double(p.buffers.compute_bytes + p.buffers.output_bytes + p.buffers.host_compute_bytes));
+    o.field("total", plan_total(p)).field("error", p.error).key("verdicts").obj();
+    for (const auto& bp : p.backends) {
+      o.key(bp.backend->id).obj().field("verdict", verdict_id(bp.placement.verdict));
+      o.field("headroom", double(bp.placement.headroom)).end_obj();
+    }
+    o.end_obj().end_obj();
   }
-  out["fit"]["data"] = rows;
-  out["speed"] = table_json(speed_table(sc, speed_sel, plans));
-  out["ceiling"] = table_json(ceiling_table(m));
-  json setup = json::array();
-  for (const auto& t : setup_tables(c, sc, s.gtt_gib)) setup.push_back(table_json(t));
-  out["setup"] = setup;
+  o.end_arr().end_obj();
+  o.key("speed");
+  write_table(o, speed_table(sc, speed_sel, plans));
+  o.key("ceiling");
+  write_table(o, ceiling_table(m));
+  o.key("setup").arr();
+  for (const auto& t : setup_tables(c, sc, s.gtt_gib)) write_table(o, t);
+  o.end_arr();
 
   // The focused model: breakdown, placement per backend, decode speed against depth.
-  if (const CatalogModel* fm = c.model(s.model)) {
-    const Plan p = make_plan(c, *fm, focus_q, sc);
-    json f;
-    f["model"] = fm->id;
-    f["name"] = fm->name;
-    f["quant"] = preset(focus_q).name;
-    f["verified"] = fm->verified;
-    f["sources"] = fm->sources;
-    f["notes"] = fm->notes;
-    f["error"] = p.error;
-    json tables = json::array();
-    for (const auto& t : plan_tables(c, sc, p, fit_sel)) tables.push_back(table_json(t));
-    f["tables"] = tables;
-    f["terms"] = {{"weights", p.weights.total_bytes - p.weights.token_embd_bytes},
-                  {"token_embd", p.weights.token_embd_bytes},
-                  {"kv", p.kv.kv_bytes()},
-                  {"state", p.kv.state_bytes},
-                  {"compute", p.buffers.compute_bytes},
-                  {"host", p.buffers.output_bytes + p.buffers.host_compute_bytes}};
-    json per = json::array();
-    for (const auto& bp : p.backends) {
-      const auto& pl = bp.placement;
-      per.push_back({{"id", bp.backend->id},
-                     {"name", bp.backend->name},
-                     {"verdict", verdict_id(pl.verdict)},
-                     {"verdict_label", verdict_label(pl.verdict)},
-                     {"gpu_bytes", pl.gpu_bytes},
-                     {"host_bytes", pl.host_bytes},
-                     {"in_carve_out", pl.in_carve_out},
-                     {"in_gtt", pl.in_gtt},
-                     {"gpu_limit", pl.gpu_limit},
-                     {"headroom", pl.headroom},
-                     {"os_free", pl.os_free},
-                     {"overhead", bp.overhead_bytes},
-                     {"max_context", max_context(c, *fm, focus_q, sc, *bp.backend)},
-                     {"decode_tps_0", bp.decode_tps_0},
-                     {"decode_tps_ctx", bp.decode_tps_ctx},
-                     {"prefill_tps", bp.prefill_tps},
-                     {"ttft_s", bp.ttft_s},
-                     {"decode_lo", bp.decode_lo},
-                     {"decode_hi", bp.decode_hi},
-                     {"prefill_lo", bp.prefill_lo},
-                     {"prefill_hi", bp.prefill_hi},
-                     {"decode_rows", bp.backend->speed.decode_rows},
-                     {"prefill_rows", bp.backend->speed.prefill_rows},
-                     {"calibrated", bp.backend->speed_calibrated},
-                     {"command", llama_server_command(p, sc, *bp.backend).value_or("")}});
-    }
-    f["backends"] = per;
-    if (const Backend* b = c.backend(s.backend)) {
-      json pts = json::array();
-      const int64_t depth_max = std::min<int64_t>(s.ctx, p.kv.n_ctx_seq > 0 ? p.kv.n_ctx_seq : s.ctx);
-      constexpr int kPoints = 24;
-      for (int i = 0; i <= kPoints; ++i) {
-        const int64_t d = depth_max * i / kPoints;
-        pts.push_back({d, decode_tps(*b, m, p.speed_in, fm->arch, sc.ctx, d)});
-      }
-      f["curve"] = {{"backend", b->id}, {"band_lo", b->speed.decode_lo}, {"band_hi", b->speed.decode_hi}, {"points", pts}};
-    }
-    out["focus"] = f;
+  const CatalogModel* fm = c.model(s.model);
+  if (!fm) return;
+  const Plan p = make_plan(c, *fm, focus_q, sc);
+  o.key("focus").obj().field("model", fm->id).field("name", fm->name).field("quant", preset(focus_q).name);
+  o.field("verified", fm->verified).key("sources").strs(fm->sources).field("notes", fm->notes).field("error", p.error);
+  o.key("tables").arr();
+  for (const auto& t : plan_tables(c, sc, p, fit_sel)) write_table(o, t);
+  o.end_arr();
+  o.key("terms").obj().field("weights", double(p.weights.total_bytes - p.weights.token_embd_bytes));
+  o.field("token_embd", double(p.weights.token_embd_bytes)).field("kv", double(p.kv.kv_bytes()));
+  o.field("state", double(p.kv.state_bytes)).field("compute", double(p.buffers.compute_bytes));
+  o.field("host", double(p.buffers.output_bytes + p.buffers.host_compute_bytes)).end_obj();
+  o.key("backends").arr();
+  for (const auto& bp : p.backends) {
+    const auto& pl = bp.placement;
+    o.obj().field("id", bp.backend->id).field("name", bp.backend->name).field("verdict", verdict_id(pl.verdict));
+    o.field("verdict_label", verdict_label(pl.verdict)).field("gpu_bytes", double(pl.gpu_bytes));
+    o.field("host_bytes", double(pl.host_bytes)).field("in_carve_out", double(pl.in_carve_out));
+    o.field("in_gtt", double(pl.in_gtt)).field("gpu_limit", double(pl.gpu_limit)).field("headroom", double(pl.headroom));
+    o.field("os_free", double(pl.os_free)).field("overhead", double(bp.overhead_bytes));
+    o.field("max_context", double(max_context(c, *fm, focus_q, sc, *bp.backend)));
+    o.field("decode_tps_0", bp.decode_tps_0).field("decode_tps_ctx", bp.decode_tps_ctx);
+    o.field("prefill_tps", bp.prefill_tps).field("ttft_s", bp.ttft_s).field("decode_lo", bp.decode_lo);
+    o.field("decode_hi", bp.decode_hi).field("prefill_lo", bp.prefill_lo).field("prefill_hi", bp.prefill_hi);
+    o.field("decode_rows", double(bp.backend->speed.decode_rows));
+    o.field("prefill_rows", double(bp.backend->speed.prefill_rows));
+    o.field("calibrated", bp.backend->speed_calibrated);
+    o.field("command", llama_server_command(p, sc, *bp.backend).value_or("")).end_obj();
   }
-  return out;
+  o.end_arr();
+  if (const Backend* b = c.backend(s.backend)) {
+    o.key("curve").obj().field("backend", b->id).field("band_lo", b->speed.decode_lo);
+    o.field("band_hi", b->speed.decode_hi).key("points").arr();
+    const int64_t depth_max = std::min<int64_t>(s.ctx, p.kv.n_ctx_seq > 0 ? p.kv.n_ctx_seq : s.ctx);
+    constexpr int kPoints = 24;
+    for (int i = 0; i <= kPoints; ++i) {
+      const int64_t d = depth_max * i / kPoints;
+      o.arr().num(double(d)).num(decode_tps(*b, m, p.speed_in, fm->arch, sc.ctx, d)).end_arr();
+    }
+    o.end_arr().end_obj();
+  }
+  o.end_obj();
 }
 
-json catalog_info(const Catalog& c) {
-  json machines = json::array(), backends = json::array(), models = json::array(), quants = json::array();
+json compute_view(const ViewState& s, const Catalog& c) {
+  JsonOut o;
+  o.obj();
+  write_view(o, s, c);
+  o.end_obj();
+  return json::parse(o.text());
+}
+
+std::string catalog_info(const Catalog& c) {
+  JsonOut o;
+  o.obj().key("machines").arr();
   for (const auto& m : c.machines) {
-    machines.push_back({{"id", m.id},
-                        {"name", m.name},
-                        {"apu", m.kind == MemoryKind::AmdApu},
-                        {"ram_gib", m.ram_gib},
-                        {"carve_out_options_gib", m.carve_out_options_gib},
-                        {"default_carve_out_gib", m.default_carve_out_gib},
-                        {"default_os_reserve_gib", m.default_os_reserve_gib},
-                        {"gpu_limit_fraction", m.gpu_limit_fraction},
-                        {"bandwidth_gbs", m.bandwidth_gbs},
-                        {"backends", [&] {
-                           json ids = json::array();
-                           for (const Backend* b : backends_for(c, m)) ids.push_back(b->id);
-                           return ids;
-                         }()}});
+    o.obj().field("id", m.id).field("name", m.name).field("apu", m.kind == MemoryKind::AmdApu).field("ram_gib", m.ram_gib);
+    o.key("carve_out_options_gib").arr();
+    for (double g : m.carve_out_options_gib) o.num(g);
+    o.end_arr().field("default_carve_out_gib", m.default_carve_out_gib);
+    o.field("default_os_reserve_gib", m.default_os_reserve_gib).field("gpu_limit_fraction", m.gpu_limit_fraction);
+    o.field("bandwidth_gbs", m.bandwidth_gbs).key("backends").arr();
+    for (const Backend* b : backends_for(c, m)) o.str(b->id);
+    o.end_arr().end_obj();
   }
-  for (const auto& b : c.backends)
-    backends.push_back({{"id", b.id}, {"name", b.name}, {"gtt_switchable", b.gtt_switchable}});
-  for (const auto& m : c.models) models.push_back({{"id", m.id}, {"name", m.name}});
-  for (FType f : quant_ladder()) quants.push_back(preset(f).name);
-  return {{"machines", machines},
-          {"backends", backends},
-          {"models", models},
-          {"quants", quants},
-          {"cache_types", {"f16", "bf16", "q8_0", "q5_1", "q5_0", "q4_1", "q4_0", "iq4_nl", "f32"}}};
+  o.end_arr().key("backends").arr();
+  for (const auto& b : c.backends) o.obj().field("id", b.id).field("name", b.name).field("gtt_switchable", b.gtt_switchable).end_obj();
+  o.end_arr().key("models").arr();
+  for (const auto& m : c.models) o.obj().field("id", m.id).field("name", m.name).end_obj();
+  o.end_arr().key("quants").arr();
+  for (FType f : quant_ladder()) o.str(preset(f).name);
+  o.end_arr().key("cache_types").arr();
+  for (const char* t : {"f16", "bf16", "q8_0", "q5_1", "q5_0", "q4_1", "q4_0", "iq4_nl", "f32"}) o.str(t);
+  return o.end_arr().end_obj().take();
 }
 
 }  // namespace haloplan

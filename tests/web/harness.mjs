@@ -64,8 +64,38 @@ export async function openPage(context, url, origin) {
     if (origin && !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:')) problems.push(`foreign request: ${u}`);
   });
   page.problems = problems;
+  waitForDrawnParts(page);
   if (url) await gotoReady(page, url);
   return page;
+}
+
+// The page draws the parts far from the viewport a moment after a change (body[data-pending]
+// names them until then). A test acts and reads as a reader who has scrolled there: every read
+// or action first waits until no part is pending.
+const SETTLING = ['textContent', 'innerHTML', 'inputValue', 'evaluate', '$eval', '$$eval', '$$', 'isVisible', 'isHidden',
+  'isDisabled', 'getAttribute', 'click', 'fill', 'check', 'selectOption', 'setInputFiles'];
+function waitForDrawnParts(page) {
+  const evaluate = page.evaluate.bind(page);
+  const settled = async () => {
+    for (let i = 0; ; i++) {
+      let pending = null;
+      try {
+        pending = await evaluate(() => (document.body ? document.body.dataset.pending || null : null));
+      } catch (e) {
+        if (!/context was destroyed|navigat/i.test(e.message)) throw e;
+      }
+      if (!pending) return;
+      if (i > 300) throw new Error(`parts still pending after 15 s: ${pending}`);
+      await new Promise((ok) => setTimeout(ok, 50));
+    }
+  };
+  for (const name of SETTLING) {
+    const original = page[name].bind(page);
+    page[name] = async (...args) => {
+      await settled();
+      return original(...args);
+    };
+  }
 }
 
 export async function gotoReady(page, url) {

@@ -10,6 +10,7 @@
 
 #include "haloplan/calib.h"
 #include "haloplan/plan.h"
+#include "haloplan/json_out.h"
 #include "haloplan/table.h"
 
 namespace haloplan {
@@ -42,6 +43,8 @@ std::string gib(double bytes, int decimals = 1);
 
 // {"title", "headers": [...], "rows": [[...], ...], "notes": [...]}: the page's form of a table.
 nlohmann::json table_json(const Table& t);
+// The same into a writer; close=false leaves the object open for more members.
+void write_table(JsonOut& o, const Table& t, bool close = true);
 // The reverse, for exports of what the page shows; nullopt if the JSON is not a table.
 std::optional<Table> table_from_json(const nlohmann::json& j);
 

@@ -17,6 +17,5 @@ struct Table {
 };
 
 std::string csv_escape(const std::string& s);
-std::string json_escape(const std::string& s);
 
 }  // namespace haloplan

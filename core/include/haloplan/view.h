@@ -12,6 +12,7 @@
 
 #include "haloplan/calib.h"
 #include "haloplan/catalog.h"
+#include "haloplan/json_out.h"
 #include "haloplan/plan.h"
 
 namespace haloplan {
@@ -73,11 +74,13 @@ void validate_state(ViewState& s, const Catalog& c, std::vector<Notice>& notices
 Scenario scenario_for(const ViewState& s, const Catalog& c);  // s validated against c
 
 // Every table of the view, as JSON: fit, speed, ceiling, setup, the focused model's breakdown,
-// placement per backend and decode speed against depth. s validated against c.
+// placement per backend and decode speed against depth. s validated against c. write_view writes
+// these members into the object `o` has open; compute_view returns them as one object.
+void write_view(JsonOut& o, const ViewState& s, const Catalog& c);
 nlohmann::json compute_view(const ViewState& s, const Catalog& c);
 
-// Machines, backends, models, quant presets and cache types for the page's pickers.
-nlohmann::json catalog_info(const Catalog& c);
+// Machines, backends, models, quant presets and cache types for the page's pickers (JSON text).
+std::string catalog_info(const Catalog& c);
 
 std::optional<GgmlType> kv_cache_type(std::string_view name);  // f32 f16 bf16 q8_0 ... iq4_nl
 
