@@ -95,6 +95,8 @@ async function measure(browser, server, label, custom) {
           while (document.body.dataset.pending) await new Promise((ok) => setTimeout(ok, 0));
         };
         await drawn();
+        // A reader's next keystroke comes after the last change was painted.
+        await new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0)));
         const ctx = document.getElementById('k-ctx');
         const slots = document.getElementById('k-slots');
         const ktype = document.getElementById('k-ktype');

@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { prerender } from './prerender.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const wasmDir = path.resolve(process.argv[2] || path.join(root, 'build/wasm/wasm'));
@@ -30,10 +31,11 @@ fs.mkdirSync(path.join(out, 'icons'), { recursive: true });
 // Modules in dependency order (the single-file bundle concatenates them in this order).
 const MODULES = ['dom.js', 'core.js', 'pictures.js', 'store.js', 'catalog.js', 'app.js'];
 const ICONS = fs.readdirSync(path.join(web, 'icons')).map((f) => `icons/${f}`);
-const STATIC = ['index.html', 'style.css', 'manifest.webmanifest', 'app.js', ...ICONS];
+const STATIC = ['index.html', 'style.css', 'manifest.webmanifest', 'boot.js', 'app.js', ...ICONS];
 
 // The modules and the wasm glue become one minified module: one request instead of seven, and a
 // third fewer bytes. esbuild is Debian's (scripts/setup web installs it).
+let prerenderBundle = '';
 const staging = fs.mkdtempSync(path.join(path.dirname(out), '.site-staging-'));
 try {
   for (const m of MODULES) fs.copyFileSync(path.join(web, m), path.join(staging, m));
@@ -48,6 +50,11 @@ try {
   esbuild([path.join(staging, 'app.js'), '--bundle', '--format=esm', '--minify', '--target=es2020',
     '--legal-comments=none', `--outfile=${path.join(out, 'app.js')}`]);
   esbuild([path.join(web, 'style.css'), '--minify', `--outfile=${path.join(out, 'style.css')}`]);
+  esbuild([path.join(web, 'boot.js'), '--minify', '--target=es2017', `--outfile=${path.join(out, 'boot.js')}`]);
+  // The same app as one classic script for the prerender in jsdom (no ES modules there).
+  esbuild([path.join(staging, 'app.js'), '--bundle', '--format=iife', '--target=es2020', '--legal-comments=none',
+    '--define:import.meta.url="http://localhost/app.js"', `--outfile=${path.join(staging, 'prerender.js')}`]);
+  prerenderBundle = fs.readFileSync(path.join(staging, 'prerender.js'), 'utf8');
 } finally {
   fs.rmSync(staging, { recursive: true, force: true });
 }
@@ -60,6 +67,8 @@ fs.copyFileSync(path.join(wasmDir, 'haloplan.wasm'), path.join(out, 'haloplan.wa
   if (!block) fail('index.html no longer has its <!-- preload: --> block');
   page = page.replace(block[0], '<!-- preload: the wasm downloads while the module is parsed -->\n' +
     '<link rel="preload" href="haloplan.wasm" as="fetch" type="application/wasm" crossorigin>\n<!-- /preload -->\n');
+  page = await prerender(page, { bundle: prerenderBundle, wasm: fs.readFileSync(path.join(wasmDir, 'haloplan.wasm')) })
+    .catch((e) => fail(e.message));
   fs.writeFileSync(path.join(out, 'index.html'), page);
 }
 
@@ -97,7 +106,8 @@ const sha = (s) => `'sha256-${createHash('sha256').update(s).digest('base64')}'`
 const iconData = `data:image/svg+xml;base64,${fs.readFileSync(path.join(web, 'icons/icon.svg')).toString('base64')}`;
 
 let html = fs.readFileSync(path.join(web, 'index.html'), 'utf8');
-const csp = `default-src 'none'; script-src ${sha(script)} 'wasm-unsafe-eval'; style-src ${sha(css)}; img-src data:; connect-src data:; object-src 'none'; base-uri 'none'; form-action 'none'`;
+const boot = fs.readFileSync(path.join(out, 'boot.js'), 'utf8').trim();
+const csp = `default-src 'none'; script-src ${sha(script)} ${sha(boot)} 'wasm-unsafe-eval'; style-src ${sha(css)}; img-src data:; connect-src data:; object-src 'none'; base-uri 'none'; form-action 'none'`;
 const replaceOnce = (from, to) => {
   if (!html.includes(from)) fail(`index.html no longer contains ${from}`);
   html = html.replace(from, () => to);
@@ -108,6 +118,7 @@ replaceOnce(html.match(/<!-- preload:[\s\S]*?<!-- \/preload -->\n/)[0], '');
 replaceOnce('<link rel="icon" href="icons/icon.svg" type="image/svg+xml">', `<link rel="icon" href="${iconData}" type="image/svg+xml">`);
 replaceOnce('<link rel="apple-touch-icon" href="icons/icon-192.png">\n', '');
 replaceOnce('<link rel="stylesheet" href="style.css">', `<style>${css}</style>`);
+replaceOnce('<script src="boot.js"></script>', `<script>${boot}</script>`);
 replaceOnce('<script type="module" src="app.js"></script>', `<script type="module">${script}</script>`);
 replaceOnce('<img src="icons/icon.svg"', `<img src="${iconData}"`);
 fs.writeFileSync(path.join(out, 'haloplan.html'), html);

@@ -1,7 +1,7 @@
 // haloplan's page: reads the knobs, asks the wasm core for every table, draws them, keeps the
 // scenario in the URL fragment and the user's catalog in the browser.
 import { loadCore, computeView, decodeLink, exportTable, calibrate } from './core.js';
-import { el, replace, tableView, patchTable, copyText, download, gibText } from './dom.js';
+import { el, replace, tableView, patchTable, freezeColumns, copyText, download, gibText } from './dom.js';
 import { layoutPicture, speedChart } from './pictures.js';
 import { loadCatalog, saveCatalog, sameCatalog, loadTheme, saveTheme } from './store.js';
 import { CatalogEditor } from './catalog.js';
@@ -51,7 +51,12 @@ function update() {
   app.result = r;
   app.state = r.state;
   render(r);
-  const link = `#${r.link}`;
+}
+
+// The address bar follows the view a moment after each change (with the parts drawn after it),
+// so a burst of input writes the history entry once, not per keystroke.
+function writeLink() {
+  const link = `#${app.result.link}`;
   if (location.hash !== link) history.replaceState(null, '', link);
 }
 
@@ -265,18 +270,26 @@ function renderFit(r) {
     return;
   }
   const view = tableView(t, opts);
+  view.classList.add('freeze');
   replace('fit-table', view);
+  freezeColumns(view);
   renderFocus(r);
 }
 
+// The focused model's part is built anew only when more than its tables' numbers changed.
+let focusKey = '';
 function renderFocus(r) {
   const f = r.focus;
+  const b = f && f.backends.find((x) => x.id === r.state.backend);
+  const key = f ? JSON.stringify([f.model, f.name, f.quant, f.verified, f.error, f.notes, f.sources, b && b.name, b && b.command, r.state.ctx]) : '';
+  const wraps = $('focus').querySelectorAll(':scope > .table-wrap');
+  if (f && key === focusKey && wraps.length === f.tables.length && f.tables.every((t, i) => patchTable(wraps[i], t, {}))) return;
+  focusKey = key;
   if (!f) { replace('focus'); return; }
   const parts = [el('h3', null, `Breakdown — ${f.name} ${f.quant}`)];
   if (!f.verified) parts.push(el('p', { class: 'notice' }, 'Some dimensions of this model were not read from its own config; treat its numbers as estimates.'));
   if (f.error) parts.push(el('p', { class: 'notice' }, `llama.cpp would refuse these settings: ${f.error}`));
   for (const t of f.tables) parts.push(tableView(t, { onExport }));
-  const b = f.backends.find((x) => x.id === r.state.backend);
   if (b) {
     parts.push(el('h4', { id: 'run-it' }, `Run it: llama-server on ${b.name}`));
     if (b.command) {
@@ -330,7 +343,12 @@ function renderSpeed(r) {
   }
   if (f && f.curve) replace('speed-chart', speedChart(f.curve, `Decode speed of ${f.name} ${f.quant} against context depth (${b ? b.name : ''}), estimate with its error band`));
   else replace('speed-chart');
-  if (!patchTable($('speed-table').firstChild, r.speed, {})) replace('speed-table', tableView(r.speed, { onExport }));
+  if (!patchTable($('speed-table').firstChild, r.speed, {})) {
+    const view = tableView(r.speed, { onExport });
+    view.classList.add('freeze');
+    replace('speed-table', view);
+    freezeColumns(view);
+  }
   renderPart('ceiling', [r.ceiling], () => replace('ceiling-table', tableView(r.ceiling, { onExport })));
 }
 
@@ -448,6 +466,7 @@ function renderPart(name, inputs, fn) {
 // produced the result; the others are drawn right after it, one part per task (so a burst of
 // input pays only for what is on screen), or as soon as they scroll near the viewport.
 const PARTS = [
+  ['link', writeLink],
   ['layout', (r) => renderPart('layout', [r.pools, r.focus && r.focus.terms, r.focus && r.focus.backends, r.machine, r.state.ctx], () => renderLayout(r))],
   ['fit', (r) => renderFit(r)],
   ['speed', (r) => {
@@ -459,7 +478,8 @@ const PARTS = [
   ['catalog', () => app.editor.refresh()],
 ];
 const drawPart = new Map(PARTS);
-const near = new Set(PARTS.map(([name]) => name));  // until the first intersection report: all
+// Until the first intersection report every part counts as near; the link is always written after.
+const near = new Set(PARTS.map(([name]) => name).filter((name) => name !== 'link'));
 const stale = new Set();
 let drawTimer = 0;
 
@@ -477,7 +497,7 @@ function watchParts() {
     }
     markPending();
   }, { rootMargin: '200px 0px' });
-  for (const [name] of PARTS) io.observe($(name));
+  for (const [name] of PARTS) if (name !== 'link') io.observe($(name));
   // Printing shows every part.
   window.addEventListener('beforeprint', () => { for (const name of [...stale]) drawStale(name); markPending(); });
 }
@@ -568,6 +588,7 @@ function wire() {
     download('haloplan-scenario.json', `${JSON.stringify({ schema: 'haloplan-scenario', version: 1, link: `#${r.link}`, state: r.state }, null, 2)}\n`);
   });
   $('copy-link').addEventListener('click', async () => {
+    writeLink();
     const ok = await copyText(location.href);
     $('copy-link').textContent = ok ? 'Link copied' : 'Copy failed — use the address bar';
     setTimeout(() => { $('copy-link').textContent = 'Copy link'; }, 1500);
@@ -655,6 +676,7 @@ async function main() {
     version = await loadCore();
   } catch (e) {
     $('loading').textContent = `The planner could not start: ${e.message}. This page needs a browser with WebAssembly.`;
+    $('loading').hidden = false;
     return;
   }
   $('version').textContent = version;
@@ -700,6 +722,7 @@ async function main() {
   watchParts();
   window.addEventListener('hashchange', onHashChange);
   $('loading').hidden = true;
+  delete document.documentElement.dataset.prerendered;  // the live tables replace the build's
   document.body.dataset.ready = 'true';
   performance.mark('haloplan-first-tables');
   if (app.state.at && !app.embed) scrollToSection(app.state.at, false);

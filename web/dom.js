@@ -114,6 +114,47 @@ export function patchTable(wrap, t, opts = {}) {
   return true;
 }
 
+// Fixes a table's column widths at what the browser chose for its current content
+// (table-layout: fixed), so a later change of cell text lays out only its own row instead of
+// measuring every cell of the table again. Widths are taken again after a change of window width.
+// A table not laid out yet (hidden) keeps automatic widths.
+export function freezeColumns(wrap) {
+  const table = wrap && wrap.querySelector('table');
+  if (!table || !table.tHead) return;
+  unfreeze(table);
+  const width = table.getBoundingClientRect().width;
+  if (!width) return;
+  const cols = [...table.tHead.rows[0].cells].map((th) => {
+    const col = document.createElement('col');
+    col.style.width = `${th.getBoundingClientRect().width}px`;
+    return col;
+  });
+  table.insertBefore(el('colgroup', null, cols), table.tHead);
+  table.style.width = `${width}px`;
+  table.classList.add('frozen');
+}
+
+function unfreeze(table) {
+  const cg = table.querySelector(':scope > colgroup');
+  if (cg) cg.remove();
+  table.style.width = '';
+  table.classList.remove('frozen');
+}
+
+let lastWidth = typeof window === 'undefined' ? 0 : window.innerWidth;
+let resizeTimer = 0;
+if (typeof window !== 'undefined') {
+  window.addEventListener('resize', () => {
+    if (window.innerWidth === lastWidth) return;
+    lastWidth = window.innerWidth;
+    for (const t of document.querySelectorAll('table.frozen')) unfreeze(t);  // readable at once
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      for (const w of document.querySelectorAll('.table-wrap.freeze')) freezeColumns(w);
+    }, 200);
+  });
+}
+
 export function download(name, text, type = 'application/json') {
   const url = URL.createObjectURL(new Blob([text], { type }));
   const a = el('a', { href: url, download: name });

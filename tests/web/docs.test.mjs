@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { openPage, fitTableText, siteAndBrowser } from './harness.mjs';
+import { openPage, fitTableText, siteAndBrowser, until } from './harness.mjs';
 
 const env = siteAndBrowser();
 
@@ -121,6 +121,7 @@ test('deep links open a guide section; the guide shows the scenario\'s numbers',
   assert.equal(await page.textContent('[data-live="ceiling"]'), '96');
   assert.match(await page.textContent('[data-live="gtt-no"]'), /ROCm\/HIP/);
   await page.click('nav a[data-scroll="setup"]');
+  await until(page, () => location.hash.includes('&at=setup'));  // the link follows a moment later
   assert.match(page.url(), /&at=setup/);
   await page.fill('#k-gtt', '48');
   assert.equal(await page.textContent('[data-live="gtt"]'), '48');
