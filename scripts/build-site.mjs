@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Assembles the static site from web/ and the wasm build:
-//   build/site/           the page, its modules bundled and minified into app.js (esbuild), the
-//                         wasm, minified CSS, a service worker with a content-hashed cache name,
-//                         the manifest and icons — any static host can serve it;
+//   build/site/           the page with its default view prerendered (scripts/prerender.mjs), its
+//                         modules bundled and minified into app.js (esbuild), the core's wasm
+//                         and the tools module loaded on first use, minified CSS, a service
+//                         worker with a content-hashed cache name, the manifest and icons — any
+//                         static host can serve it;
 //   build/site/haloplan.html  one self-contained file (wasm inlined) that works from file://.
 // Usage: node scripts/build-site.mjs [WASM_DIR] [OUT_DIR]
 import { execFileSync } from 'node:child_process';
@@ -21,7 +23,7 @@ function fail(msg) {
   process.exit(1);
 }
 
-for (const f of ['haloplan.mjs', 'haloplan.wasm', 'haloplan_single.mjs']) {
+for (const f of ['haloplan.mjs', 'haloplan.wasm', 'haloplan-tools.mjs', 'haloplan-tools.wasm', 'haloplan_single.mjs']) {
   if (!fs.existsSync(path.join(wasmDir, f))) fail(`${path.join(wasmDir, f)} is missing; build the wasm preset first`);
 }
 
@@ -47,19 +49,23 @@ try {
       fail(e.code === 'ENOENT' ? 'esbuild is not installed; run scripts/setup web' : `esbuild failed: ${e.stderr || e.message}`);
     }
   };
+  // The tools module (GGUF and config.json import, calibration) stays a file of its own, imported
+  // on first use.
+  const tools = '--external:./haloplan-tools.mjs';
   esbuild([path.join(staging, 'app.js'), '--bundle', '--format=esm', '--minify', '--target=es2020',
-    '--legal-comments=none', `--outfile=${path.join(out, 'app.js')}`]);
+    '--legal-comments=none', tools, `--outfile=${path.join(out, 'app.js')}`]);
   esbuild([path.join(web, 'style.css'), '--minify', `--outfile=${path.join(out, 'style.css')}`]);
   esbuild([path.join(web, 'boot.js'), '--minify', '--target=es2017', `--outfile=${path.join(out, 'boot.js')}`]);
   // The same app as one classic script for the prerender in jsdom (no ES modules there).
-  esbuild([path.join(staging, 'app.js'), '--bundle', '--format=iife', '--target=es2020', '--legal-comments=none',
+  esbuild([path.join(staging, 'app.js'), '--bundle', '--format=iife', '--target=es2020', '--legal-comments=none', tools,
     '--define:import.meta.url="http://localhost/app.js"', `--outfile=${path.join(staging, 'prerender.js')}`]);
   prerenderBundle = fs.readFileSync(path.join(staging, 'prerender.js'), 'utf8');
 } finally {
   fs.rmSync(staging, { recursive: true, force: true });
 }
 for (const f of ['manifest.webmanifest', ...ICONS]) fs.copyFileSync(path.join(web, f), path.join(out, f));
-fs.copyFileSync(path.join(wasmDir, 'haloplan.wasm'), path.join(out, 'haloplan.wasm'));
+const WASM = ['haloplan.wasm', 'haloplan-tools.mjs', 'haloplan-tools.wasm'];
+for (const f of WASM) fs.copyFileSync(path.join(wasmDir, f), path.join(out, f));
 {
   // The page preloads the wasm beside its one module.
   let page = fs.readFileSync(path.join(web, 'index.html'), 'utf8');
@@ -73,9 +79,9 @@ fs.copyFileSync(path.join(wasmDir, 'haloplan.wasm'), path.join(out, 'haloplan.wa
 }
 
 // Service worker: the precache list and a hash of every file's content.
-const precache = ['./', ...STATIC.filter((f) => f !== 'index.html'), 'haloplan.wasm'];
+const precache = ['./', ...STATIC.filter((f) => f !== 'index.html'), ...WASM];
 const hash = createHash('sha256');
-for (const f of [...STATIC, 'haloplan.wasm']) hash.update(f).update(fs.readFileSync(path.join(out, f)));
+for (const f of [...STATIC, ...WASM]) hash.update(f).update(fs.readFileSync(path.join(out, f)));
 const version = hash.digest('hex').slice(0, 16);
 const sw = fs.readFileSync(path.join(web, 'sw.js'), 'utf8')
   .replace('__HASH__', version)

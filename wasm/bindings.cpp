@@ -91,11 +91,14 @@ std::string decode_link_json(const std::string& fragment) {
 
 // A table the page shows (rows as displayed) as Markdown or CSV, by the CLI's own renderer.
 std::string render_table(const std::string& table_json_text, const std::string& format) {
-  const json j = json::parse(table_json_text, nullptr, false);
-  const auto t = table_from_json(j);
+  const auto t = table_from_json_text(table_json_text);
   if (!t) return "";
   return t->render(format == "csv" ? Format::Csv : Format::Markdown);
 }
+
+#ifdef HALOPLAN_WASM_TOOLS
+// The tools module only (haloplan-tools, loaded on first use): GGUF and config.json import and
+// paste-back calibration.
 
 // GGUF import, in two steps so the page reads only what each header needs:
 //   ggufAdd(name, bytes, fileSize) -> {"status": "ok" | "need" | "error", "need": N, "error": "..."}
@@ -171,6 +174,8 @@ std::string calibrate(const std::string& state_json, const std::string& text, co
       .dump();
 }
 
+#endif  // HALOPLAN_WASM_TOOLS
+
 std::string compute(const std::string& state_json) {
   std::vector<Notice> n;
   ViewState s = state_from_json(state_json, n);
@@ -204,9 +209,11 @@ EMSCRIPTEN_BINDINGS(haloplan) {
   emscripten::function("checkJson", &check_json);
   emscripten::function("decodeLink", &decode_link_json);
   emscripten::function("compute", &compute);
-  emscripten::function("calibrate", &calibrate);
   emscripten::function("renderTable", &render_table);
+#ifdef HALOPLAN_WASM_TOOLS
+  emscripten::function("calibrate", &calibrate);
   emscripten::function("ggufAdd", &gguf_add);
   emscripten::function("hfConfig", &hf_config);
   emscripten::function("ggufFinish", &gguf_finish);
+#endif
 }

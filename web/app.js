@@ -371,8 +371,13 @@ function renderCalibration(r) {
     : null);
 }
 
-function fitCalibration() {
-  const res = calibrate(app.state, $('cal-text').value, $('cal-backend').value);
+async function fitCalibration() {
+  let res;
+  try {
+    res = await calibrate(app.state, $('cal-text').value, $('cal-backend').value);
+  } catch (e) {
+    res = { error: `the calibration fitter could not be loaded (${e.message})` };
+  }
   pendingCal = res.cal ? { text: res.cal, backend: res.backend } : null;
   $('cal-use').disabled = !pendingCal;
   replace('cal-result', res.table ? tableView(res.table, { onExport }) : el('p', {}, res.error));

@@ -55,7 +55,7 @@ export function envelope(models) {
 // Accepts a models.json file, a list of entries, or one entry, as bytes. The core reads the JSON
 // first (the browser's parser would take NaN, duplicate keys and 10,000-deep nesting in its
 // stride), so the messages are the CLI's. -> {models} | {error} | {diagnostics}
-export function parseImport(bytes) {
+export async function parseImport(bytes) {
   const syntax = checkJson(bytes).filter((x) => x.error);
   if (syntax.length) return { diagnostics: syntax };
   const text = new TextDecoder().decode(bytes);
@@ -63,7 +63,12 @@ export function parseImport(bytes) {
   const isObject = data && typeof data === 'object' && !Array.isArray(data);
   let models;
   if (isObject && typeof data.model_type === 'string') {
-    const r = hfConfigModel(text, '');
+    let r;
+    try {
+      r = await hfConfigModel(text, '');
+    } catch (e) {
+      return { error: `the config.json reader could not be loaded (${e.message})` };
+    }
     if (!r.model) return { error: r.error };
     models = [r.model];
   } else if (Array.isArray(data)) models = data;
@@ -330,7 +335,7 @@ export class CatalogEditor {
       this.showImport(file.name, { error: 'the file is larger than 16 MiB' });
       return;
     }
-    this.showImport(file.name, parseImport(new Uint8Array(await file.arrayBuffer())));
+    this.showImport(file.name, await parseImport(new Uint8Array(await file.arrayBuffer())));
   }
 
   showImport(name, result) {
@@ -343,14 +348,19 @@ export class CatalogEditor {
       `Import of ${name} failed; the catalog is unchanged.`, { fullPath: true });
   }
 
-  addHfConfig() {
+  async addHfConfig() {
     const text = document.getElementById('hf-text').value;
     const name = document.getElementById('hf-name').value.trim().slice(0, 200);
     if (!text.trim()) {
       this.showErrors([{ path: '', message: 'paste a config.json first' }]);
       return;
     }
-    const r = hfConfigModel(text, name);
+    let r;
+    try {
+      r = await hfConfigModel(text, name);
+    } catch (e) {
+      r = { error: `the config.json reader could not be loaded (${e.message})` };
+    }
     if (!r.model) {
       this.showErrors([{ path: '', message: r.error }]);
       this.status.textContent = 'Not added; the catalog is unchanged.';
@@ -367,9 +377,14 @@ export class CatalogEditor {
       return;
     }
     const t0 = performance.now();
-    const result = await importGguf(gguf, (name, bytes) => {
-      this.status.textContent = `Reading the header of ${name}: ${(bytes / 1048576).toFixed(1)} MB…`;
-    });
+    let result;
+    try {
+      result = await importGguf(gguf, (name, bytes) => {
+        this.status.textContent = `Reading the header of ${name}: ${(bytes / 1048576).toFixed(1)} MB…`;
+      });
+    } catch (e) {
+      result = { models: [], errors: [`the GGUF reader could not be loaded (${e.message})`] };
+    }
     if (result.errors.length) {
       this.showErrors(result.errors.map((message) => ({ path: '', message })));
       this.status.textContent = `GGUF import failed; the catalog is unchanged.`;

@@ -2,10 +2,22 @@
 import createHaloplan from './haloplan.mjs';
 
 let wasm = null;
+let tools = null;
 
 export async function loadCore() {
   wasm = await createHaloplan();
   return wasm.version();
+}
+
+// The GGUF and config.json readers and the calibration fitter live in a second module, fetched on
+// first use (the service worker keeps it for offline use). A build with everything in one module
+// (the single-file page) uses that module.
+function loadTools() {
+  if (!tools) {
+    tools = wasm.ggufAdd ? Promise.resolve(wasm) : import('./haloplan-tools.mjs').then((m) => m.default());
+    tools.catch(() => { tools = null; });  // a failed fetch is tried again next time
+  }
+  return tools;
 }
 
 export function computeView(state) {
@@ -13,8 +25,9 @@ export function computeView(state) {
 }
 
 // Pasted llama-bench output -> {table, cal, backend, error}.
-export function calibrate(state, text, backend) {
-  return JSON.parse(wasm.calibrate(JSON.stringify(state), text, backend));
+export async function calibrate(state, text, backend) {
+  const t = await loadTools();
+  return JSON.parse(t.calibrate(JSON.stringify(state), text, backend));
 }
 
 export function decodeLink(fragment) {
@@ -47,13 +60,14 @@ export function exportTable(table, format) {
 // complete, so a multi-gigabyte file costs a few megabytes. onProgress(name, bytesRead).
 // -> {models: [catalog entries], errors: ["file: message"]}
 export async function importGguf(files, onProgress) {
+  const t = await loadTools();
   const errors = [];
   for (const file of files) {
     let want = Math.min(file.size, 1 << 20);
     for (;;) {
       const bytes = new Uint8Array(await file.slice(0, want).arrayBuffer());
       if (onProgress) onProgress(file.name, bytes.length);
-      const r = JSON.parse(wasm.ggufAdd(file.name, bytes, file.size));
+      const r = JSON.parse(t.ggufAdd(file.name, bytes, file.size));
       if (r.status === 'ok') break;
       if (r.status === 'error') {
         errors.push(`${file.name}: ${r.error}`);
@@ -62,11 +76,12 @@ export async function importGguf(files, onProgress) {
       want = Math.min(file.size, r.need);
     }
   }
-  const done = JSON.parse(wasm.ggufFinish());
+  const done = JSON.parse(t.ggufFinish());
   return { models: done.models, errors: errors.concat(done.errors) };
 }
 
 // A Hugging Face config.json as a catalog entry: {model} or {error}.
-export function hfConfigModel(text, name) {
-  return JSON.parse(wasm.hfConfig(text, name));
+export async function hfConfigModel(text, name) {
+  const t = await loadTools();
+  return JSON.parse(t.hfConfig(text, name));
 }

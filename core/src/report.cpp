@@ -7,6 +7,7 @@
 
 #include "haloplan/setup.h"
 #include "haloplan/view.h"
+#include "json_reader.h"
 
 namespace haloplan {
 
@@ -50,6 +51,12 @@ std::optional<Table> table_from_json(const json& j) {
   }
   if (j.contains("notes") && !strings(j["notes"], t.notes)) return std::nullopt;
   return t;
+}
+
+std::optional<Table> table_from_json_text(std::string_view text) {
+  std::vector<Diagnostic> d;
+  const auto j = detail::parse_json(text, d, "the table");
+  return j ? table_from_json(*j) : std::nullopt;
 }
 
 std::optional<std::string> llama_server_command(const Plan& p, const Scenario& s, const Backend& b) {

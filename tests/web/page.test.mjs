@@ -35,6 +35,45 @@ test('the page shows every section and the fit table equals the CLI\'s', async (
   await context.close();
 });
 
+test('the default view\'s tables are in the page before any script runs; another view waits for the planner', async () => {
+  // No scripts at all: the prerendered markup alone shows the CLI's fit table for the default view.
+  const bare = await env.browser.newContext({ javaScriptEnabled: false });
+  const still = await bare.newPage();
+  await still.goto(env.server.url);
+  const prerendered = await fitTableText(still);
+  const expected = cliFit(`${env.server.url}#v=1`);
+  assert.deepEqual(prerendered.rows, expected.rows);
+  assert.ok(await still.isVisible('#layout-svg svg'));
+  assert.ok(await still.isVisible('#setup-tables table'));
+  await bare.close();
+  // The planner never arrives (app.js blocked): boot.js alone decides what the first paint shows.
+  const context = await env.browser.newContext();
+  await context.route(/\/app\.js$/, (r) => r.abort());
+  const page = await context.newPage();
+  const shown = async (url) => {
+    await page.goto('about:blank');  // a fresh document each time, not a fragment change
+    await page.goto(url);
+    await page.waitForLoadState('load');
+    return page.evaluate(() => ({
+      fit: getComputedStyle(document.getElementById('fit')).visibility,
+      loading: getComputedStyle(document.getElementById('loading')).display,
+    }));
+  };
+  assert.deepEqual(await shown(env.server.url), { fit: 'visible', loading: 'none' });
+  assert.deepEqual(await shown(`${env.server.url}#v=1&ctx=8192`), { fit: 'hidden', loading: 'block' });
+  assert.deepEqual(await shown(`${env.server.url}?embed=fit`), { fit: 'hidden', loading: 'block' });
+  await page.evaluate(() => localStorage.setItem('haloplan.catalog', '{"schema":"haloplan-user-catalog","version":1,"custom":[],"removed":["llama-3.1-8b"]}'));
+  assert.deepEqual(await shown(env.server.url), { fit: 'hidden', loading: 'block' });
+  await context.close();
+  // With the planner, the live tables replace the prerendered ones and equal them.
+  const live = await env.browser.newContext();
+  const lp = await openPage(live, env.server.url, env.server.origin);
+  assert.deepEqual((await fitTableText(lp)).rows, prerendered.rows);
+  assert.equal(await lp.evaluate(() => document.documentElement.hasAttribute('data-prerendered')), false);
+  assert.deepEqual(lp.problems, []);
+  await live.close();
+});
+
 test('a knob change updates every table and the link; reload and a copied link reproduce the view', async () => {
   const context = await env.browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
   const page = await openPage(context, env.server.url, env.server.origin);
@@ -160,7 +199,7 @@ test('a new version is offered with a reload button, not swapped under the runni
   await page.waitForSelector('#update', { state: 'visible', timeout: 15000 });
   assert.equal(await page.evaluate(async () => (await caches.keys()).includes('haloplan-' + 'f'.repeat(16))), true);
   await page.click('#update-reload');
-  await until(page, async () => document.body.dataset.ready === 'true' && (await caches.keys()).length === 1);
+  await until(page, async () => document.body && document.body.dataset.ready === 'true' && (await caches.keys()).length === 1);
   assert.deepEqual(await page.evaluate(() => caches.keys()), ['haloplan-' + 'f'.repeat(16)]);
   assert.ok(await page.isHidden('#update'));
   assert.deepEqual(page.problems, []);

@@ -15,6 +15,15 @@ const { default: create } = await import(path.join(wasmDir, 'haloplan.mjs'));
 const core = await create({ wasmBinary: fs.readFileSync(path.join(wasmDir, 'haloplan.wasm')) });
 const compute = (state) => JSON.parse(core.compute(JSON.stringify(state)));
 
+test('the page\'s module leaves the importers and the fitter to the tools module', async () => {
+  for (const f of ['ggufAdd', 'ggufFinish', 'hfConfig', 'calibrate']) assert.equal(core[f], undefined, f);
+  const { default: createTools } = await import(path.join(wasmDir, 'haloplan-tools.mjs'));
+  const tools = await createTools({ wasmBinary: fs.readFileSync(path.join(wasmDir, 'haloplan-tools.wasm')) });
+  for (const f of ['ggufAdd', 'ggufFinish', 'hfConfig', 'calibrate', 'compute']) assert.equal(typeof tools[f], 'function', f);
+  // Both compute the same view.
+  assert.equal(tools.compute(JSON.stringify({ ctx: 8192 })), core.compute(JSON.stringify({ ctx: 8192 })));
+});
+
 test('bits per weight of Llama-3.1-8B match llama.cpp (shared fixture)', () => {
   const f = fixture('bpw_llama31_8b.json');
   for (const [quant, bpw] of Object.entries(f.expected_bpw)) {

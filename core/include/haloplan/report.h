@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -47,6 +48,7 @@ nlohmann::json table_json(const Table& t);
 void write_table(JsonOut& o, const Table& t, bool close = true);
 // The reverse, for exports of what the page shows; nullopt if the JSON is not a table.
 std::optional<Table> table_from_json(const nlohmann::json& j);
+std::optional<Table> table_from_json_text(std::string_view text);  // nullopt also for broken JSON
 
 // The llama-server command that runs the plan on a llama.cpp backend: context, slots, K/V types,
 // flash attention, every layer on the GPU, and --no-mmap on unified memory. nullopt for other
