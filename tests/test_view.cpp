@@ -195,6 +195,34 @@ TEST_CASE("the view computes every table for the focused model") {
   CHECK(row[2].get<std::string>() == gib(data["weights"].get<double>()));
 }
 
+TEST_CASE("each table part of the view is computed on its own, as in the whole view") {
+  std::vector<Notice> n;
+  ViewState s;
+  s.ctx = 65536;
+  s.quants = {"Q4_K_M", "Q8_0"};
+  validate_state(s, shipped(), n);
+  const auto whole = compute_view(s, shipped());
+  for (const char* part : kViewParts) {
+    JsonOut o;
+    o.obj();
+    REQUIRE(write_view_part(o, part, s, shipped()));
+    o.end_obj();
+    const auto j = nlohmann::json::parse(o.text());
+    CHECK(j.size() == 1);
+    CHECK(j[part] == whole[part]);
+  }
+  JsonOut none;
+  CHECK_FALSE(write_view_part(none, "nonsense", s, shipped()));
+  CHECK(none.text().empty());
+  JsonOut head;
+  head.obj();
+  write_view_head(head, s, shipped());
+  head.end_obj();
+  const auto h = nlohmann::json::parse(head.text());
+  CHECK(h["focus"] == whole["focus"]);
+  CHECK_FALSE(h.contains("fit"));
+}
+
 TEST_CASE("the llama-server command matches the plan") {
   std::vector<Notice> n;
   ViewState s;

@@ -35,24 +35,43 @@ void write_notices(JsonOut& o, const std::vector<Notice>& n) {
 // The catalog for a state, rebuilt only when its custom models, removals or calibrations change;
 // with the pickers' JSON for it.
 struct StateCatalog {
+  std::string key = "\x01";  // custom models, removals and calibrations it was built from
   Catalog cat;
   std::vector<Notice> notices;
   std::string info;
 };
-const StateCatalog& catalog_for(const ViewState& s, std::vector<Notice>& notices) {
-  static std::string key = "\x01";
-  static StateCatalog sc;
+std::string catalog_key(const ViewState& s) {
   std::string k = s.custom.dump();
   for (const auto& r : s.removed) k += "\n" + r;
-  k += "\ncal:" + calibrations_text(s.cal);
-  if (k != key) {
+  return k + "\ncal:" + calibrations_text(s.cal);
+}
+StateCatalog& state_catalog() {
+  static StateCatalog sc;
+  return sc;
+}
+const StateCatalog& catalog_for(const ViewState& s, std::vector<Notice>& notices, std::string key) {
+  StateCatalog& sc = state_catalog();
+  if (key != sc.key) {
     sc.notices.clear();
     sc.cat = apply_custom(shipped(), s, sc.notices);
     sc.info = catalog_info(sc.cat);
-    key = std::move(k);
+    sc.key = std::move(key);
   }
   notices.insert(notices.end(), sc.notices.begin(), sc.notices.end());
   return sc;
+}
+const StateCatalog& catalog_for(const ViewState& s, std::vector<Notice>& notices) {
+  return catalog_for(s, notices, catalog_key(s));
+}
+
+// The state of the last compute(), validated, for computePart().
+struct LastView {
+  ViewState state;
+  std::string catalog_key;
+};
+LastView& last_view() {
+  static LastView v;
+  return v;
 }
 
 std::string version() { return HALOPLAN_VERSION; }
@@ -176,14 +195,17 @@ std::string calibrate(const std::string& state_json, const std::string& text, co
 
 #endif  // HALOPLAN_WASM_TOOLS
 
+// The view's head (pools, machine, backends, the focused model) with the validated state, its
+// link, notices and the pickers' catalog info. The tables come from computePart, for this state.
 std::string compute(const std::string& state_json) {
   std::vector<Notice> n;
   ViewState s = state_from_json(state_json, n);
-  const StateCatalog& sc = catalog_for(s, n);
+  std::string key = catalog_key(s);
+  const StateCatalog& sc = catalog_for(s, n, key);
   validate_state(s, sc.cat, n);
   JsonOut o;
   o.obj();
-  write_view(o, s, sc.cat);
+  write_view_head(o, s, sc.cat);
   o.key("state").raw(state_to_json(s).dump());
   std::string link = encode_link(s);
   if (link.size() > kMaxLinkBytes) {
@@ -197,7 +219,21 @@ std::string compute(const std::string& state_json) {
   }
   o.field("link", link).key("notices");
   write_notices(o, n);
-  return o.key("info").raw(sc.info).end_obj().take();
+  o.key("info").raw(sc.info).end_obj();
+  last_view() = {std::move(s), std::move(key)};
+  return o.take();
+}
+
+// One table part of the last compute()'s view ("fit", "speed", "ceiling", "setup") as
+// {"<part>": ...}; {} before any compute or for an unknown part.
+std::string compute_part(const std::string& part) {
+  const LastView& v = last_view();
+  std::vector<Notice> n;
+  const StateCatalog& sc = catalog_for(v.state, n, v.catalog_key);  // rebuilt if another call changed it
+  JsonOut o;
+  o.obj();
+  if (sc.key == v.catalog_key) write_view_part(o, part, v.state, sc.cat);
+  return o.end_obj().take();
 }
 
 }  // namespace
@@ -209,6 +245,7 @@ EMSCRIPTEN_BINDINGS(haloplan) {
   emscripten::function("checkJson", &check_json);
   emscripten::function("decodeLink", &decode_link_json);
   emscripten::function("compute", &compute);
+  emscripten::function("computePart", &compute_part);
   emscripten::function("renderTable", &render_table);
 #ifdef HALOPLAN_WASM_TOOLS
   emscripten::function("calibrate", &calibrate);

@@ -567,23 +567,36 @@ double plan_total(const Plan& p) {
 
 }  // namespace
 
-void write_view(JsonOut& o, const ViewState& s, const Catalog& c) {
-  const Scenario sc = scenario_for(s, c);
-  if (!sc.machine) return;
-  const Machine& m = *sc.machine;
-  std::vector<FType> quants;
-  for (const auto& q : s.quants)
-    if (auto f = ftype_from_name(q)) quants.push_back(*f);
-  const FType focus_q = ftype_from_name(s.quant).value_or(FType::Q4_K_M);
+namespace {
 
+// What every part of the view shares: the scenario and the fit table's selection (every model,
+// the state's quants, the machine's backends).
+struct ViewSetup {
+  Scenario sc;
   Selection fit_sel;
-  for (const auto& x : c.models) fit_sel.models.push_back(&x);
-  fit_sel.quants = quants;
-  fit_sel.quants_given = true;
-  fit_sel.backends = backends_for(c, m);
-  Selection speed_sel = fit_sel;
-  speed_sel.backends.clear();
-  if (const Backend* b = c.backend(s.backend)) speed_sel.backends.push_back(b);
+  FType focus_q = FType::Q4_K_M;
+};
+
+ViewSetup view_setup(const ViewState& s, const Catalog& c) {
+  ViewSetup v{scenario_for(s, c), {}, ftype_from_name(s.quant).value_or(FType::Q4_K_M)};
+  if (!v.sc.machine) return v;
+  for (const auto& x : c.models) v.fit_sel.models.push_back(&x);
+  for (const auto& q : s.quants)
+    if (auto f = ftype_from_name(q)) v.fit_sel.quants.push_back(*f);
+  v.fit_sel.quants_given = true;
+  v.fit_sel.backends = backends_for(c, *v.sc.machine);
+  return v;
+}
+
+}  // namespace
+
+void write_view_head(JsonOut& o, const ViewState& s, const Catalog& c) {
+  const ViewSetup v = view_setup(s, c);
+  if (!v.sc.machine) return;
+  const Scenario& sc = v.sc;
+  const Machine& m = *sc.machine;
+  const FType focus_q = v.focus_q;
+  const Selection& fit_sel = v.fit_sel;
 
   o.key("pools");
   write_pools(o, machine_pools(m, sc.knobs));
@@ -592,33 +605,6 @@ void write_view(JsonOut& o, const ViewState& s, const Catalog& c) {
   o.key("backends").arr();
   for (const Backend* b : fit_sel.backends)
     o.obj().field("id", b->id).field("name", b->name).field("reaches_gtt", backend_reaches_gtt(*b, sc.knobs)).end_obj();
-  o.end_arr();
-
-  // Fit table plus the raw numbers behind each row (for sorting, filtering and the picture).
-  const std::vector<Plan> plans = selection_plans(c, sc, fit_sel);
-  o.key("fit");
-  write_table(o, fit_table(sc, fit_sel, plans), /*close=*/false);
-  o.key("data").arr();
-  for (const Plan& p : plans) {
-    const CatalogModel* x = p.model;
-    o.obj().field("model", x->id).field("name", x->name).field("quant", preset(p.quant).name);
-    o.field("weights", double(p.weights.total_bytes)).field("kv", double(p.kv.kv_bytes()));
-    o.field("state", double(p.kv.state_bytes));
-    o.field("buffers", double(p.buffers.compute_bytes + p.buffers.output_bytes + p.buffers.host_compute_bytes));
-    o.field("total", plan_total(p)).field("error", p.error).key("verdicts").obj();
-    for (const auto& bp : p.backends) {
-      o.key(bp.backend->id).obj().field("verdict", verdict_id(bp.placement.verdict));
-      o.field("headroom", double(bp.placement.headroom)).end_obj();
-    }
-    o.end_obj().end_obj();
-  }
-  o.end_arr().end_obj();
-  o.key("speed");
-  write_table(o, speed_table(sc, speed_sel, plans));
-  o.key("ceiling");
-  write_table(o, ceiling_table(m));
-  o.key("setup").arr();
-  for (const auto& t : setup_tables(c, sc, s.gtt_gib)) write_table(o, t);
   o.end_arr();
 
   // The focused model: breakdown, placement per backend, decode speed against depth.
@@ -664,6 +650,60 @@ void write_view(JsonOut& o, const ViewState& s, const Catalog& c) {
     o.end_arr().end_obj();
   }
   o.end_obj();
+}
+
+
+bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, const Catalog& c) {
+  const ViewSetup v = view_setup(s, c);
+  if (!v.sc.machine) return false;
+  const Scenario& sc = v.sc;
+  const Machine& m = *sc.machine;
+  const Selection& fit_sel = v.fit_sel;
+  if (part == "ceiling") {
+    o.key("ceiling");
+    write_table(o, ceiling_table(m));
+    return true;
+  }
+  if (part == "setup") {
+    o.key("setup").arr();
+    for (const auto& t : setup_tables(c, sc, s.gtt_gib)) write_table(o, t);
+    o.end_arr();
+    return true;
+  }
+  if (part != "fit" && part != "speed") return false;
+  const std::vector<Plan> plans = selection_plans(c, sc, fit_sel);
+  if (part == "speed") {
+    Selection speed_sel = fit_sel;
+    speed_sel.backends.clear();
+    if (const Backend* b = c.backend(s.backend)) speed_sel.backends.push_back(b);
+    o.key("speed");
+    write_table(o, speed_table(sc, speed_sel, plans));
+    return true;
+  }
+  // Fit table plus the raw numbers behind each row (for sorting, filtering and the picture).
+  o.key("fit");
+  write_table(o, fit_table(sc, fit_sel, plans), /*close=*/false);
+  o.key("data").arr();
+  for (const Plan& p : plans) {
+    const CatalogModel* x = p.model;
+    o.obj().field("model", x->id).field("name", x->name).field("quant", preset(p.quant).name);
+    o.field("weights", double(p.weights.total_bytes)).field("kv", double(p.kv.kv_bytes()));
+    o.field("state", double(p.kv.state_bytes));
+    o.field("buffers", double(p.buffers.compute_bytes + p.buffers.output_bytes + p.buffers.host_compute_bytes));
+    o.field("total", plan_total(p)).field("error", p.error).key("verdicts").obj();
+    for (const auto& bp : p.backends) {
+      o.key(bp.backend->id).obj().field("verdict", verdict_id(bp.placement.verdict));
+      o.field("headroom", double(bp.placement.headroom)).end_obj();
+    }
+    o.end_obj().end_obj();
+  }
+  o.end_arr().end_obj();
+  return true;
+}
+
+void write_view(JsonOut& o, const ViewState& s, const Catalog& c) {
+  write_view_head(o, s, c);
+  for (const char* part : kViewParts) write_view_part(o, part, s, c);
 }
 
 json compute_view(const ViewState& s, const Catalog& c) {

@@ -13,7 +13,12 @@ const fixture = (name) => JSON.parse(fs.readFileSync(path.join(root, 'tests/fixt
 
 const { default: create } = await import(path.join(wasmDir, 'haloplan.mjs'));
 const core = await create({ wasmBinary: fs.readFileSync(path.join(wasmDir, 'haloplan.wasm')) });
-const compute = (state) => JSON.parse(core.compute(JSON.stringify(state)));
+// The whole view: the head, then each table part for the same state.
+const compute = (state) => {
+  const r = JSON.parse(core.compute(JSON.stringify(state)));
+  for (const part of ['fit', 'speed', 'ceiling', 'setup']) Object.assign(r, JSON.parse(core.computePart(part)));
+  return r;
+};
 
 test('the page\'s module leaves the importers and the fitter to the tools module', async () => {
   for (const f of ['ggufAdd', 'ggufFinish', 'hfConfig', 'calibrate']) assert.equal(core[f], undefined, f);
@@ -22,6 +27,8 @@ test('the page\'s module leaves the importers and the fitter to the tools module
   for (const f of ['ggufAdd', 'ggufFinish', 'hfConfig', 'calibrate', 'compute']) assert.equal(typeof tools[f], 'function', f);
   // Both compute the same view.
   assert.equal(tools.compute(JSON.stringify({ ctx: 8192 })), core.compute(JSON.stringify({ ctx: 8192 })));
+  assert.equal(tools.computePart('fit'), core.computePart('fit'));
+  assert.equal(core.computePart('nonsense'), '{}');
 });
 
 test('bits per weight of Llama-3.1-8B match llama.cpp (shared fixture)', () => {

@@ -78,6 +78,11 @@ Scenario scenario_for(const ViewState& s, const Catalog& c);  // s validated aga
 // these members into the object `o` has open; compute_view returns them as one object.
 void write_view(JsonOut& o, const ViewState& s, const Catalog& c);
 nlohmann::json compute_view(const ViewState& s, const Catalog& c);
+// The same in pieces, for a page that draws the parts out of view later: the head (pools, machine,
+// backends, the focused model) and each of kViewParts; write_view_part is false for an unknown part.
+inline constexpr const char* kViewParts[] = {"fit", "speed", "ceiling", "setup"};
+void write_view_head(JsonOut& o, const ViewState& s, const Catalog& c);
+bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, const Catalog& c);
 
 // Machines, backends, models, quant presets and cache types for the page's pickers (JSON text).
 std::string catalog_info(const Catalog& c);
