@@ -31,6 +31,10 @@ function syntheticCatalog(n) {
     const base = shipped[i % shipped.length];
     const m = JSON.parse(JSON.stringify(base));
     m.id = `synthetic-${i}`;
+    // Without the long source and note texts: 10,000 shipped entries would not fit in the
+    // browser's 5 MB of localStorage (imported GGUF entries are short like these).
+    m.sources = [`synthetic copy of ${base.id}`];
+    delete m.notes;
     m.name = `Synthetic ${i} (${base.name})`;
     m.n_layers = Math.max(2, base.n_layers + ((i * 7) % 9) - 4);
     if (m.attention && m.attention.pattern && m.attention.pattern.length === base.n_layers) m.attention.pattern = undefined;
@@ -69,6 +73,10 @@ async function measure(browser, server, label, custom) {
   });
   await page.goto(server.url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 120000 });
+  const expectRows = custom ? await page.evaluate(() => document.getElementById('fit-count').textContent) : '';
+  if (custom && !(Number((expectRows.match(/of (\d+) rows/) || [])[1]) >= custom.length)) {
+    throw new Error(`the page does not show the synthetic catalog (fit table: ${expectRows}); did localStorage refuse it?`);
+  }
   const load = await page.evaluate(() => {
     const live = performance.getEntriesByName('haloplan-first-tables')[0];
     const paint = performance.getEntriesByName('first-contentful-paint')[0];

@@ -64,10 +64,13 @@ const StateCatalog& catalog_for(const ViewState& s, std::vector<Notice>& notices
   return catalog_for(s, notices, catalog_key(s));
 }
 
-// The state of the last compute(), validated, for computePart().
+// The state of the last compute(), validated, for computePart() and for the next compute() when
+// the page's custom models are unchanged.
 struct LastView {
   ViewState state;
   std::string catalog_key;
+  uint64_t custom_rev = 0;           // counts the custom-model lists the page has sent
+  bool link_without_custom = false;  // the link for this catalog had to leave the custom models out
 };
 LastView& last_view() {
   static LastView v;
@@ -195,24 +198,43 @@ std::string calibrate(const std::string& state_json, const std::string& text, co
 
 #endif  // HALOPLAN_WASM_TOOLS
 
-// The view's head (pools, machine, backends, the focused model) with the validated state, its
+// The view's head (pools, machine, backends, the focused model) with the validated state (without
+// its custom models: the page keeps its own list; "custom_count" says how many were taken), its
 // link, notices and the pickers' catalog info. The tables come from computePart, for this state.
-std::string compute(const std::string& state_json) {
+// same_custom: the state carries no "custom" and the last call's models hold, so thousands of
+// models are neither sent nor parsed nor rebuilt into a catalog again on every change.
+std::string compute(const std::string& state_json, bool same_custom) {
   std::vector<Notice> n;
   ViewState s = state_from_json(state_json, n);
-  std::string key = catalog_key(s);
+  LastView& last = last_view();
+  if (same_custom) s.custom = std::move(last.state.custom);
+  else ++last.custom_rev;
+  std::string key = "custom:" + std::to_string(last.custom_rev);
+  for (const auto& r : s.removed) key += "\n" + r;
+  key += "\ncal:" + calibrations_text(s.cal);
   const StateCatalog& sc = catalog_for(s, n, key);
   validate_state(s, sc.cat, n);
   JsonOut o;
   o.obj();
   write_view_head(o, s, sc.cat);
+  json custom = std::move(s.custom);
+  s.custom = json::array();
   o.key("state").raw(state_to_json(s).dump());
-  std::string link = encode_link(s);
-  if (link.size() > kMaxLinkBytes) {
+  std::string link = encode_link(s);  // the scenario alone
+  s.custom = std::move(custom);
+  o.field("custom_count", double(s.custom.size()));
+  bool too_big = false;
+  if (!s.custom.empty()) {
+    if (key == last.catalog_key && last.link_without_custom) {
+      too_big = true;  // these models did not fit in a link before; no need to encode them again
+    } else {
+      std::string full = encode_link(s);
+      too_big = full.size() > kMaxLinkBytes;
+      if (!too_big) link = std::move(full);
+    }
+  }
+  if (too_big) {
     // Too many custom models for a URL: the link keeps the scenario, the browser keeps the models.
-    ViewState lean = s;
-    lean.custom = json::array();
-    link = encode_link(lean);
     n.push_back({"link", "your " + std::to_string(s.custom.size()) +
                              " custom models are too many for a link; the link carries the scenario and this "
                              "browser keeps the models"});
@@ -220,7 +242,9 @@ std::string compute(const std::string& state_json) {
   o.field("link", link).key("notices");
   write_notices(o, n);
   o.key("info").raw(sc.info).end_obj();
-  last_view() = {std::move(s), std::move(key)};
+  last.state = std::move(s);
+  last.catalog_key = std::move(key);
+  last.link_without_custom = too_big;
   return o.take();
 }
 
@@ -244,7 +268,7 @@ EMSCRIPTEN_BINDINGS(haloplan) {
   emscripten::function("checkModels", &check_models);
   emscripten::function("checkJson", &check_json);
   emscripten::function("decodeLink", &decode_link_json);
-  emscripten::function("compute", &compute);
+  emscripten::function("compute", &compute);  // (stateJson, sameCustom)
   emscripten::function("computePart", &compute_part);
   emscripten::function("renderTable", &render_table);
 #ifdef HALOPLAN_WASM_TOOLS

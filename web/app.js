@@ -18,6 +18,13 @@ const app = {
 
 const EMBEDS = ['fit', 'speed', 'setup', 'layout'];
 
+// The fit and speed tables draw this many rows at first, and as many more per press of their button.
+const ROWS_PER_PAGE = 200;
+const rowsShown = { fit: ROWS_PER_PAGE, speed: ROWS_PER_PAGE };
+function pageOpts(name, redraw) {
+  return { shownRows: rowsShown[name], limit: ROWS_PER_PAGE, onMore: () => { rowsShown[name] += ROWS_PER_PAGE; redraw(app.result); } };
+}
+
 const $ = (id) => document.getElementById(id);
 
 function viewCatalog() {
@@ -241,6 +248,7 @@ function renderFit(r) {
   };
   const opts = {
     order,
+    ...pageOpts('fit', renderFit),
     onExport,
     sort: { col: s.sort, desc: s.desc },
     onSort: (h) => setState({ sort: h, desc: s.sort === h ? !s.desc : false }),
@@ -343,8 +351,9 @@ function renderSpeed(r) {
   }
   if (f && f.curve) replace('speed-chart', speedChart(f.curve, `Decode speed of ${f.name} ${f.quant} against context depth (${b ? b.name : ''}), estimate with its error band`));
   else replace('speed-chart');
-  if (!patchTable($('speed-table').firstChild, r.speed, {})) {
-    const view = tableView(r.speed, { onExport });
+  const speedOpts = pageOpts('speed', renderSpeed);
+  if (!patchTable($('speed-table').firstChild, r.speed, speedOpts)) {
+    const view = tableView(r.speed, { onExport, ...speedOpts });
     view.classList.add('freeze');
     replace('speed-table', view);
     freezeColumns(view);

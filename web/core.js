@@ -23,11 +23,23 @@ function loadTools() {
 // The view for a state. Its tables (fit, speed, ceiling, setup) are computed when first read, so
 // a change pays only for the parts the page draws at once. `held` is the result whose state the
 // core holds; reading a table of an older result first gives the core that result's state again.
+// The custom models go to the core only when the list is a different object from the last one
+// sent (an edit, an import, a link), not on every knob change.
 const TABLE_PARTS = ['fit', 'speed', 'ceiling', 'setup'];
 let held = null;
+let sentCustom = null;
+
+function send(state) {
+  const custom = Array.isArray(state.custom) ? state.custom : [];
+  const same = custom === sentCustom;
+  const r = JSON.parse(wasm.compute(JSON.stringify(same ? { ...state, custom: undefined } : state), same));
+  sentCustom = custom;
+  r.state.custom = r.custom_count === custom.length ? custom : [];
+  return r;
+}
 
 export function computeView(state) {
-  const r = JSON.parse(wasm.compute(JSON.stringify(state)));
+  const r = send(state);
   held = r;
   for (const name of TABLE_PARTS) {
     let value;
@@ -36,7 +48,7 @@ export function computeView(state) {
       get() {
         if (value === undefined) {
           if (held !== r) {
-            wasm.compute(JSON.stringify(r.state));
+            send(r.state);
             held = r;
           }
           value = JSON.parse(wasm.computePart(name))[name];

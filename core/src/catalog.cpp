@@ -228,16 +228,23 @@ std::vector<Diagnostic> json_problems(std::string_view text, const std::string& 
   return d;
 }
 
-std::vector<Diagnostic> merge_models(std::string_view text, Catalog& into) {
+std::vector<Diagnostic> merge_models(std::string_view text, Catalog& into, ModelIndex& index) {
   std::vector<Diagnostic> d;
   auto models = parse_models(text, d);
   if (has_errors(d)) return d;
+  if (index.empty())
+    for (size_t i = 0; i < into.models.size(); ++i) index.emplace(into.models[i].id, i);
   for (auto& m : models) {
-    auto it = std::find_if(into.models.begin(), into.models.end(), [&](const CatalogModel& x) { return x.id == m.id; });
-    if (it != into.models.end()) *it = std::move(m);
-    else into.models.push_back(std::move(m));
+    const auto [it, added] = index.emplace(m.id, into.models.size());
+    if (added) into.models.push_back(std::move(m));
+    else into.models[it->second] = std::move(m);
   }
   return d;
+}
+
+std::vector<Diagnostic> merge_models(std::string_view text, Catalog& into) {
+  ModelIndex index;
+  return merge_models(text, into, index);
 }
 
 namespace {

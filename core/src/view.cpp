@@ -478,12 +478,11 @@ Catalog apply_custom(const Catalog& shipped, const ViewState& s, std::vector<Not
   }
   apply_calibrations(c, s.cal);
   if (s.custom.empty()) return c;
-  const json envelope = {{"schema", "haloplan-models"}, {"version", kCatalogSchemaVersion}, {"models", s.custom}};
   // Each model on its own, so one broken entry does not take the others with it.
+  ModelIndex index;
   for (size_t i = 0; i < s.custom.size(); ++i) {
-    json one = envelope;
-    one["models"] = json::array({s.custom[i]});
-    const auto d = merge_models(one.dump(), c);
+    json one = {{"schema", "haloplan-models"}, {"version", kCatalogSchemaVersion}, {"models", json::array({s.custom[i]})}};
+    const auto d = merge_models(one.dump(), c, index);
     for (const auto& x : d) {
       if (!x.error) continue;
       std::string path = x.path;

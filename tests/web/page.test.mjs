@@ -148,6 +148,23 @@ test('sorting, filtering and picking a row are part of the view', async () => {
   await context.close();
 });
 
+test('a table of many rows is drawn 200 at a time; its export still copies every row', async () => {
+  const context = await env.browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+  const page = await openPage(context, `${env.server.url}#v=1&quants=${['Q2_K', 'Q3_K_M', 'Q4_K_M', 'Q5_K_M', 'Q6_K'].join('%2C')}`, env.server.origin);
+  const total = await page.$$eval('#fit-table tbody tr', (rows) => rows.length);
+  assert.equal(total, 200);
+  const more = await page.textContent('#fit-table p.more');
+  const all = Number(more.match(/of (\d+) rows/)[1]);
+  assert.ok(all > 200, more);
+  await page.click('#fit-table button.more-rows');
+  assert.equal(await page.$$eval('#fit-table tbody tr', (rows) => rows.length), Math.min(400, all));
+  await page.click('#fit-table button.export[data-format="csv"]');
+  const csv = (await page.evaluate(() => navigator.clipboard.readText())).trim().split('\n');
+  assert.equal(csv.length, all + 1);  // header and every row
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
 test('after one online visit the page works offline; the single file works from disk', async () => {
   const own = await serve();
   const context = await env.browser.newContext();

@@ -15,7 +15,7 @@ const { default: create } = await import(path.join(wasmDir, 'haloplan.mjs'));
 const core = await create({ wasmBinary: fs.readFileSync(path.join(wasmDir, 'haloplan.wasm')) });
 // The whole view: the head, then each table part for the same state.
 const compute = (state) => {
-  const r = JSON.parse(core.compute(JSON.stringify(state)));
+  const r = JSON.parse(core.compute(JSON.stringify(state), false));
   for (const part of ['fit', 'speed', 'ceiling', 'setup']) Object.assign(r, JSON.parse(core.computePart(part)));
   return r;
 };
@@ -26,7 +26,7 @@ test('the page\'s module leaves the importers and the fitter to the tools module
   const tools = await createTools({ wasmBinary: fs.readFileSync(path.join(wasmDir, 'haloplan-tools.wasm')) });
   for (const f of ['ggufAdd', 'ggufFinish', 'hfConfig', 'calibrate', 'compute']) assert.equal(typeof tools[f], 'function', f);
   // Both compute the same view.
-  assert.equal(tools.compute(JSON.stringify({ ctx: 8192 })), core.compute(JSON.stringify({ ctx: 8192 })));
+  assert.equal(tools.compute(JSON.stringify({ ctx: 8192 }), false), core.compute(JSON.stringify({ ctx: 8192 }), false));
   assert.equal(tools.computePart('fit'), core.computePart('fit'));
   assert.equal(core.computePart('nonsense'), '{}');
 });
@@ -95,4 +95,16 @@ test('custom models in the state are planned; broken ones are reported and left 
   const mineRow = r.fit.data.find((d) => d.model === 'my-8b');
   const orig = r.fit.data.find((d) => d.model === shipped[0].id);
   assert.equal(mineRow.weights, orig.weights);
+  assert.equal(r.custom_count, 2);
+  assert.deepEqual(r.state.custom, []);  // the page keeps its own list
+  // Unchanged models are not sent again: sameCustom keeps the last list, and the state's removals.
+  const again = JSON.parse(core.compute(JSON.stringify({ ctx: 8192, removed: [shipped[1].id] }), true));
+  assert.equal(again.custom_count, 2);
+  assert.equal(again.state.ctx, 8192);
+  const fit = JSON.parse(core.computePart('fit')).fit;
+  assert.ok(fit.data.some((d) => d.model === 'my-8b'));
+  assert.deepEqual(again.notices, r.notices);
+  // A new list (here none) replaces it.
+  JSON.parse(core.compute(JSON.stringify({ custom: [] }), false));
+  assert.ok(!JSON.parse(core.computePart('fit')).fit.data.some((d) => d.model === 'my-8b'));
 });

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "haloplan/model.h"
@@ -88,6 +89,10 @@ std::vector<Diagnostic> load_setup(std::string_view json_text, Catalog& into);
 
 // Models from a user catalog replace shipped models with the same id and add the rest.
 std::vector<Diagnostic> merge_models(std::string_view json_text, Catalog& into);
+// The same for many texts merged into one catalog: `index` maps ids to positions in into.models;
+// pass an empty map first, and the same map (kept up to date here) with each further text.
+using ModelIndex = std::unordered_map<std::string, size_t>;
+std::vector<Diagnostic> merge_models(std::string_view json_text, Catalog& into, ModelIndex& index);
 // Only the JSON syntax and its limits (nesting, duplicate keys, NaN, overflow, UTF-8), as every
 // loader checks it first; `what` names the text in the message ("the model catalog").
 std::vector<Diagnostic> json_problems(std::string_view json_text, const std::string& what);
