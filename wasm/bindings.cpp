@@ -70,6 +70,7 @@ struct LastView {
   ViewState state;
   std::string catalog_key;
   uint64_t custom_rev = 0;           // counts the custom-model lists the page has sent
+  std::string info_key;              // the catalog whose pickers' info the page has
   bool link_without_custom = false;  // the link for this catalog had to leave the custom models out
 };
 LastView& last_view() {
@@ -200,7 +201,8 @@ std::string calibrate(const std::string& state_json, const std::string& text, co
 
 // The view's head (pools, machine, backends, the focused model) with the validated state (without
 // its custom models: the page keeps its own list; "custom_count" says how many were taken), its
-// link, notices and the pickers' catalog info. The tables come from computePart, for this state.
+// link, notices and the pickers' catalog info (only when the catalog changed since the last call).
+// The tables come from computePart, for this state.
 // same_custom: the state carries no "custom" and the last call's models hold, so thousands of
 // models are neither sent nor parsed nor rebuilt into a catalog again on every change.
 std::string compute(const std::string& state_json, bool same_custom) {
@@ -241,7 +243,9 @@ std::string compute(const std::string& state_json, bool same_custom) {
   }
   o.field("link", link).key("notices");
   write_notices(o, n);
-  o.key("info").raw(sc.info).end_obj();
+  if (sc.key != last.info_key) o.key("info").raw(sc.info);  // else the page keeps the last one
+  o.end_obj();
+  last.info_key = sc.key;
   last.state = std::move(s);
   last.catalog_key = std::move(key);
   last.link_without_custom = too_big;
@@ -249,14 +253,15 @@ std::string compute(const std::string& state_json, bool same_custom) {
 }
 
 // One table part of the last compute()'s view ("fit", "speed", "ceiling", "setup") as
-// {"<part>": ...}; {} before any compute or for an unknown part.
-std::string compute_part(const std::string& part) {
+// {"<part>": ...}, with at most max_rows rows of the fit and speed tables (0: all); {} before any
+// compute or for an unknown part.
+std::string compute_part(const std::string& part, double max_rows) {
   const LastView& v = last_view();
   std::vector<Notice> n;
   const StateCatalog& sc = catalog_for(v.state, n, v.catalog_key);  // rebuilt if another call changed it
   JsonOut o;
   o.obj();
-  if (sc.key == v.catalog_key) write_view_part(o, part, v.state, sc.cat);
+  if (sc.key == v.catalog_key) write_view_part(o, part, v.state, sc.cat, max_rows > 0 ? size_t(max_rows) : 0);
   return o.end_obj().take();
 }
 

@@ -1,6 +1,6 @@
 // haloplan's page: reads the knobs, asks the wasm core for every table, draws them, keeps the
 // scenario in the URL fragment and the user's catalog in the browser.
-import { loadCore, computeView, decodeLink, exportTable, calibrate } from './core.js';
+import { loadCore, computeView, fullTable, decodeLink, exportTable, calibrate } from './core.js';
 import { el, replace, tableView, patchTable, freezeColumns, copyText, download, gibText } from './dom.js';
 import { layoutPicture, speedChart } from './pictures.js';
 import { loadCatalog, saveCatalog, sameCatalog, loadTheme, saveTheme } from './store.js';
@@ -18,11 +18,20 @@ const app = {
 
 const EMBEDS = ['fit', 'speed', 'setup', 'layout'];
 
-// The fit and speed tables draw this many rows at first, and as many more per press of their button.
+// The fit and speed tables come from the core this many rows at a time (filtered and sorted
+// there), with a button for more; their exports copy every row.
 const ROWS_PER_PAGE = 200;
 const rowsShown = { fit: ROWS_PER_PAGE, speed: ROWS_PER_PAGE };
-function pageOpts(name, redraw) {
-  return { shownRows: rowsShown[name], limit: ROWS_PER_PAGE, onMore: () => { rowsShown[name] += ROWS_PER_PAGE; redraw(app.result); } };
+function pageOpts(name, t) {
+  return {
+    total: t.matching,
+    limit: ROWS_PER_PAGE,
+    onMore: () => { rowsShown[name] += ROWS_PER_PAGE; update(); },
+    exportAll: () => {
+      const all = fullTable(app.result, name);
+      return { title: all.title, headers: all.headers, rows: all.rows, notes: all.notes };
+    },
+  };
 }
 
 const $ = (id) => document.getElementById(id);
@@ -54,7 +63,7 @@ function renderNotices() {
 // ---------------------------------------------------------------- state and recompute
 
 function update() {
-  const r = computeView(app.state);
+  const r = computeView(app.state, rowsShown);
   app.result = r;
   app.state = r.state;
   render(r);
@@ -200,44 +209,11 @@ function readKnobs() {
 
 const VERDICT_CLASS = { 'carve-out': 'v-carve-out', gtt: 'v-gtt', 'no-fit': 'v-no-fit', 'os-squeeze': 'v-os-squeeze' };
 
-function fitOrder(r) {
-  const s = r.state;
-  const t = r.fit;
-  const q = s.filter.trim().toLowerCase();
-  let order = t.rows.map((_, i) => i);
-  if (q) {
-    order = order.filter((i) => {
-      const d = t.data[i];
-      return `${d.model} ${d.name} ${d.quant}`.toLowerCase().includes(q);
-    });
-  }
-  const col = t.headers.indexOf(s.sort);
-  if (col >= 0) {
-    const backend = r.backends.find((b) => b.id === s.sort);
-    const key = (i) => {
-      if (backend) {
-        const v = t.data[i].verdicts[backend.id];
-        const rank = { 'carve-out': 3, gtt: 2, 'os-squeeze': 1, 'no-fit': 0 }[v.verdict];
-        return rank * 1e15 + v.headroom;
-      }
-      const cell = t.rows[i][col];
-      const n = Number(cell);
-      return Number.isFinite(n) && cell !== '' ? n : cell.toLowerCase();
-    };
-    order.sort((a, b) => {
-      const ka = key(a), kb = key(b);
-      const c = typeof ka === 'number' && typeof kb === 'number' ? ka - kb : String(ka).localeCompare(String(kb));
-      return s.desc ? -c : c;
-    });
-  }
-  return order;
-}
-
 function renderFit(r) {
   const s = r.state;
   const t = r.fit;
-  const order = fitOrder(r);
-  $('fit-count').textContent = `${order.length} of ${t.rows.length} rows`;
+  const order = t.rows.map((_, i) => i);  // filtered and sorted by the core
+  $('fit-count').textContent = `${t.matching} of ${t.total} rows`;
   setValue($('fit-filter'), s.filter);
   const nb = r.backends.length;
   const firstVerdict = t.headers.length - nb;
@@ -248,7 +224,7 @@ function renderFit(r) {
   };
   const opts = {
     order,
-    ...pageOpts('fit', renderFit),
+    ...pageOpts('fit', t),
     onExport,
     sort: { col: s.sort, desc: s.desc },
     onSort: (h) => setState({ sort: h, desc: s.sort === h ? !s.desc : false }),
@@ -351,7 +327,7 @@ function renderSpeed(r) {
   }
   if (f && f.curve) replace('speed-chart', speedChart(f.curve, `Decode speed of ${f.name} ${f.quant} against context depth (${b ? b.name : ''}), estimate with its error band`));
   else replace('speed-chart');
-  const speedOpts = pageOpts('speed', renderSpeed);
+  const speedOpts = pageOpts('speed', r.speed);
   if (!patchTable($('speed-table').firstChild, r.speed, speedOpts)) {
     const view = tableView(r.speed, { onExport, ...speedOpts });
     view.classList.add('freeze');

@@ -28,6 +28,7 @@ function loadTools() {
 const TABLE_PARTS = ['fit', 'speed', 'ceiling', 'setup'];
 let held = null;
 let sentCustom = null;
+let info = null;  // the catalog's pickers (machines, backends, models, quants): sent when it changes
 
 function send(state) {
   const custom = Array.isArray(state.custom) ? state.custom : [];
@@ -35,10 +36,21 @@ function send(state) {
   const r = JSON.parse(wasm.compute(JSON.stringify(same ? { ...state, custom: undefined } : state), same));
   sentCustom = custom;
   r.state.custom = r.custom_count === custom.length ? custom : [];
+  if (r.info) info = r.info;
+  else r.info = info;
   return r;
 }
 
-export function computeView(state) {
+function part(r, name, rows) {
+  if (held !== r) {
+    send(r.state);
+    held = r;
+  }
+  return JSON.parse(wasm.computePart(name, rows))[name];
+}
+
+// rows: {fit, speed}: how many rows of those tables to compute (the rest stay in the core).
+export function computeView(state, rows = {}) {
   const r = send(state);
   held = r;
   for (const name of TABLE_PARTS) {
@@ -46,18 +58,17 @@ export function computeView(state) {
     Object.defineProperty(r, name, {
       enumerable: true,
       get() {
-        if (value === undefined) {
-          if (held !== r) {
-            send(r.state);
-            held = r;
-          }
-          value = JSON.parse(wasm.computePart(name))[name];
-        }
+        if (value === undefined) value = part(r, name, rows[name] || 0);
         return value;
       },
     });
   }
   return r;
+}
+
+// Every row of a result's fit or speed table, in the order shown (for exports).
+export function fullTable(r, name) {
+  return part(r, name, 0);
 }
 
 // Pasted llama-bench output -> {table, cal, backend, error}.

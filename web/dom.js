@@ -37,9 +37,10 @@ const NUMERIC = /^[+-]?\d+(\.\d+)?$/;
 
 // A core table ({title, headers, rows, notes}) as an accessible <table>.
 // opts: order (row indices), sort {col, desc}, onSort(col), cell(i, j, text) -> Node|null, rowClass(i),
-// onExport(shown, format): adds "Copy as Markdown / CSV" for the rows as displayed (all of them,
-// also those not drawn); shownRows: draw at most this many rows, with a button for `limit` more
-// (onMore), so a catalog of thousands of models does not become a table of thousands of rows.
+// onExport(shown, format): adds "Copy as Markdown / CSV" for the rows as displayed, or for
+// exportAll() when the table holds only some of them; total: the rows there are when t holds only
+// the first of them, with a button for `limit` more (onMore), so a catalog of thousands of models
+// does not become a table of thousands of rows.
 export function tableView(t, opts = {}) {
   const head = el('tr', null,
     t.headers.map((h, j) => {
@@ -48,8 +49,7 @@ export function tableView(t, opts = {}) {
       return el('th', { scope: 'col', 'aria-sort': sorted ? (opts.sort.desc ? 'descending' : 'ascending') : 'none' },
         el('button', { type: 'button', class: 'sort', onclick: () => opts.onSort(h) }, h || '·'));
     }));
-  const all = opts.order || t.rows.map((_, i) => i);
-  const order = drawnRows(all, opts);
+  const order = opts.order || t.rows.map((_, i) => i);
   const body = el('tbody', null, order.map((i) => {
     const r = t.rows[i];
     return el('tr', { class: opts.rowClass ? opts.rowClass(i) : null },
@@ -60,24 +60,21 @@ export function tableView(t, opts = {}) {
       }));
   }));
   const table = el('table', null, el('caption', null, t.title), el('thead', null, head), body);
-  const view = { shape: tableShape(t, order, opts), shown: shownTable(t, all) };
+  const view = { shape: tableShape(t, order, opts), shown: shownTable(t, order) };
   let exports = null;
   if (opts.onExport) {
     const button = (format, label) => el('button', { type: 'button', class: 'export', 'data-format': format,
-      onclick: (e) => opts.onExport(view.shown, format, e.currentTarget) }, label);
+      onclick: (e) => opts.onExport(opts.exportAll ? opts.exportAll() : view.shown, format, e.currentTarget) }, label);
     exports = el('div', { class: 'exports' }, button('markdown', 'Copy as Markdown'), button('csv', 'Copy as CSV'));
   }
-  const more = order.length < all.length
-    ? el('p', { class: 'more' }, `Showing ${order.length} of ${all.length} rows. `,
-      el('button', { type: 'button', class: 'more-rows', onclick: () => opts.onMore() }, `Show ${Math.min(opts.limit, all.length - order.length)} more`))
+  const total = opts.total === undefined ? order.length : opts.total;
+  const more = order.length < total
+    ? el('p', { class: 'more' }, `Showing ${order.length} of ${total} rows. `,
+      el('button', { type: 'button', class: 'more-rows', onclick: () => opts.onMore() }, `Show ${Math.min(opts.limit, total - order.length)} more`))
     : null;
   const wrap = el('div', { class: 'table-wrap' }, table, more, notesList(t.notes), exports);
   wrap.tableView = view;
   return wrap;
-}
-
-function drawnRows(all, opts) {
-  return opts.shownRows !== undefined && all.length > opts.shownRows ? all.slice(0, opts.shownRows) : all;
 }
 
 function shownTable(t, order) {
@@ -87,7 +84,7 @@ function shownTable(t, order) {
 // What must stay the same for a table to be updated in place: columns, rows (by their first two
 // cells, e.g. model and quant) and sort.
 function tableShape(t, order, opts) {
-  return JSON.stringify([t.headers, order.map((i) => [t.rows[i][0], t.rows[i][1]]), opts.sort || null]);
+  return JSON.stringify([t.headers, order.map((i) => [t.rows[i][0], t.rows[i][1]]), opts.sort || null, opts.total]);
 }
 
 function notesList(notes) {
@@ -99,9 +96,8 @@ function notesList(notes) {
 // opts as for tableView, plus patchCell(i, j, text, td) -> true when it updated the cell itself.
 export function patchTable(wrap, t, opts = {}) {
   const view = wrap && wrap.tableView;
-  const all = opts.order || t.rows.map((_, i) => i);
-  const order = drawnRows(all, opts);
-  if (!view || view.shape !== tableShape(t, order, opts) || all.length !== view.shown.rows.length) return false;
+  const order = opts.order || t.rows.map((_, i) => i);
+  if (!view || view.shape !== tableShape(t, order, opts)) return false;
   const table = wrap.querySelector('table');
   if (table.caption.textContent !== t.title) table.caption.textContent = t.title;
   const rows = table.tBodies[0].rows;
@@ -122,7 +118,7 @@ export function patchTable(wrap, t, opts = {}) {
     else if (oldNotes) oldNotes.remove();
     else if (fresh) table.after(fresh);
   }
-  view.shown = shownTable(t, all);
+  view.shown = shownTable(t, order);
   return true;
 }
 

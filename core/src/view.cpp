@@ -1,6 +1,7 @@
 #include "haloplan/view.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -587,6 +588,63 @@ ViewSetup view_setup(const ViewState& s, const Catalog& c) {
   return v;
 }
 
+// The fit table's rows as the page shows them: those whose "model name quant" contains the filter
+// (case-insensitive), sorted (stably) by the state's column. A number cell sorts as a number, other
+// cells as lower-case text; a backend's column sorts by verdict (carve-out > GTT > OS squeeze > no
+// fit), then headroom.
+std::vector<size_t> fit_order(const Table& t, const std::vector<Plan>& plans, const ViewState& s) {
+  auto lower = [](std::string x) {
+    for (char& ch : x) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+    return x;
+  };
+  std::string q = s.filter;
+  q.erase(0, q.find_first_not_of(" \t\n\r"));
+  q.erase(q.find_last_not_of(" \t\n\r") + 1);
+  q = lower(q);
+  std::vector<size_t> order;
+  for (size_t i = 0; i < plans.size(); ++i) {
+    const Plan& p = plans[i];
+    if (q.empty() || lower(p.model->id + " " + p.model->name + " " + preset(p.quant).name).find(q) != std::string::npos)
+      order.push_back(i);
+  }
+  const auto col = std::find(t.headers.begin(), t.headers.end(), s.sort);
+  if (s.sort.empty() || col == t.headers.end()) return order;
+  const size_t j = size_t(col - t.headers.begin());
+  struct Key {
+    bool number;
+    double n;
+    std::string text;
+  };
+  std::vector<Key> keys(plans.size());
+  for (size_t i : order) {
+    const BackendPlan* bp = plans[i].find(s.sort);
+    if (bp) {
+      double rank = 0;  // no fit
+      switch (bp->placement.verdict) {
+        case Verdict::CarveOut: rank = 3; break;
+        case Verdict::Gtt: rank = 2; break;
+        case Verdict::OsSqueeze: rank = 1; break;
+        case Verdict::NoFit: break;
+      }
+      keys[i] = {true, rank * 1e15 + double(bp->placement.headroom), {}};
+      continue;
+    }
+    const std::string& cell = t.rows[i][j];
+    char* end = nullptr;
+    const double n = cell.empty() ? 0 : std::strtod(cell.c_str(), &end);
+    if (!cell.empty() && end && *end == '\0' && std::isfinite(n)) keys[i] = {true, n, {}};
+    else keys[i] = {false, 0, lower(cell)};
+  }
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const Key& x = keys[s.desc ? b : a];
+    const Key& y = keys[s.desc ? a : b];
+    if (x.number && y.number) return x.n < y.n;
+    const std::string xs = x.number ? num_text(x.n) : x.text, ys = y.number ? num_text(y.n) : y.text;
+    return xs < ys;
+  });
+  return order;
+}
+
 }  // namespace
 
 void write_view_head(JsonOut& o, const ViewState& s, const Catalog& c) {
@@ -652,7 +710,7 @@ void write_view_head(JsonOut& o, const ViewState& s, const Catalog& c) {
 }
 
 
-bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, const Catalog& c) {
+bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, const Catalog& c, size_t max_rows) {
   const ViewSetup v = view_setup(s, c);
   if (!v.sc.machine) return false;
   const Scenario& sc = v.sc;
@@ -675,15 +733,28 @@ bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, cons
     Selection speed_sel = fit_sel;
     speed_sel.backends.clear();
     if (const Backend* b = c.backend(s.backend)) speed_sel.backends.push_back(b);
+    Table t = speed_table(sc, speed_sel, plans);
+    const size_t total = t.rows.size();
+    if (max_rows && t.rows.size() > max_rows) t.rows.resize(max_rows);
     o.key("speed");
-    write_table(o, speed_table(sc, speed_sel, plans));
+    write_table(o, t, /*close=*/false);
+    o.field("matching", double(total)).field("total", double(total)).end_obj();
     return true;
   }
-  // Fit table plus the raw numbers behind each row (for sorting, filtering and the picture).
+  // Fit table plus the raw numbers behind each row (for the verdict colours and the picture), in
+  // the order shown (filter, sort) and at most max_rows of them.
+  Table t = fit_table(sc, fit_sel, plans);
+  std::vector<size_t> order = fit_order(t, plans, s);
+  const size_t matching = order.size();
+  if (max_rows && order.size() > max_rows) order.resize(max_rows);
+  Table shown = t;
+  shown.rows.clear();
+  for (size_t i : order) shown.rows.push_back(std::move(t.rows[i]));
   o.key("fit");
-  write_table(o, fit_table(sc, fit_sel, plans), /*close=*/false);
-  o.key("data").arr();
-  for (const Plan& p : plans) {
+  write_table(o, shown, /*close=*/false);
+  o.field("matching", double(matching)).field("total", double(plans.size())).key("data").arr();
+  for (size_t i : order) {
+    const Plan& p = plans[i];
     const CatalogModel* x = p.model;
     o.obj().field("model", x->id).field("name", x->name).field("quant", preset(p.quant).name);
     o.field("weights", double(p.weights.total_bytes)).field("kv", double(p.kv.kv_bytes()));
@@ -702,7 +773,7 @@ bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, cons
 
 void write_view(JsonOut& o, const ViewState& s, const Catalog& c) {
   write_view_head(o, s, c);
-  for (const char* part : kViewParts) write_view_part(o, part, s, c);
+  for (const char* part : kViewParts) write_view_part(o, part, s, c, 0);
 }
 
 json compute_view(const ViewState& s, const Catalog& c) {

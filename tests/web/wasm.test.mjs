@@ -16,7 +16,7 @@ const core = await create({ wasmBinary: fs.readFileSync(path.join(wasmDir, 'halo
 // The whole view: the head, then each table part for the same state.
 const compute = (state) => {
   const r = JSON.parse(core.compute(JSON.stringify(state), false));
-  for (const part of ['fit', 'speed', 'ceiling', 'setup']) Object.assign(r, JSON.parse(core.computePart(part)));
+  for (const part of ['fit', 'speed', 'ceiling', 'setup']) Object.assign(r, JSON.parse(core.computePart(part, 0)));
   return r;
 };
 
@@ -27,8 +27,8 @@ test('the page\'s module leaves the importers and the fitter to the tools module
   for (const f of ['ggufAdd', 'ggufFinish', 'hfConfig', 'calibrate', 'compute']) assert.equal(typeof tools[f], 'function', f);
   // Both compute the same view.
   assert.equal(tools.compute(JSON.stringify({ ctx: 8192 }), false), core.compute(JSON.stringify({ ctx: 8192 }), false));
-  assert.equal(tools.computePart('fit'), core.computePart('fit'));
-  assert.equal(core.computePart('nonsense'), '{}');
+  assert.equal(tools.computePart('fit', 0), core.computePart('fit', 0));
+  assert.equal(core.computePart('nonsense', 0), '{}');
 });
 
 test('bits per weight of Llama-3.1-8B match llama.cpp (shared fixture)', () => {
@@ -100,11 +100,13 @@ test('custom models in the state are planned; broken ones are reported and left 
   // Unchanged models are not sent again: sameCustom keeps the last list, and the state's removals.
   const again = JSON.parse(core.compute(JSON.stringify({ ctx: 8192, removed: [shipped[1].id] }), true));
   assert.equal(again.custom_count, 2);
+  assert.ok(r.info.models.some((m) => m.id === 'my-8b'));
+  assert.equal(again.info, undefined);  // the catalog is unchanged: the page keeps its pickers
   assert.equal(again.state.ctx, 8192);
-  const fit = JSON.parse(core.computePart('fit')).fit;
+  const fit = JSON.parse(core.computePart('fit', 0)).fit;
   assert.ok(fit.data.some((d) => d.model === 'my-8b'));
   assert.deepEqual(again.notices, r.notices);
   // A new list (here none) replaces it.
   JSON.parse(core.compute(JSON.stringify({ custom: [] }), false));
-  assert.ok(!JSON.parse(core.computePart('fit')).fit.data.some((d) => d.model === 'my-8b'));
+  assert.ok(!JSON.parse(core.computePart('fit', 0)).fit.data.some((d) => d.model === 'my-8b'));
 });
