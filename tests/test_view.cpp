@@ -223,6 +223,43 @@ TEST_CASE("each table part of the view is computed on its own, as in the whole v
   CHECK_FALSE(h.contains("fit"));
 }
 
+TEST_CASE("the fit part comes filtered, sorted and cut to the rows the page shows") {
+  std::vector<Notice> n;
+  ViewState s;
+  s.quants = {"Q4_K_M", "Q8_0"};
+  s.filter = "  QWEN3 ";
+  s.sort = "total GiB";
+  s.desc = true;
+  validate_state(s, shipped(), n);
+  auto part = [&](const char* name, size_t rows) {
+    JsonOut o;
+    o.obj();
+    REQUIRE(write_view_part(o, name, s, shipped(), rows));
+    return nlohmann::json::parse(o.end_obj().text())[name];
+  };
+  const auto all = part("fit", 0);
+  size_t qwen = 0;
+  for (const auto& m : shipped().models) qwen += m.id.find("qwen3") != std::string::npos ? 2 : 0;
+  REQUIRE(qwen > 3);
+  CHECK(all["matching"] == qwen);
+  CHECK(all["total"] == shipped().models.size() * 2);
+  REQUIRE(all["rows"].size() == qwen);
+  for (size_t i = 1; i < qwen; ++i)
+    CHECK(std::stod(all["rows"][i - 1][7].get<std::string>()) >= std::stod(all["rows"][i][7].get<std::string>()));
+  for (size_t i = 0; i < qwen; ++i) CHECK(all["data"][i]["model"] == all["rows"][i][0]);
+  const auto three = part("fit", 3);
+  CHECK(three["matching"] == qwen);
+  REQUIRE(three["rows"].size() == 3);
+  for (size_t i = 0; i < 3; ++i) CHECK(three["rows"][i] == all["rows"][i]);
+  // Without a sort the rows keep catalog order; the speed table is cut the same way.
+  s.sort.clear();
+  const auto plain = part("fit", 2);
+  CHECK(plain["rows"][0][0].get<std::string>().find("qwen3") != std::string::npos);
+  const auto speed = part("speed", 5);
+  CHECK(speed["rows"].size() == 5);
+  CHECK(speed["total"] == shipped().models.size() * 2);
+}
+
 TEST_CASE("the llama-server command matches the plan") {
   std::vector<Notice> n;
   ViewState s;

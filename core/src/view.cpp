@@ -588,25 +588,32 @@ ViewSetup view_setup(const ViewState& s, const Catalog& c) {
   return v;
 }
 
-// The fit table's rows as the page shows them: those whose "model name quant" contains the filter
-// (case-insensitive), sorted (stably) by the state's column. A number cell sorts as a number, other
-// cells as lower-case text; a backend's column sorts by verdict (carve-out > GTT > OS squeeze > no
-// fit), then headroom.
-std::vector<size_t> fit_order(const Table& t, const std::vector<Plan>& plans, const ViewState& s) {
-  auto lower = [](std::string x) {
-    for (char& ch : x) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-    return x;
-  };
+std::string lower(std::string x) {
+  for (char& ch : x) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+  return x;
+}
+
+// The fit table's cells (model x quant, catalog order) whose "model name quant" contains the
+// state's filter, case-insensitive.
+std::vector<std::pair<const CatalogModel*, FType>> fit_cells(const Selection& sel, const ViewState& s) {
   std::string q = s.filter;
   q.erase(0, q.find_first_not_of(" \t\n\r"));
   q.erase(q.find_last_not_of(" \t\n\r") + 1);
   q = lower(q);
-  std::vector<size_t> order;
-  for (size_t i = 0; i < plans.size(); ++i) {
-    const Plan& p = plans[i];
-    if (q.empty() || lower(p.model->id + " " + p.model->name + " " + preset(p.quant).name).find(q) != std::string::npos)
-      order.push_back(i);
-  }
+  std::vector<std::pair<const CatalogModel*, FType>> cells;
+  for (const CatalogModel* m : sel.models)
+    for (FType f : sel.quants)
+      if (q.empty() || lower(m->id + " " + m->name + " " + preset(f).name).find(q) != std::string::npos)
+        cells.emplace_back(m, f);
+  return cells;
+}
+
+// The rows of t in the order of the state's sort column (stable): a number cell sorts as a
+// number, other cells as lower-case text; a backend's column sorts by verdict (carve-out > GTT >
+// OS squeeze > no fit), then headroom.
+std::vector<size_t> sort_order(const Table& t, const std::vector<Plan>& plans, const ViewState& s) {
+  std::vector<size_t> order(plans.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   const auto col = std::find(t.headers.begin(), t.headers.end(), s.sort);
   if (s.sort.empty() || col == t.headers.end()) return order;
   const size_t j = size_t(col - t.headers.begin());
@@ -616,7 +623,7 @@ std::vector<size_t> fit_order(const Table& t, const std::vector<Plan>& plans, co
     std::string text;
   };
   std::vector<Key> keys(plans.size());
-  for (size_t i : order) {
+  for (size_t i = 0; i < plans.size(); ++i) {
     const BackendPlan* bp = plans[i].find(s.sort);
     if (bp) {
       double rank = 0;  // no fit
@@ -728,33 +735,55 @@ bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, cons
     return true;
   }
   if (part != "fit" && part != "speed") return false;
-  const std::vector<Plan> plans = selection_plans(c, sc, fit_sel);
+  // Plans are made only for the rows sent, unless a sort needs every row's cells.
+  auto plans_for = [&](const std::vector<std::pair<const CatalogModel*, FType>>& cells) {
+    std::vector<Plan> plans;
+    plans.reserve(cells.size());
+    for (const auto& [m, f] : cells) plans.push_back(make_plan(c, *m, f, sc));
+    return plans;
+  };
   if (part == "speed") {
     Selection speed_sel = fit_sel;
     speed_sel.backends.clear();
     if (const Backend* b = c.backend(s.backend)) speed_sel.backends.push_back(b);
-    Table t = speed_table(sc, speed_sel, plans);
-    const size_t total = t.rows.size();
-    if (max_rows && t.rows.size() > max_rows) t.rows.resize(max_rows);
+    std::vector<std::pair<const CatalogModel*, FType>> cells;
+    for (const CatalogModel* m : fit_sel.models)
+      for (FType f : fit_sel.quants) cells.emplace_back(m, f);
+    const size_t total = cells.size();
+    if (max_rows && cells.size() > max_rows) cells.resize(max_rows);
     o.key("speed");
-    write_table(o, t, /*close=*/false);
+    write_table(o, speed_table(sc, speed_sel, plans_for(cells)), /*close=*/false);
     o.field("matching", double(total)).field("total", double(total)).end_obj();
     return true;
   }
   // Fit table plus the raw numbers behind each row (for the verdict colours and the picture), in
   // the order shown (filter, sort) and at most max_rows of them.
-  Table t = fit_table(sc, fit_sel, plans);
-  std::vector<size_t> order = fit_order(t, plans, s);
-  const size_t matching = order.size();
-  if (max_rows && order.size() > max_rows) order.resize(max_rows);
-  Table shown = t;
-  shown.rows.clear();
-  for (size_t i : order) shown.rows.push_back(std::move(t.rows[i]));
+  std::vector<std::pair<const CatalogModel*, FType>> cells = fit_cells(fit_sel, s);
+  const size_t matching = cells.size();
+  const bool sorted = !s.sort.empty() && [&] {
+    Table probe = fit_table(sc, fit_sel, {});
+    return std::find(probe.headers.begin(), probe.headers.end(), s.sort) != probe.headers.end();
+  }();
+  if (!sorted && max_rows && cells.size() > max_rows) cells.resize(max_rows);
+  std::vector<Plan> plans = plans_for(cells);
+  Table shown = fit_table(sc, fit_sel, plans);
+  if (sorted) {
+    std::vector<size_t> order = sort_order(shown, plans, s);
+    if (max_rows && order.size() > max_rows) order.resize(max_rows);
+    std::vector<Plan> p2;
+    std::vector<std::vector<std::string>> rows;
+    for (size_t i : order) {
+      p2.push_back(std::move(plans[i]));
+      rows.push_back(std::move(shown.rows[i]));
+    }
+    plans = std::move(p2);
+    shown.rows = std::move(rows);
+  }
   o.key("fit");
   write_table(o, shown, /*close=*/false);
-  o.field("matching", double(matching)).field("total", double(plans.size())).key("data").arr();
-  for (size_t i : order) {
-    const Plan& p = plans[i];
+  o.field("matching", double(matching)).field("total", double(fit_sel.models.size() * fit_sel.quants.size()));
+  o.key("data").arr();
+  for (const Plan& p : plans) {
     const CatalogModel* x = p.model;
     o.obj().field("model", x->id).field("name", x->name).field("quant", preset(p.quant).name);
     o.field("weights", double(p.weights.total_bytes)).field("kv", double(p.kv.kv_bytes()));
