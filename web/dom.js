@@ -84,7 +84,9 @@ function shownTable(t, order) {
 // What must stay the same for a table to be updated in place: columns, rows (by their first two
 // cells, e.g. model and quant) and sort.
 function tableShape(t, order, opts) {
-  return JSON.stringify([t.headers, order.map((i) => [t.rows[i][0], t.rows[i][1]]), opts.sort || null, opts.total]);
+  // Headers of a sortable table carry their buttons; others are patched as text (e.g. "@8192").
+  const headers = opts.onSort ? t.headers : t.headers.length;
+  return JSON.stringify([headers, order.map((i) => [t.rows[i][0], t.rows[i][1]]), opts.sort || null, opts.total]);
 }
 
 function notesList(notes) {
@@ -100,6 +102,11 @@ export function patchTable(wrap, t, opts = {}) {
   if (!view || view.shape !== tableShape(t, order, opts)) return false;
   const table = wrap.querySelector('table');
   if (table.caption.textContent !== t.title) table.caption.textContent = t.title;
+  if (!opts.onSort) {
+    [...table.tHead.rows[0].cells].forEach((th, j) => {
+      if (th.textContent !== t.headers[j]) th.textContent = t.headers[j];
+    });
+  }
   const rows = table.tBodies[0].rows;
   order.forEach((i, k) => {
     const tr = rows[k];
