@@ -31,8 +31,11 @@ export async function prerender(html, { bundle, wasm, timeoutMs = 60000 }) {
   virtualConsole.on('jsdomError', (e) => problems.push(e.message));
   const dom = new JSDOM(html, { url: 'http://localhost/', runScripts: 'outside-only', pretendToBeVisual: true, virtualConsole });
   const w = dom.window;
-  // What a browser has and jsdom lacks: fetch for the .wasm, TextDecoder for the glue, marks.
+  // What a browser has and jsdom lacks: fetch for the .wasm, TextDecoder for the glue, marks. The
+  // glue compiles from the fetched bytes (instantiateStreaming would get a Response from outside
+  // the window's realm, which not every Node version accepts).
   if (typeof w.performance.mark !== 'function') w.performance.mark = () => {};
+  w.WebAssembly.instantiateStreaming = undefined;
   w.fetch = async () => new Response(wasm, { headers: { 'Content-Type': 'application/wasm' } });
   w.TextDecoder = TextDecoder;
   w.TextEncoder = TextEncoder;
