@@ -1,7 +1,7 @@
 // haloplan's page: reads the knobs, asks the wasm core for every table, draws them, keeps the
 // scenario in the URL fragment and the user's catalog in the browser.
 import { loadCore, computeView, fullTable, decodeLink, exportTable, calibrate } from './core.js';
-import { el, replace, tableView, patchTable, freezeColumns, copyText, download, gibText } from './dom.js';
+import { el, replace, tableView, patchTable, replaceFrozen, copyText, download, gibText } from './dom.js';
 import { layoutPicture, speedChart } from './pictures.js';
 import { loadCatalog, saveCatalog, sameCatalog, loadTheme, saveTheme } from './store.js';
 import { CatalogEditor } from './catalog.js';
@@ -253,10 +253,7 @@ function renderFit(r) {
     renderFocus(r);
     return;
   }
-  const view = tableView(t, opts);
-  view.classList.add('freeze');
-  replace('fit-table', view);
-  freezeColumns(view);
+  replaceFrozen('fit-table', tableView(t, opts));
   renderFocus(r);
 }
 
@@ -328,12 +325,7 @@ function renderSpeed(r) {
   if (f && f.curve) replace('speed-chart', speedChart(f.curve, `Decode speed of ${f.name} ${f.quant} against context depth (${b ? b.name : ''}), estimate with its error band`));
   else replace('speed-chart');
   const speedOpts = pageOpts('speed', r.speed);
-  if (!patchTable($('speed-table').firstChild, r.speed, speedOpts)) {
-    const view = tableView(r.speed, { onExport, ...speedOpts });
-    view.classList.add('freeze');
-    replace('speed-table', view);
-    freezeColumns(view);
-  }
+  if (!patchTable($('speed-table').firstChild, r.speed, speedOpts)) replaceFrozen('speed-table', tableView(r.speed, { onExport, ...speedOpts }));
   renderPart('ceiling', [r.ceiling], () => replace('ceiling-table', tableView(r.ceiling, { onExport })));
 }
 

@@ -156,19 +156,24 @@ function unfreeze(table) {
   table.classList.remove('frozen');
 }
 
-let lastWidth = typeof window === 'undefined' ? 0 : window.innerWidth;
-let resizeTimer = 0;
-if (typeof window !== 'undefined') {
-  window.addEventListener('resize', () => {
-    if (window.innerWidth === lastWidth) return;
-    lastWidth = window.innerWidth;
-    for (const t of document.querySelectorAll('table.frozen')) unfreeze(t);  // readable at once
-    clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(() => {
-      for (const w of document.querySelectorAll('.table-wrap.freeze')) freezeColumns(w);
-    }, 200);
-  });
+// Puts a new table view in place of `target`'s content and fixes its column widths.
+export function replaceFrozen(target, view) {
+  view.classList.add('freeze');
+  replace(target, view);
+  freezeColumns(view);
 }
+
+let lastWidth = window.innerWidth;
+let resizeTimer = 0;
+window.addEventListener('resize', () => {
+  if (window.innerWidth === lastWidth) return;
+  lastWidth = window.innerWidth;
+  for (const t of document.querySelectorAll('table.frozen')) unfreeze(t);  // readable at once
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => {
+    for (const w of document.querySelectorAll('.table-wrap.freeze')) freezeColumns(w);
+  }, 200);
+});
 
 export function download(name, text, type = 'application/json') {
   const url = URL.createObjectURL(new Blob([text], { type }));

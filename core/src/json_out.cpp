@@ -36,28 +36,15 @@ void JsonOut::sep() {
   comma_ = true;
 }
 
-JsonOut& JsonOut::obj() {
+JsonOut& JsonOut::open(char bracket) {
   sep();
-  out_ += '{';
+  out_ += bracket;
   comma_ = false;
   return *this;
 }
 
-JsonOut& JsonOut::arr() {
-  sep();
-  out_ += '[';
-  comma_ = false;
-  return *this;
-}
-
-JsonOut& JsonOut::end_obj() {
-  out_ += '}';
-  comma_ = true;
-  return *this;
-}
-
-JsonOut& JsonOut::end_arr() {
-  out_ += ']';
+JsonOut& JsonOut::close(char bracket) {
+  out_ += bracket;
   comma_ = true;
   return *this;
 }

@@ -12,10 +12,10 @@ namespace haloplan {
 
 class JsonOut {
  public:
-  JsonOut& obj();  // {
-  JsonOut& arr();  // [
-  JsonOut& end_obj();
-  JsonOut& end_arr();
+  JsonOut& obj() { return open('{'); }
+  JsonOut& arr() { return open('['); }
+  JsonOut& end_obj() { return close('}'); }
+  JsonOut& end_arr() { return close(']'); }
   JsonOut& key(std::string_view k);
   JsonOut& str(std::string_view v);
   JsonOut& num(double v);  // whole numbers print as integers; NaN and infinities as null
@@ -36,6 +36,8 @@ class JsonOut {
 
  private:
   void sep();
+  JsonOut& open(char bracket);
+  JsonOut& close(char bracket);
   std::string out_;
   bool comma_ = false;  // the next value or key follows a sibling
 };
