@@ -202,8 +202,10 @@ function readKnobs() {
   s.vtype = $('k-vtype').value;
   s.unified = $('k-unified').checked;
   s.fa = $('k-fa').checked;
-  const quants = [...$('k-quants').querySelectorAll('input:checked')].map((i) => i.value);
-  s.quants = quants.length ? quants : s.quants;
+  // The view's order of quants (a link's, say) stays; newly ticked ones come after it.
+  const checked = [...$('k-quants').querySelectorAll('input:checked')].map((i) => i.value);
+  const kept = s.quants.filter((q) => checked.includes(q));
+  s.quants = checked.length ? kept.concat(checked.filter((q) => !kept.includes(q))) : s.quants;
   return s;
 }
 
@@ -224,6 +226,7 @@ function renderFit(r) {
   };
   const opts = {
     order,
+    later: later('fit'),
     ...pageOpts('fit', t),
     onExport,
     sort: { col: s.sort, desc: s.desc },
@@ -324,7 +327,7 @@ function renderSpeed(r) {
   }
   if (f && f.curve) replace('speed-chart', speedChart(f.curve, `Decode speed of ${f.name} ${f.quant} against context depth (${b ? b.name : ''}), estimate with its error band`));
   else replace('speed-chart');
-  const speedOpts = pageOpts('speed', r.speed);
+  const speedOpts = { ...pageOpts('speed', r.speed), later: later('speed') };
   if (!patchTable($('speed-table').firstChild, r.speed, speedOpts)) replaceFrozen('speed-table', tableView(r.speed, { onExport, ...speedOpts }));
   renderPart('ceiling', [r.ceiling], () => replace('ceiling-table', tableView(r.ceiling, { onExport })));
 }
@@ -463,6 +466,9 @@ const drawPart = new Map(PARTS);
 // Until the first intersection report every part counts as near; the link is always written after.
 const near = new Set(PARTS.map(([name]) => name).filter((name) => name !== 'link'));
 const stale = new Set();
+// Parts drawn only in view: the rest of a big table's rows, patched right after (see patchTable).
+const unfinished = new Map();
+const later = (name) => (fn) => unfinished.set(name, fn);
 let drawTimer = 0;
 
 function watchParts() {
@@ -481,23 +487,40 @@ function watchParts() {
   }, { rootMargin: '200px 0px' });
   for (const [name] of PARTS) if (name !== 'link') io.observe($(name));
   // Printing shows every part.
-  window.addEventListener('beforeprint', () => { for (const name of [...stale]) drawStale(name); markPending(); });
+  window.addEventListener('beforeprint', () => { finishAll(); markPending(); });
 }
 
 function drawStale(name) {
   stale.delete(name);
+  unfinished.delete(name);
   drawPart.get(name)(app.result);
 }
 
-// body[data-pending] lists the parts not yet drawn from the latest result (tests wait for none).
+function finish(name) {
+  const fn = unfinished.get(name);
+  unfinished.delete(name);
+  fn();
+}
+
+function finishAll() {
+  for (const name of [...unfinished.keys()]) finish(name);
+  for (const name of [...stale]) drawStale(name);
+}
+
+// body[data-pending] lists the parts not yet drawn, or not all drawn, from the latest result
+// (tests wait for none). They are drawn one per task: first the rest of parts drawn in view.
 function markPending() {
-  if (stale.size) document.body.dataset.pending = [...stale].join(' ');
+  const pending = [...unfinished.keys(), ...stale];
+  if (pending.length) document.body.dataset.pending = pending.join(' ');
   else delete document.body.dataset.pending;
-  if (stale.size && !drawTimer) {
+  if (pending.length && !drawTimer) {
     drawTimer = setTimeout(() => {
       drawTimer = 0;
-      const next = PARTS.find(([name]) => stale.has(name));
-      if (next) drawStale(next[0]);
+      if (unfinished.size) finish(unfinished.keys().next().value);
+      else {
+        const next = PARTS.find(([name]) => stale.has(name));
+        if (next) drawStale(next[0]);
+      }
       markPending();
     }, 0);
   }
@@ -506,6 +529,7 @@ function markPending() {
 function render(r) {
   renderKnobs(r);
   for (const [name, draw] of PARTS) {
+    unfinished.delete(name);
     if (near.has(name)) {
       stale.delete(name);
       draw(r);

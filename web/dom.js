@@ -95,7 +95,9 @@ function notesList(notes) {
 
 // Updates a table made by tableView in place when only its texts changed: no new elements, so the
 // browser re-lays out only what changed. Returns false when the table must be built anew.
-// opts as for tableView, plus patchCell(i, j, text, td) -> true when it updated the cell itself.
+// opts as for tableView, plus patchCell(i, j, text, td) -> true when it updated the cell itself,
+// and later(fn): with it, a table watched by watchRows patches the rows on screen now and hands
+// the others to later(), so a change costs the layout of what the reader sees.
 export function patchTable(wrap, t, opts = {}) {
   const view = wrap && wrap.tableView;
   const order = opts.order || t.rows.map((_, i) => i);
@@ -108,7 +110,8 @@ export function patchTable(wrap, t, opts = {}) {
     });
   }
   const rows = table.tBodies[0].rows;
-  order.forEach((i, k) => {
+  const patchRow = (k) => {
+    const i = order[k];
     const tr = rows[k];
     const cls = opts.rowClass ? opts.rowClass(i) || '' : '';
     if (tr.className !== cls) tr.className = cls;
@@ -117,7 +120,18 @@ export function patchTable(wrap, t, opts = {}) {
       if (opts.patchCell && opts.patchCell(i, j, text, td)) return;
       if (td.textContent !== text) td.textContent = text;
     });
-  });
+  };
+  const onScreen = opts.later && wrap.onScreen;
+  if (onScreen) {
+    const rest = [];
+    for (let k = 0; k < order.length; k++) {
+      if (onScreen.has(rows[k])) patchRow(k);
+      else rest.push(k);
+    }
+    if (rest.length) opts.later(() => rest.forEach(patchRow));
+  } else {
+    for (let k = 0; k < order.length; k++) patchRow(k);
+  }
   const oldNotes = wrap.querySelector(':scope > ul.notes');
   if (JSON.stringify(view.shown.notes) !== JSON.stringify(t.notes || [])) {
     const fresh = notesList(t.notes);
@@ -159,8 +173,29 @@ function unfreeze(table) {
 // Puts a new table view in place of `target`'s content and fixes its column widths.
 export function replaceFrozen(target, view) {
   view.classList.add('freeze');
-  replace(target, view);
+  const t = typeof target === 'string' ? document.getElementById(target) : target;
+  for (const old of t.querySelectorAll('.table-wrap')) if (old.rowObserver) old.rowObserver.disconnect();
+  replace(t, view);
   freezeColumns(view);
+  watchRows(view);
+}
+
+// Keeps wrap.onScreen: the set of body rows on screen or near it (for patchTable's later). Until
+// the browser's first report it stays unset, and every row counts as on screen.
+const ROWS_WATCHED = 30;
+function watchRows(wrap) {
+  if (!('IntersectionObserver' in window)) return;
+  const rows = wrap.querySelector('table').tBodies[0].rows;
+  if (rows.length < ROWS_WATCHED) return;
+  const io = new IntersectionObserver((entries) => {
+    if (!wrap.onScreen) wrap.onScreen = new Set();
+    for (const e of entries) {
+      if (e.isIntersecting) wrap.onScreen.add(e.target);
+      else wrap.onScreen.delete(e.target);
+    }
+  }, { rootMargin: '100px 0px' });
+  for (const tr of rows) io.observe(tr);
+  wrap.rowObserver = io;
 }
 
 let lastWidth = window.innerWidth;

@@ -165,6 +165,41 @@ test('a table of many rows is drawn 200 at a time; its export still copies every
   await context.close();
 });
 
+test('a change patches the fit table\'s rows on screen at once and the others right after', async () => {
+  const context = await env.browser.newContext();
+  const link = `${env.server.url}#v=1&quants=${['Q2_K', 'Q3_K_M', 'Q4_K_M', 'Q5_K_M', 'Q6_K'].join('%2C')}`;
+  const page = await openPage(context, link, env.server.origin);
+  await page.evaluate(() => document.getElementById('fit-table').scrollIntoView({ block: 'start' }));
+  await until(page, () => {
+    const wrap = document.querySelector('#fit-table .table-wrap');
+    return wrap.onScreen && wrap.onScreen.size > 0;
+  });
+  const seen = await page.evaluate(async () => {
+    const kv = [...document.querySelectorAll('#fit-table thead th')].findIndex((th) => th.textContent.startsWith('KV'));
+    const rows = document.querySelectorAll('#fit-table tbody tr');
+    const cell = (k) => rows[k].cells[kv].textContent;
+    const before = [cell(0), cell(rows.length - 1)];
+    const ctx = document.getElementById('k-ctx');
+    ctx.value = ctx.value === '8192' ? '65536' : '8192';
+    ctx.dispatchEvent(new Event('input', { bubbles: true }));
+    const now = [cell(0), cell(rows.length - 1), document.body.dataset.pending || ''];
+    while (document.body.dataset.pending) await new Promise((ok) => setTimeout(ok, 10));
+    return { before, now, after: [cell(0), cell(rows.length - 1)] };
+  });
+  assert.notEqual(seen.now[0], seen.before[0], 'the first row, on screen, is updated with the change');
+  assert.equal(seen.now[1], seen.before[1], 'the last of 200 rows, off screen, waits');
+  assert.match(seen.now[2], /\bfit\b/, 'body[data-pending] names the fit part until its rows are all patched');
+  assert.notEqual(seen.after[1], seen.before[1], 'the last row is patched right after');
+  // The link's order of quants (and so of rows) survives a change of another knob.
+  assert.match(new URL(page.url()).hash, /quants=Q2_K(,|%2C)Q3_K_M(,|%2C)Q4_K_M(,|%2C)Q5_K_M(,|%2C)Q6_K&/);
+  // What the patches leave equals the table drawn anew for the same view.
+  const patched = await fitTableText(page);
+  const fresh = await openPage(context, page.url(), env.server.origin);
+  assert.deepEqual(await fitTableText(fresh), patched);
+  assert.deepEqual([...page.problems, ...fresh.problems], []);
+  await context.close();
+});
+
 test('after one online visit the page works offline; the single file works from disk', async () => {
   const own = await serve();
   const context = await env.browser.newContext();
