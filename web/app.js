@@ -463,8 +463,19 @@ const PARTS = [
   ['catalog', () => app.editor.refresh()],
 ];
 const drawPart = new Map(PARTS);
-// Until the first intersection report every part counts as near; the link is always written after.
-const near = new Set(PARTS.map(([name]) => name).filter((name) => name !== 'link'));
+// The parts within 200px of the viewport (the link is always written after). Until the first
+// intersection report they are taken from the parts' boxes; without layout (the build's prerender)
+// every part counts as near.
+const near = new Set();
+function seedNear() {
+  const names = PARTS.map(([name]) => name).filter((name) => name !== 'link');
+  const boxes = names.map((name) => $(name).getBoundingClientRect());
+  const laidOut = boxes.some((b) => b.width || b.height);
+  names.forEach((name, i) => {
+    const b = boxes[i];
+    if (!laidOut || ((b.width || b.height) && b.bottom >= -200 && b.top <= window.innerHeight + 200)) near.add(name);
+  });
+}
 const stale = new Set();
 // Parts drawn only in view: the rest of a big table's rows, patched right after (see patchTable).
 const unfinished = new Map();
@@ -724,6 +735,7 @@ async function main() {
     // Show an imported model everywhere: focus it and make sure its quant has a column.
     focus: (model, quant) => setState({ model, quant, quants: app.state.quants.includes(quant) ? app.state.quants : app.state.quants.concat([quant]) }),
   });
+  seedNear();
   update();
   watchParts();
   window.addEventListener('hashchange', onHashChange);
