@@ -125,7 +125,7 @@ replaceOnce('<link rel="icon" href="icons/icon.svg" type="image/svg+xml">', `<li
 replaceOnce('<link rel="apple-touch-icon" href="icons/icon-192.png">\n', '');
 replaceOnce('<link rel="stylesheet" href="style.css">', `<style>${css}</style>`);
 replaceOnce('<script src="boot.js"></script>', `<script>${boot}</script>`);
-replaceOnce('<script type="module" src="app.js" async></script>', `<script type="module" async>${script}</script>`);
+replaceOnce('<script type="module" src="app.js"></script>', `<script type="module">${script}</script>`);
 replaceOnce('<img src="icons/icon.svg"', `<img src="${iconData}"`);
 fs.writeFileSync(path.join(out, 'haloplan.html'), html);
 

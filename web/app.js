@@ -677,7 +677,6 @@ function registerServiceWorker() {
 }
 
 async function main() {
-  await documentParsed;
   const embed = new URLSearchParams(location.search).get('embed');
   if (embed !== null) {
     if (EMBEDS.includes(embed)) {
@@ -691,7 +690,7 @@ async function main() {
   wire();
   let version;
   try {
-    version = await coreReady;
+    version = await loadCore();
   } catch (e) {
     $('loading').textContent = `The planner could not start: ${e.message}. This page needs a browser with WebAssembly.`;
     $('loading').hidden = false;
@@ -752,11 +751,4 @@ function viewCatalogOf(s) {
   return { custom: s.custom || [], removed: s.removed || [] };
 }
 
-// The page loads this module async, so it may run while the document is still being parsed: the
-// core starts loading at once, and main() waits for the document.
-const coreReady = loadCore();
-coreReady.catch(() => {});  // main() reports a failure
-const documentParsed = document.readyState === 'loading'
-  ? new Promise((ok) => document.addEventListener('DOMContentLoaded', ok, { once: true }))
-  : Promise.resolve();
 main();
