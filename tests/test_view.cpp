@@ -1,5 +1,6 @@
 // The page's state: link codecs, links that round-trip, tampered links, custom models.
 #include <catch2/catch.hpp>
+#include <cstdio>
 
 #include "haloplan/codec.h"
 #include "haloplan/report.h"
@@ -179,10 +180,11 @@ TEST_CASE("the view computes every table for the focused model") {
   ViewState s;
   s.model = "gpt-oss-120b";
   s.quant = "MXFP4_MOE";
+  s.quants = {"Q4_K_M", "MXFP4_MOE"};
   validate_state(s, shipped(), n);
   const auto v = compute_view(s, shipped());
-  CHECK(v["fit"]["rows"].size() == shipped().models.size());
-  CHECK(v["fit"]["data"].size() == shipped().models.size());
+  CHECK(v["fit"]["rows"].size() == 2 * shipped().models.size());
+  CHECK(v["fit"]["data"].size() == 2 * shipped().models.size());
   CHECK(v["focus"]["model"] == "gpt-oss-120b");
   CHECK(v["focus"]["curve"]["points"].size() == 25);
   const auto& pts = v["focus"]["curve"]["points"];
@@ -193,6 +195,16 @@ TEST_CASE("the view computes every table for the focused model") {
   const auto& data = v["fit"]["data"][0];
   CHECK(row[0] == data["model"]);
   CHECK(row[2].get<std::string>() == gib(data["weights"].get<double>()));
+  // The focused model's bytes read per token are the speed table's "read/token GB" for its row.
+  bool found = false;
+  for (const auto& r : v["speed"]["rows"]) {
+    if (r[0] != "gpt-oss-120b" || r[1] != "MXFP4_MOE") continue;
+    found = true;
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f", v["focus"]["read_bytes"].get<double>() / 1e9);
+    CHECK(r[3].get<std::string>() == text);
+  }
+  CHECK(found);
 }
 
 TEST_CASE("each table part of the view is computed on its own, as in the whole view") {

@@ -424,8 +424,7 @@ function renderGuide(r) {
   live('gtt-gtt', col('GTT-first', 'GTT limit GiB'));
   live('bw', String(r.machine.bandwidth_gbs));
   live('bw-measured', r.machine.bandwidth_measured_gbs > 0 ? String(r.machine.bandwidth_measured_gbs) : String(r.machine.bandwidth_gbs));
-  const readRow = r.speed.rows.find((x) => f && x[0] === f.model && x[1] === f.quant);
-  const readGb = readRow ? Number(readRow[3]) : NaN;
+  const readGb = f ? f.read_bytes / 1e9 : NaN;
   const bw = r.machine.bandwidth_measured_gbs > 0 ? r.machine.bandwidth_measured_gbs : r.machine.bandwidth_gbs;
   live('read', Number.isFinite(readGb) ? readGb.toFixed(2) : '—');
   live('ceiling-tps', Number.isFinite(readGb) && readGb > 0 ? tps(bw / readGb) : '—');
@@ -459,7 +458,7 @@ const PARTS = [
     renderPart('calibration', [r.info.backends, r.state.cal], () => renderCalibration(r));
   }],
   ['setup', (r) => renderPart('setup', [r.setup], () => renderSetup(r))],
-  ['guide', (r) => renderPart('guide', [r.pools, r.backends, r.focus && r.focus.backends, r.setup, r.speed.rows.length, r.state.model, r.state.quant, r.state.ctx, r.state.backend], () => renderGuide(r))],
+  ['guide', (r) => renderPart('guide', [r.pools, r.backends, r.focus && r.focus.backends, r.focus && r.focus.read_bytes, r.setup, r.state.model, r.state.quant, r.state.ctx, r.state.backend], () => renderGuide(r))],
   ['catalog', () => app.editor.refresh()],
 ];
 const drawPart = new Map(PARTS);

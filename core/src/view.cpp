@@ -677,6 +677,7 @@ void write_view_head(JsonOut& o, const ViewState& s, const Catalog& c) {
   const Plan p = make_plan(c, *fm, focus_q, sc);
   o.key("focus").obj().field("model", fm->id).field("name", fm->name).field("quant", preset(focus_q).name);
   o.field("verified", fm->verified).key("sources").strs(fm->sources).field("notes", fm->notes).field("error", p.error);
+  o.field("read_bytes", p.speed_in.weight_read_bytes);  // weights read per token (the guide's figure)
   o.key("tables").arr();
   for (const auto& t : plan_tables(c, sc, p, fit_sel)) write_table(o, t);
   o.end_arr();

@@ -128,6 +128,21 @@ test('deep links open a guide section; the guide shows the scenario\'s numbers',
   assert.equal(await page.textContent('[data-live="ceiling"]'), '112');
   assert.equal(await page.textContent('[data-live="gtt-how"]'), ' (set by you)');
   assert.match(await page.textContent('#guide-tunings-list'), /amd_iommu=off/);
+  // The bytes read per token are the speed table's for the focused model, even when its row is
+  // not among the table's first 200 (five quants of every model, the focus on the last model).
+  await page.goto(`${env.server.url}#v=1&quants=Q2_K,Q3_K_M,Q4_K_M,Q5_K_M,Q6_K&model=kimi-linear-48b-a3b&quant=Q6_K`);
+  await page.waitForSelector('body[data-ready="true"]');
+  const speedRow = () => page.evaluate(() => {
+    const t = document.querySelector('#speed-table table');
+    const j = [...t.tHead.rows[0].cells].findIndex((th) => th.textContent.startsWith('read/token'));
+    const tr = [...t.tBodies[0].rows].find((r) => r.cells[0].textContent === 'kimi-linear-48b-a3b' && r.cells[1].textContent === 'Q6_K');
+    return tr ? tr.cells[j].textContent : null;
+  });
+  assert.equal(await speedRow(), null, 'the focused row is past the first 200');
+  const read = await page.textContent('[data-live="read"]');
+  assert.match(read, /^\d+\.\d\d$/);
+  await page.click('#speed-table button.more-rows');
+  assert.equal(await speedRow(), read);
   assert.deepEqual(page.problems, []);
   await context.close();
 });
