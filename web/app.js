@@ -446,9 +446,9 @@ function renderPart(name, inputs, fn) {
   fn();
 }
 
-// The page's parts, in page order. A part near the viewport is drawn with the change that
-// produced the result; the others are drawn right after it, one part per task (so a burst of
-// input pays only for what is on screen), or as soon as they scroll near the viewport.
+// The page's parts, in page order. A part on screen is drawn with the change that produced the
+// result; the others are drawn right after it, one part per task (so a burst of input pays only
+// for what is on screen), or as soon as they scroll into view.
 const PARTS = [
   ['link', writeLink],
   ['layout', (r) => renderPart('layout', [r.pools, r.focus && r.focus.terms, r.focus && r.focus.backends, r.machine, r.state.ctx], () => renderLayout(r))],
@@ -462,9 +462,8 @@ const PARTS = [
   ['catalog', () => app.editor.refresh()],
 ];
 const drawPart = new Map(PARTS);
-// The parts within 200px of the viewport (the link is always written after). Until the first
-// intersection report they are taken from the parts' boxes; without layout (the build's prerender)
-// every part counts as near.
+// The parts on screen (the link is always written after). Until the first intersection report
+// they are taken from the parts' boxes; without layout (the build's prerender) every part counts.
 const near = new Set();
 function seedNear() {
   const names = PARTS.map(([name]) => name).filter((name) => name !== 'link');
@@ -472,7 +471,7 @@ function seedNear() {
   const laidOut = boxes.some((b) => b.width || b.height);
   names.forEach((name, i) => {
     const b = boxes[i];
-    if (!laidOut || ((b.width || b.height) && b.bottom >= -200 && b.top <= window.innerHeight + 200)) near.add(name);
+    if (!laidOut || ((b.width || b.height) && b.bottom > 0 && b.top < window.innerHeight)) near.add(name);
   });
 }
 const stale = new Set();
@@ -494,7 +493,7 @@ function watchParts() {
       if (stale.has(name)) drawStale(name);
     }
     markPending();
-  }, { rootMargin: '200px 0px' });
+  }, { rootMargin: '0px' });
   for (const [name] of PARTS) if (name !== 'link') io.observe($(name));
   // Printing shows every part.
   window.addEventListener('beforeprint', () => { finishAll(); markPending(); });

@@ -180,7 +180,7 @@ export function replaceFrozen(target, view) {
   watchRows(view);
 }
 
-// Keeps wrap.onScreen: the set of body rows on screen or near it (for patchTable's later). Until
+// Keeps wrap.onScreen: the set of body rows on screen (for patchTable's later). Until
 // the browser's first report it stays unset, and every row counts as on screen.
 const ROWS_WATCHED = 30;
 function watchRows(wrap) {
@@ -193,7 +193,7 @@ function watchRows(wrap) {
       if (e.isIntersecting) wrap.onScreen.add(e.target);
       else wrap.onScreen.delete(e.target);
     }
-  }, { rootMargin: '100px 0px' });
+  }, { rootMargin: '0px' });
   for (const tr of rows) io.observe(tr);
   wrap.rowObserver = io;
 }
