@@ -98,7 +98,7 @@ HfImport hf_config_to_model(std::string_view text, const std::string& name) {
   json merged = *root;
   if (auto tc = root->find("text_config"); tc != root->end() && tc->is_object())
     for (auto it = tc->begin(); it != tc->end(); ++it) merged[it.key()] = it.value();
-  Config c{merged, {}};
+  Config c{merged, {}, {}};
   std::string type = c.str("model_type");
   if (auto tc = root->find("text_config"); tc != root->end() && tc->is_object() && tc->contains("model_type"))
     type = (*tc)["model_type"].is_string() ? (*tc)["model_type"].get<std::string>() : type;

@@ -212,7 +212,7 @@ uint32_t tensor_role(std::string_view n) {
   q = q && !has("_norm.weight") && !has("ffn_gate_inp.weight") && !has("ssm_conv1d");
   q = q && !has("shortconv.conv.weight") && !has("pos_embd") && !has("token_types") && !has("attn_rel_b.weight");
   q = q && !has("altup") && !has("laurel") && !has("per_layer_model_proj");
-  uint32_t r = q ? kRoleQuantizable : 0;
+  uint32_t r = q ? uint32_t(kRoleQuantizable) : 0u;
   if (n == "output.weight") r |= kRoleOutput;
   if (n == "token_embd.weight") r |= kRoleTokenEmbd;
   if (has("attn_v.weight")) r |= kRoleAttnV;
