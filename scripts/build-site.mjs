@@ -33,11 +33,12 @@ fs.mkdirSync(path.join(out, 'icons'), { recursive: true });
 // Modules in dependency order (the single-file bundle concatenates them in this order).
 const MODULES = ['dom.js', 'core.js', 'pictures.js', 'store.js', 'catalog.js', 'app.js'];
 const ICONS = fs.readdirSync(path.join(web, 'icons')).map((f) => `icons/${f}`);
-const STATIC = ['index.html', 'style.css', 'manifest.webmanifest', 'boot.js', 'app.js', ...ICONS];
+const STATIC = ['index.html', 'manifest.webmanifest', 'app.js', ...ICONS];
+const sha = (s) => `'sha256-${createHash('sha256').update(s).digest('base64')}'`;
 
 // The modules and the wasm glue become one minified module: one request instead of seven, and a
 // third fewer bytes. esbuild is Debian's (scripts/setup web installs it).
-let prerenderBundle = '';
+let prerenderBundle = '', minifiedCss = '', minifiedBoot = '';
 const staging = fs.mkdtempSync(path.join(path.dirname(out), '.site-staging-'));
 try {
   for (const m of MODULES) fs.copyFileSync(path.join(web, m), path.join(staging, m));
@@ -54,8 +55,11 @@ try {
   const tools = '--external:./haloplan-tools.mjs';
   esbuild([path.join(staging, 'app.js'), '--bundle', '--format=esm', '--minify', '--target=es2020',
     '--legal-comments=none', tools, `--outfile=${path.join(out, 'app.js')}`]);
-  esbuild([path.join(web, 'style.css'), '--minify', `--outfile=${path.join(out, 'style.css')}`]);
-  esbuild([path.join(web, 'boot.js'), '--minify', '--target=es2017', `--outfile=${path.join(out, 'boot.js')}`]);
+  // The stylesheet and boot.js are written into the pages (below).
+  esbuild([path.join(web, 'style.css'), '--minify', `--outfile=${path.join(staging, 'style.css')}`]);
+  esbuild([path.join(web, 'boot.js'), '--minify', '--target=es2017', `--outfile=${path.join(staging, 'boot.js')}`]);
+  minifiedCss = fs.readFileSync(path.join(staging, 'style.css'), 'utf8').trim();
+  minifiedBoot = fs.readFileSync(path.join(staging, 'boot.js'), 'utf8').trim();
   // The same app as one classic script for the prerender in jsdom (no ES modules there).
   esbuild([path.join(staging, 'app.js'), '--bundle', '--format=iife', '--target=es2020', '--legal-comments=none', tools,
     '--define:import.meta.url="http://localhost/app.js"', `--outfile=${path.join(staging, 'prerender.js')}`]);
@@ -75,6 +79,19 @@ for (const f of WASM) fs.copyFileSync(path.join(wasmDir, f), path.join(out, f));
     '<link rel="preload" href="haloplan.wasm" as="fetch" type="application/wasm" crossorigin>\n<!-- /preload -->\n');
   page = await prerender(page, { bundle: prerenderBundle, wasm: fs.readFileSync(path.join(wasmDir, 'haloplan.wasm')) })
     .catch((e) => fail(e.message));
+  // The stylesheet and boot.js go into the page (allowed by their hashes): the first paint waits
+  // for neither a stylesheet request nor a parser-blocking script request.
+  const inline = [
+    [/<meta http-equiv="Content-Security-Policy" content="[^"]*"/, (m) => m
+      .replace("script-src 'self'", `script-src 'self' ${sha(minifiedBoot)}`).replace("style-src 'self'", `style-src 'self' ${sha(minifiedCss)}`)],
+    ['<link rel="stylesheet" href="style.css">', () => `<style>${minifiedCss}</style>`],
+    ['<script src="boot.js"></script>', () => `<script>${minifiedBoot}</script>`],
+  ];
+  for (const [from, to] of inline) {
+    if (!(typeof from === 'string' ? page.includes(from) : from.test(page))) fail(`index.html no longer contains ${from}`);
+    page = page.replace(from, to);
+  }
+  if (!page.includes(sha(minifiedBoot)) || !page.includes(sha(minifiedCss))) fail('index.html\'s Content-Security-Policy no longer has script-src \'self\' and style-src \'self\'');
   fs.writeFileSync(path.join(out, 'index.html'), page);
 }
 
@@ -107,13 +124,10 @@ function stripModule(name, src) {
 const glue = fs.readFileSync(path.join(wasmDir, 'haloplan_single.mjs'), 'utf8');
 const script = [stripModule('haloplan_single.mjs', glue), ...MODULES.map((m) => stripModule(m, fs.readFileSync(path.join(web, m), 'utf8')))]
   .join('\n').replace(/<\/script/gi, '<\\/script');
-const css = fs.readFileSync(path.join(web, 'style.css'), 'utf8');
-const sha = (s) => `'sha256-${createHash('sha256').update(s).digest('base64')}'`;
 const iconData = `data:image/svg+xml;base64,${fs.readFileSync(path.join(web, 'icons/icon.svg')).toString('base64')}`;
 
 let html = fs.readFileSync(path.join(web, 'index.html'), 'utf8');
-const boot = fs.readFileSync(path.join(out, 'boot.js'), 'utf8').trim();
-const csp = `default-src 'none'; script-src ${sha(script)} ${sha(boot)} 'wasm-unsafe-eval'; style-src ${sha(css)}; img-src data:; connect-src data:; object-src 'none'; base-uri 'none'; form-action 'none'`;
+const csp = `default-src 'none'; script-src ${sha(script)} ${sha(minifiedBoot)} 'wasm-unsafe-eval'; style-src ${sha(minifiedCss)}; img-src data:; connect-src data:; object-src 'none'; base-uri 'none'; form-action 'none'`;
 const replaceOnce = (from, to) => {
   if (!html.includes(from)) fail(`index.html no longer contains ${from}`);
   html = html.replace(from, () => to);
@@ -123,8 +137,8 @@ replaceOnce('<link rel="manifest" href="manifest.webmanifest">\n', '');
 replaceOnce(html.match(/<!-- preload:[\s\S]*?<!-- \/preload -->\n/)[0], '');
 replaceOnce('<link rel="icon" href="icons/icon.svg" type="image/svg+xml">', `<link rel="icon" href="${iconData}" type="image/svg+xml">`);
 replaceOnce('<link rel="apple-touch-icon" href="icons/icon-192.png">\n', '');
-replaceOnce('<link rel="stylesheet" href="style.css">', `<style>${css}</style>`);
-replaceOnce('<script src="boot.js"></script>', `<script>${boot}</script>`);
+replaceOnce('<link rel="stylesheet" href="style.css">', `<style>${minifiedCss}</style>`);
+replaceOnce('<script src="boot.js"></script>', `<script>${minifiedBoot}</script>`);
 replaceOnce('<script type="module" src="app.js"></script>', `<script type="module">${script}</script>`);
 replaceOnce('<img src="icons/icon.svg"', `<img src="${iconData}"`);
 fs.writeFileSync(path.join(out, 'haloplan.html'), html);
