@@ -2,9 +2,9 @@
 // Assembles the static site from web/ and the wasm build:
 //   build/site/           the page with its default view prerendered (scripts/prerender.mjs), its
 //                         modules bundled and minified into app.js (esbuild), the core's wasm
-//                         and the tools module loaded on first use, minified CSS, a service
-//                         worker with a content-hashed cache name, the manifest and icons — any
-//                         static host can serve it;
+//                         and the tools module loaded on first use, the minified CSS and boot
+//                         script inline in the page, a service worker with a content-hashed
+//                         cache name, the manifest and icons — any static host can serve it;
 //   build/site/haloplan.html  one self-contained file (wasm inlined) that works from file://.
 // Usage: node scripts/build-site.mjs [WASM_DIR] [OUT_DIR]
 import { execFileSync } from 'node:child_process';
