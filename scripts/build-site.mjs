@@ -35,6 +35,11 @@ const MODULES = ['dom.js', 'core.js', 'pictures.js', 'store.js', 'catalog.js', '
 const ICONS = fs.readdirSync(path.join(web, 'icons')).map((f) => `icons/${f}`);
 const STATIC = ['index.html', 'manifest.webmanifest', 'app.js', ...ICONS];
 const sha = (s) => `'sha256-${createHash('sha256').update(s).digest('base64')}'`;
+// Replaces the first `from` (text or a RegExp) in a page; the build fails when it is missing.
+function replaceIn(page, from, to) {
+  if (!(typeof from === 'string' ? page.includes(from) : from.test(page))) fail(`index.html no longer contains ${from}`);
+  return page.replace(from, typeof to === 'function' ? to : () => to);
+}
 
 // The modules and the wasm glue become one minified module: one request instead of seven, and a
 // third fewer bytes. esbuild is Debian's (scripts/setup web installs it).
@@ -81,16 +86,10 @@ for (const f of WASM) fs.copyFileSync(path.join(wasmDir, f), path.join(out, f));
     .catch((e) => fail(e.message));
   // The stylesheet and boot.js go into the page (allowed by their hashes): the first paint waits
   // for neither a stylesheet request nor a parser-blocking script request.
-  const inline = [
-    [/<meta http-equiv="Content-Security-Policy" content="[^"]*"/, (m) => m
-      .replace("script-src 'self'", `script-src 'self' ${sha(minifiedBoot)}`).replace("style-src 'self'", `style-src 'self' ${sha(minifiedCss)}`)],
-    ['<link rel="stylesheet" href="style.css">', () => `<style>${minifiedCss}</style>`],
-    ['<script src="boot.js"></script>', () => `<script>${minifiedBoot}</script>`],
-  ];
-  for (const [from, to] of inline) {
-    if (!(typeof from === 'string' ? page.includes(from) : from.test(page))) fail(`index.html no longer contains ${from}`);
-    page = page.replace(from, to);
-  }
+  page = replaceIn(page, /<meta http-equiv="Content-Security-Policy" content="[^"]*"/, (m) => m
+    .replace("script-src 'self'", `script-src 'self' ${sha(minifiedBoot)}`).replace("style-src 'self'", `style-src 'self' ${sha(minifiedCss)}`));
+  page = replaceIn(page, '<link rel="stylesheet" href="style.css">', `<style>${minifiedCss}</style>`);
+  page = replaceIn(page, '<script src="boot.js"></script>', `<script>${minifiedBoot}</script>`);
   if (!page.includes(sha(minifiedBoot)) || !page.includes(sha(minifiedCss))) fail('index.html\'s Content-Security-Policy no longer has script-src \'self\' and style-src \'self\'');
   fs.writeFileSync(path.join(out, 'index.html'), page);
 }
@@ -128,10 +127,7 @@ const iconData = `data:image/svg+xml;base64,${fs.readFileSync(path.join(web, 'ic
 
 let html = fs.readFileSync(path.join(web, 'index.html'), 'utf8');
 const csp = `default-src 'none'; script-src ${sha(script)} ${sha(minifiedBoot)} 'wasm-unsafe-eval'; style-src ${sha(minifiedCss)}; img-src data:; connect-src data:; object-src 'none'; base-uri 'none'; form-action 'none'`;
-const replaceOnce = (from, to) => {
-  if (!html.includes(from)) fail(`index.html no longer contains ${from}`);
-  html = html.replace(from, () => to);
-};
+const replaceOnce = (from, to) => { html = replaceIn(html, from, to); };
 replaceOnce(html.match(/<meta http-equiv="Content-Security-Policy" content="[^"]*">/)[0], `<meta http-equiv="Content-Security-Policy" content="${csp}">`);
 replaceOnce('<link rel="manifest" href="manifest.webmanifest">\n', '');
 replaceOnce(html.match(/<!-- preload:[\s\S]*?<!-- \/preload -->\n/)[0], '');
