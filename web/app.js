@@ -470,8 +470,7 @@ function seedNear() {
   const boxes = names.map((name) => $(name).getBoundingClientRect());
   const laidOut = boxes.some((b) => b.width || b.height);
   names.forEach((name, i) => {
-    const b = boxes[i];
-    if (!laidOut || ((b.width || b.height) && b.bottom > 0 && b.top < window.innerHeight)) near.add(name);
+    if (!laidOut || (boxes[i].bottom > 0 && boxes[i].top < window.innerHeight)) near.add(name);
   });
 }
 const stale = new Set();
