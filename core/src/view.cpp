@@ -11,6 +11,7 @@
 #include "haloplan/codec.h"
 #include "haloplan/json_out.h"
 #include "haloplan/report.h"
+#include "decimal.h"
 #include "json_reader.h"
 
 namespace haloplan {
@@ -26,11 +27,8 @@ std::string num_text(double v) {
 }
 
 std::optional<double> parse_double(const std::string& v, double lo, double hi) {
-  if (v.empty() || v.size() > 32) return std::nullopt;
-  char* end = nullptr;
-  errno = 0;
-  const double d = std::strtod(v.c_str(), &end);
-  if (errno != 0 || *end != '\0' || !std::isfinite(d) || d < lo || d > hi) return std::nullopt;
+  double d = 0;
+  if (v.size() > 32 || !detail::parse_decimal(v, d) || d < lo || d > hi) return std::nullopt;
   return d;
 }
 
@@ -637,9 +635,8 @@ std::vector<size_t> sort_order(const Table& t, const std::vector<Plan>& plans, c
       continue;
     }
     const std::string& cell = t.rows[i][j];
-    char* end = nullptr;
-    const double n = cell.empty() ? 0 : std::strtod(cell.c_str(), &end);
-    if (!cell.empty() && end && *end == '\0' && std::isfinite(n)) keys[i] = {true, n, {}};
+    double n = 0;
+    if (detail::parse_decimal(cell, n)) keys[i] = {true, n, {}};
     else keys[i] = {false, 0, lower(cell)};
   }
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
