@@ -1,5 +1,6 @@
 #include "json_reader.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
@@ -374,7 +375,8 @@ ObjReader::ObjReader(const json& j, std::string path, std::vector<Diagnostic>& d
 ObjReader::~ObjReader() {
   if (!is_object_) return;
   for (auto it = j_.begin(); it != j_.end(); ++it) {
-    if (!read_.count(it.key()) && it.key().rfind("_", 0) != 0)  // keys starting with _ are comments
+    if (std::find(read_.begin(), read_.end(), &it.value()) == read_.end() &&
+        it.key().rfind("_", 0) != 0)  // keys starting with _ are comments
       diags_.push_back({sub(it.key()), "unknown field (ignored); check its spelling", false});
   }
 }
@@ -387,9 +389,10 @@ bool ObjReader::has(const char* key) const { return is_object_ && j_.contains(ke
 
 const json* ObjReader::raw(const char* key) {
   if (!is_object_) return nullptr;
-  read_.insert(key);
   auto it = j_.find(key);
-  return it == j_.end() ? nullptr : &*it;
+  if (it == j_.end()) return nullptr;
+  read_.push_back(&*it);
+  return &*it;
 }
 
 std::optional<std::string> ObjReader::str(const char* key, bool required, size_t max_len) {

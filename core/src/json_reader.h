@@ -5,7 +5,6 @@
 #include <cmath>
 #include <limits>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,7 +48,7 @@ class ObjReader {
   const json& j_;
   std::string path_;
   std::vector<Diagnostic>& diags_;
-  std::set<std::string> read_;
+  std::vector<const json*> read_;  // the members read, so the others can be named as unknown
   bool is_object_;
 };
 
