@@ -107,6 +107,30 @@ TEST_CASE("custom models travel in the link, compressed only when that is shorte
   }
 }
 
+TEST_CASE("a link longer than its limit is refused before it is all encoded") {
+  // Many distinct models: their link is long in either form.
+  ViewState s;
+  s.custom = nlohmann::json::array();
+  for (int i = 0; i < 400; ++i) {
+    auto m = nlohmann::json::parse(kModel);
+    m["id"] = "model-" + std::to_string(i * 7919 % 100003);
+    m["name"] = "Model " + std::to_string(i * 104729 % 1000003);
+    m["n_layers"] = 8 + i % 50;
+    s.custom.push_back(m);
+  }
+  const std::string full = encode_link(s);
+  REQUIRE(full.size() > 10000);
+  CHECK(encode_link(s, full.size()) == full);
+  CHECK_FALSE(encode_link(s, full.size() - 1));
+  CHECK_FALSE(encode_link(s, 1000));
+  // The compressor gives up as soon as its stream passes the limit, and only then.
+  const std::string text = s.custom.dump();
+  const std::string packed = lz_compress(text);
+  CHECK(lz_compress(text, packed.size()) == packed);
+  CHECK_FALSE(lz_compress(text, packed.size() - 1));
+  CHECK_FALSE(lz_compress(text, 100));
+}
+
 TEST_CASE("a tampered link keeps what it can and says what it dropped") {
   ViewState good;
   good.custom = nlohmann::json::array({nlohmann::json::parse(kModel)});

@@ -230,9 +230,9 @@ std::string compute(const std::string& state_json, bool same_custom) {
     if (key == last.catalog_key && last.link_without_custom) {
       too_big = true;  // these models did not fit in a link before; no need to encode them again
     } else {
-      std::string full = encode_link(s);
-      too_big = full.size() > kMaxLinkBytes;
-      if (!too_big) link = std::move(full);
+      auto full = encode_link(s, kMaxLinkBytes);
+      too_big = !full;
+      if (full) link = std::move(*full);
     }
   }
   if (too_big) {

@@ -41,20 +41,25 @@ uint32_t hash4(const char* p) {
 
 }  // namespace
 
-std::string lz_compress(std::string_view in) {
+std::string lz_compress(std::string_view in) { return *lz_compress(in, std::string::npos); }
+
+std::optional<std::string> lz_compress(std::string_view in, size_t max_out) {
   std::string out;
-  std::vector<int64_t> head(size_t(1) << kHashBits, -1), prev(in.size(), -1);
+  // Hash chains: head[h] is the latest position with hash h, prev[pos % kWindow] the one before
+  // pos. A ring of one window suffices: a slot is overwritten only by a position a whole window
+  // later, and candidates older than a window are never followed.
+  std::vector<int64_t> head(size_t(1) << kHashBits, -1), prev(std::min(in.size(), kWindow), -1);
   size_t lit_start = 0, i = 0;
   auto insert = [&](size_t pos) {
     if (pos + kMinMatch > in.size()) return;
     const uint32_t h = hash4(in.data() + pos);
-    prev[pos] = head[h];
+    prev[pos % kWindow] = head[h];
     head[h] = int64_t(pos);
   };
   while (i + kMinMatch <= in.size()) {
     size_t best_len = 0, best_dist = 0;
     int64_t cand = head[hash4(in.data() + i)];
-    for (int n = 0; cand >= 0 && n < kChain && i - size_t(cand) <= kWindow; ++n, cand = prev[size_t(cand)]) {
+    for (int n = 0; cand >= 0 && n < kChain && i - size_t(cand) <= kWindow; ++n, cand = prev[size_t(cand) % kWindow]) {
       size_t len = 0;
       const size_t limit = std::min(kMaxMatch, in.size() - i);
       while (len < limit && in[size_t(cand) + len] == in[i + len]) ++len;
@@ -71,6 +76,7 @@ std::string lz_compress(std::string_view in) {
       for (size_t k = 0; k < best_len; ++k) insert(i + k);
       i += best_len;
       lit_start = i;
+      if (out.size() > max_out) return std::nullopt;
     } else {
       insert(i);
       ++i;
@@ -79,6 +85,7 @@ std::string lz_compress(std::string_view in) {
   put_varint(out, in.size() - lit_start);
   out.append(in.substr(lit_start));
   put_varint(out, 0);
+  if (out.size() > max_out) return std::nullopt;
   return out;
 }
 

@@ -238,12 +238,17 @@ const Field* find_field(std::string_view key) {
 }
 
 // Custom models in a link: "j:" + percent-encoded JSON or "z:" + base64url of the LZ stream,
-// whichever is shorter.
-std::string encode_custom(const json& custom) {
+// whichever is shorter; nullopt if neither fits in max_bytes.
+std::optional<std::string> encode_custom(const json& custom, size_t max_bytes) {
   const std::string text = custom.dump();
-  std::string plain = "j:" + percent_encode(text);
-  std::string packed = "z:" + base64url_encode(lz_compress(text));
-  return packed.size() < plain.size() ? packed : plain;
+  std::optional<std::string> best;
+  if (text.size() + 2 <= max_bytes) best = "j:" + percent_encode(text);  // never shorter than the text
+  if (auto lz = lz_compress(text, max_bytes / 4 * 3)) {  // base64 writes 4 characters per 3 bytes
+    std::string packed = "z:" + base64url_encode(*lz);
+    if (!best || packed.size() < best->size()) best = std::move(packed);
+  }
+  if (best && best->size() > max_bytes) best.reset();
+  return best;
 }
 
 std::string decode_custom(const std::string& v, json& out) {
@@ -315,13 +320,22 @@ std::optional<GgmlType> kv_cache_type(std::string_view name) {
   return std::nullopt;
 }
 
-std::string encode_link(const ViewState& s) {
+std::string encode_link(const ViewState& s) { return *encode_link(s, std::string::npos); }
+
+std::optional<std::string> encode_link(const ViewState& s, size_t max_bytes) {
   std::string out = "v=" + std::to_string(kLinkVersion);
   for (const auto& f : fields()) {
     auto v = f.write(s);
     if (v) out += std::string("&") + f.key + "=" + percent_encode(*v);
   }
-  if (!s.custom.empty()) out += "&custom=" + encode_custom(s.custom);
+  if (!s.custom.empty()) {
+    out += "&custom=";
+    const size_t left = max_bytes == std::string::npos ? max_bytes : max_bytes - std::min(max_bytes, out.size());
+    auto custom = encode_custom(s.custom, left);
+    if (!custom) return std::nullopt;
+    out += *custom;
+  }
+  if (out.size() > max_bytes) return std::nullopt;
   return out;
 }
 

@@ -12,6 +12,9 @@ namespace haloplan {
 // LZ77 over bytes. Stream: repeat { varint literals; literal bytes; varint length-2 (0 = end);
 // varint distance }. Good on JSON (repeated keys), tiny to decode.
 std::string lz_compress(std::string_view in);
+// The same stream, or nullopt as soon as it would be longer than max_out bytes (a link that cannot
+// fit is not compressed to the end).
+std::optional<std::string> lz_compress(std::string_view in, size_t max_out);
 // nullopt if the stream is malformed or would expand beyond max_out bytes.
 std::optional<std::string> lz_decompress(std::string_view in, size_t max_out);
 

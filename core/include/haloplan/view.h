@@ -58,6 +58,8 @@ struct Notice {
 // Fragment without the leading '#': "v=1&machine=...&ctx=32768&...". A bare section id
 // ("#guide-gtt") is a deep link into the default view.
 std::string encode_link(const ViewState& s);
+// The link if it is at most max_bytes long; nullopt, without encoding all of it, if not.
+std::optional<std::string> encode_link(const ViewState& s, size_t max_bytes);
 ViewState decode_link(std::string_view fragment, std::vector<Notice>& notices);
 
 nlohmann::json state_to_json(const ViewState& s);
