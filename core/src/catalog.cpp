@@ -228,10 +228,8 @@ std::vector<Diagnostic> json_problems(std::string_view text, const std::string& 
   return d;
 }
 
-std::vector<Diagnostic> merge_models(std::string_view text, Catalog& into, ModelIndex& index) {
-  std::vector<Diagnostic> d;
-  auto models = parse_models(text, d);
-  if (has_errors(d)) return d;
+namespace {
+void merge_into(std::vector<CatalogModel>& models, Catalog& into, ModelIndex& index) {
   if (index.empty())
     for (size_t i = 0; i < into.models.size(); ++i) index.emplace(into.models[i].id, i);
   for (auto& m : models) {
@@ -239,6 +237,20 @@ std::vector<Diagnostic> merge_models(std::string_view text, Catalog& into, Model
     if (added) into.models.push_back(std::move(m));
     else into.models[it->second] = std::move(m);
   }
+}
+}  // namespace
+
+std::vector<Diagnostic> merge_models(std::string_view text, Catalog& into, ModelIndex& index) {
+  std::vector<Diagnostic> d;
+  auto models = parse_models(text, d);
+  if (!has_errors(d)) merge_into(models, into, index);
+  return d;
+}
+
+std::vector<Diagnostic> merge_model(const json& entry, const std::string& path, Catalog& into, ModelIndex& index) {
+  std::vector<Diagnostic> d;
+  std::vector<CatalogModel> one{read_model(entry, path, d)};
+  if (!has_errors(d)) merge_into(one, into, index);
   return d;
 }
 

@@ -494,13 +494,10 @@ Catalog apply_custom(const Catalog& shipped, const ViewState& s, std::vector<Not
   // Each model on its own, so one broken entry does not take the others with it.
   ModelIndex index;
   for (size_t i = 0; i < s.custom.size(); ++i) {
-    json one = {{"schema", "haloplan-models"}, {"version", kCatalogSchemaVersion}, {"models", json::array({s.custom[i]})}};
-    const auto d = merge_models(one.dump(), c, index);
+    const auto d = merge_model(s.custom[i], "custom[" + std::to_string(i) + "]", c, index);
     for (const auto& x : d) {
       if (!x.error) continue;
-      std::string path = x.path;
-      if (path.rfind("models[0]", 0) == 0) path = "custom[" + std::to_string(i) + "]" + path.substr(9);
-      notices.push_back({"custom", path + ": " + x.message + (has_errors(d) ? " (this model was left out)" : "")});
+      notices.push_back({"custom", x.path + ": " + x.message + " (this model was left out)"});
       break;
     }
   }

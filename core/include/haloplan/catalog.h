@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "haloplan/model.h"
 #include "haloplan/platform.h"
 #include "haloplan/quant.h"
@@ -93,6 +95,10 @@ std::vector<Diagnostic> merge_models(std::string_view json_text, Catalog& into);
 // pass an empty map first, and the same map (kept up to date here) with each further text.
 using ModelIndex = std::unordered_map<std::string, size_t>;
 std::vector<Diagnostic> merge_models(std::string_view json_text, Catalog& into, ModelIndex& index);
+// One entry of the models schema, already parsed (a custom model of the page's state), merged the
+// same way unless it has errors; diagnostics name their paths under `path` ("custom[3].n_layers").
+std::vector<Diagnostic> merge_model(const nlohmann::json& entry, const std::string& path, Catalog& into,
+                                    ModelIndex& index);
 // Only the JSON syntax and its limits (nesting, duplicate keys, NaN, overflow, UTF-8), as every
 // loader checks it first; `what` names the text in the message ("the model catalog").
 std::vector<Diagnostic> json_problems(std::string_view json_text, const std::string& what);
