@@ -97,10 +97,10 @@ std::string check_models(const std::string& text) {
 }
 
 // The bytes of a file as the core reads them (so broken UTF-8 is named, not replaced) -> the
-// JSON syntax problems the model-catalog loader would report: [{path, message, error}].
-std::string check_json(const emscripten::val& bytes) {
-  const auto data = emscripten::convertJSArrayToNumberVector<uint8_t>(bytes);
-  return diagnostics_json(json_problems({reinterpret_cast<const char*>(data.data()), data.size()}, "the model catalog"));
+// JSON syntax problems the model-catalog loader would report: [{path, message, error}]. Embind
+// copies a Uint8Array into a std::string byte for byte (a JS string would be encoded as UTF-8).
+std::string check_json(const std::string& bytes) {
+  return diagnostics_json(json_problems(bytes, "the model catalog"));
 }
 
 std::string decode_link_json(const std::string& fragment) {
