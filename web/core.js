@@ -4,8 +4,25 @@ import createHaloplan from './haloplan.mjs';
 let wasm = null;
 let tools = null;
 
+// The module web/boot.js compiled while the page was parsed (from the preloaded bytes: one
+// download) is instantiated through the glue's instantiateWasm hook. Without it (no preload, as in
+// the single-file page; no compileStreaming; a failed compile) the glue fetches and compiles the
+// wasm itself.
 export async function loadCore() {
-  wasm = await createHaloplan();
+  const compiling = globalThis.haloplanCompiled;
+  const module = compiling ? await compiling.catch(() => null) : null;
+  if (!module) {
+    wasm = await createHaloplan();
+  } else {
+    let failed;  // the hook has no way to report a failure; the race does
+    const failure = new Promise((_, reject) => { failed = reject; });
+    wasm = await Promise.race([createHaloplan({
+      instantiateWasm(imports, done) {
+        WebAssembly.instantiate(module, imports).then((instance) => done(instance), failed);
+        return {};
+      },
+    }), failure]);
+  }
   return wasm.version();
 }
 

@@ -74,6 +74,36 @@ test('the default view\'s tables are in the page before any script runs; another
   await live.close();
 });
 
+test('the wasm is compiled while the page is parsed, from its one download; without that the page starts as before', async () => {
+  const downloads = (page) => page.evaluate(() => performance.getEntriesByType('resource').filter((e) => /haloplan\.wasm$/.test(e.name)).length);
+  const compiled = (page) => page.evaluate(async () => (window.haloplanCompiled ? (await window.haloplanCompiled) instanceof WebAssembly.Module : null));
+  const context = await env.browser.newContext();
+  const page = await openPage(context, env.server.url, env.server.origin);
+  assert.equal(await compiled(page), true);
+  assert.equal(await downloads(page), 1);  // boot.js compiled the preloaded bytes
+  const rows = (await fitTableText(page)).rows;
+  assert.deepEqual(page.problems, []);
+  await context.close();
+  // No compileStreaming: the glue fetches and compiles the wasm, as in the single-file page.
+  const old = await env.browser.newContext();
+  await old.addInitScript(() => { delete WebAssembly.compileStreaming; });
+  const without = await openPage(old, env.server.url, env.server.origin);
+  assert.equal(await compiled(without), null);
+  assert.deepEqual((await fitTableText(without)).rows, rows);
+  assert.deepEqual(without.problems, []);
+  await old.close();
+  // A server that labels the wasm wrongly: the early compile fails, and the glue compiles the bytes.
+  const wrong = await env.browser.newContext();
+  await wrong.route(/haloplan\.wasm$/, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, headers: { ...response.headers(), 'content-type': 'application/octet-stream' } });
+  });
+  const mislabelled = await openPage(wrong, env.server.url, env.server.origin);
+  assert.equal(await mislabelled.evaluate(() => window.haloplanCompiled.then(() => 'compiled', () => 'failed')), 'failed');
+  assert.deepEqual((await fitTableText(mislabelled)).rows, rows);
+  await wrong.close();
+});
+
 test('a knob change updates every table and the link; reload and a copied link reproduce the view', async () => {
   const context = await env.browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
   const page = await openPage(context, env.server.url, env.server.origin);
