@@ -55,12 +55,15 @@ async function coldLoad(browser, server, custom) {
       if (!localStorage.getItem('haloplan.catalog')) localStorage.setItem('haloplan.catalog', text);
     }, JSON.stringify({ schema: 'haloplan-user-catalog', version: 1, custom, removed: [] }));
   }
-  // Whether this visit shows the tables prerendered into the page (boot.js decides before the
-  // first paint; the app drops the mark once its live tables are drawn, after DOMContentLoaded).
+  // Whether this visit shows the tables prerendered into the page: boot.js decides in <head>,
+  // before the first paint, so the mark is read when <body> arrives (the app drops it once its
+  // live tables are drawn, which can now be before DOMContentLoaded).
   await context.addInitScript(() => {
-    document.addEventListener('DOMContentLoaded', () => {
+    new MutationObserver((records, observer) => {
+      if (!document.body) return;
       window.benchPrerendered = document.documentElement.getAttribute('data-prerendered');
-    });
+      observer.disconnect();
+    }).observe(document, { childList: true, subtree: true });
   });
   const page = await context.newPage();
   const client = await context.newCDPSession(page);

@@ -1,8 +1,8 @@
 // Decimal text to double, correctly rounded, without the C library's strtod: in the page's wasm,
-// musl's strtod and the long-double arithmetic it needs are about 8 KB gzip, a fifth of what the
-// JSON reader costs. Most numbers (up to 19 significant digits, powers of ten up to 1e22) convert
-// exactly with one rounding (Clinger's fast path); the rest go to the host's own correctly
-// rounded parser: strtod natively, JavaScript's Number() in the browser.
+// musl's strtod and the long-double arithmetic it needs are about 8 KB gzip. Most numbers (up to
+// 19 significant digits, powers of ten up to 1e22) convert exactly with one rounding (Clinger's
+// fast path); the rest go to the host's own correctly rounded parser: strtod natively,
+// JavaScript's Number() in the browser.
 #pragma once
 
 #include <cstddef>

@@ -85,7 +85,7 @@ void append_utf8(std::string& out, uint32_t cp) {
 // RFC 8259 JSON text to nlohmann's DOM. Stops at the nesting limit before reading the deep part,
 // refuses a key repeated in one object, and names the first problem with its line, column and
 // the JSON path of the value it is in (the wasm build has no exceptions). Its own reader, not
-// nlohmann's: the page's wasm is 15 KB gzip smaller without nlohmann's lexer and strtod.
+// nlohmann's: without nlohmann's lexer and strtod the page's wasm is 9.6 KB gzip smaller.
 class Parser {
  public:
   explicit Parser(std::string_view text) : s_(text) {}

@@ -1,5 +1,6 @@
-// A small validating reader over nlohmann::json: every problem is reported with its JSON path,
-// unknown keys become warnings, numbers are range-checked.
+// The core's JSON reader: text to nlohmann's DOM with limits (parse_json), and a validating reader
+// over that DOM (ObjReader). Every problem is reported with its JSON path, unknown keys become
+// warnings, numbers are range-checked.
 #pragma once
 
 #include <cmath>
