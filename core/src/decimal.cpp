@@ -2,15 +2,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <string>
-
-#ifdef __EMSCRIPTEN__
-#include <emscripten/emscripten.h>
-// JavaScript's Number() reads a decimal text to the nearest double, as strtod does.
-EM_JS(double, haloplan_host_number, (const char* text, int length), { return Number(UTF8ToString(text, length)); });
-#else
-#include <cstdlib>
-#endif
 
 namespace haloplan::detail {
 
@@ -21,15 +12,6 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 size_t digits_from(std::string_view s, size_t i) {
   while (i < s.size() && is_digit(s[i])) ++i;
   return i;
-}
-
-double host_number(std::string_view s) {
-  const std::string text(s);
-#ifdef __EMSCRIPTEN__
-  return haloplan_host_number(text.c_str(), int(text.size()));
-#else
-  return std::strtod(text.c_str(), nullptr);
-#endif
 }
 
 // Every power of ten a double holds exactly.
@@ -103,7 +85,7 @@ double json_number_value(std::string_view s) {
     const double v = exp10 < 0 ? double(mantissa) / kPow10[-exp10] : double(mantissa) * kPow10[exp10];
     return negative ? -v : v;
   }
-  return host_number(s);
+  return host_decimal(s);
 }
 
 bool parse_decimal(std::string_view s, double& out) {

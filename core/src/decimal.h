@@ -18,6 +18,10 @@ size_t json_number_length(std::string_view s);
 // is too large for one.
 double json_number_value(std::string_view number);
 
+// The host's correctly rounded parser for a JSON number's text: strtod natively
+// (core/src/host_decimal.cpp), JavaScript's Number() in the wasm builds (wasm/host_decimal.cpp).
+double host_decimal(std::string_view number);
+
 // A whole text that is a number: JSON's grammar, with an optional '+' (as in "+1.5"). False for
 // anything else, including surrounding spaces and numbers too large for a double.
 bool parse_decimal(std::string_view s, double& out);

@@ -285,14 +285,7 @@ class Parser {
         return fail("the key \"" + frames_.back().key.substr(0, 80) + "\" appears twice in one object");
       }
       if (!value(slot->second)) return false;
-      space();
-      if (p_ < s_.size() && s_[p_] == ',') {
-        ++p_;
-        continue;
-      }
-      if (p_ < s_.size() && s_[p_] == '}') return leave();
-      return fail(p_ < s_.size() ? "expected ',' or '}' after a member of an object, found " + shown(s_, p_)
-                                 : "the text ends inside an object");
+      if (const Next n = next('}', "a member of an object", "an object"); n != Next::More) return n == Next::Closed;
     }
   }
 
@@ -308,15 +301,22 @@ class Parser {
       items.emplace_back();
       if (!value(items.back())) return false;
       ++frames_.back().index;
-      space();
-      if (p_ < s_.size() && s_[p_] == ',') {
-        ++p_;
-        continue;
-      }
-      if (p_ < s_.size() && s_[p_] == ']') return leave();
-      return fail(p_ < s_.size() ? "expected ',' or ']' after an item of a list, found " + shown(s_, p_)
-                                 : "the text ends inside a list");
+      if (const Next n = next(']', "an item of a list", "a list"); n != Next::More) return n == Next::Closed;
     }
+  }
+
+  // What follows a member or an item: a comma (another one comes) or the closing bracket.
+  enum class Next { More, Closed, Failed };
+  Next next(char close, const char* after, const char* inside) {
+    space();
+    if (p_ < s_.size() && s_[p_] == ',') {
+      ++p_;
+      return Next::More;
+    }
+    if (p_ < s_.size() && s_[p_] == close) return leave() ? Next::Closed : Next::Failed;
+    fail(p_ < s_.size() ? std::string("expected ',' or '") + close + "' after " + after + ", found " + shown(s_, p_)
+                        : std::string("the text ends inside ") + inside);
+    return Next::Failed;
   }
 
   bool enter(bool array) {
