@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "haloplan/default_catalog.h"
-#include "haloplan/plan.h"
-#include "haloplan/view.h"
+#include "haloplan/planner/plan.h"
+#include "haloplan/view/view.h"
 
 using namespace haloplan;
 using Clock = std::chrono::steady_clock;

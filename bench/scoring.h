@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "haloplan/calib.h"
+#include "haloplan/catalog/calib.h"
 
 namespace haloplan::bench {
 

@@ -7,12 +7,13 @@
 #include <nlohmann/json.hpp>
 
 #include "haloplan/default_catalog.h"
-#include "haloplan/gguf.h"
-#include "haloplan/hf_config.h"
-#include "haloplan/setup.h"
-#include "haloplan/view.h"
+#include "haloplan/catalog/gguf_import.h"
+#include "haloplan/catalog/hf_config.h"
+#include "haloplan/planner/setup.h"
+#include "haloplan/view/view.h"
 #include "options.h"
-#include "haloplan/report.h"
+#include "haloplan/view/exports.h"
+#include "haloplan/view/tables.h"
 
 using namespace haloplan;
 using namespace haloplan::cli;
@@ -92,52 +93,28 @@ GgufHeader read_gguf_header(const std::string& path) {
 
 // haloplan import: one catalog entry per model (split parts combined), then its tables.
 void import_command(const Options& o, Catalog& c, const Scenario& s) {
-  std::vector<GgufHeader> singles, parts;
-  std::vector<std::string> single_names;
-  std::string first_part;
+  GgufImport ggufs;
   std::vector<nlohmann::json> entries;
   for (const auto& path : o.positional) {
-    // A Hugging Face config.json (JSON text) rather than a GGUF file.
     std::ifstream probe(path, std::ios::binary);
-    if (probe && probe.peek() == '{') {
-      const std::string text = read_file(path);
-      std::string name = path;
-      const auto slash = name.find_last_of('/');
-      if (name.size() > 12 && name.compare(name.size() - 12, 12, "/config.json") == 0) {
-        name = name.substr(0, name.size() - 12);  // the model's folder names it
-        const auto s2 = name.find_last_of('/');
-        if (s2 != std::string::npos) name = name.substr(s2 + 1);
-      } else if (slash != std::string::npos) {
-        name = name.substr(slash + 1);
+    if (!probe) throw UsageError("cannot read '" + path + "'");
+    char head[64] = {};
+    probe.read(head, sizeof head);
+    switch (import_kind(std::string_view(head, size_t(probe.gcount())))) {
+      case ImportKind::HfConfig: {
+        auto r = hf_config_to_model(read_file(path), hf_config_name(path));
+        if (!r.model) throw UsageError(path + ": " + r.error);
+        entries.push_back(*r.model);
+        break;
       }
-      if (name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0) name.resize(name.size() - 5);
-      auto r = hf_config_to_model(text, name);
-      if (!r.model) throw UsageError(path + ": " + r.error);
-      entries.push_back(*r.model);
-      continue;
-    }
-    GgufHeader h = read_gguf_header(path);
-    if (h.find("split.count") && h.number("split.count").value_or(1) > 1) {
-      if (first_part.empty() || h.number("split.no").value_or(1) == 0) first_part = path;
-      parts.push_back(std::move(h));
-    } else {
-      singles.push_back(std::move(h));
-      single_names.push_back(path);
+      case ImportKind::Gguf: ggufs.add(path, read_gguf_header(path)); break;
+      case ImportKind::Unknown:
+        throw UsageError(path + ": neither a GGUF file nor a Hugging Face config.json");
     }
   }
-  std::string err;
-  for (size_t i = 0; i < singles.size(); ++i) {
-    auto e = gguf_to_model(singles[i], single_names[i], &err);
-    if (!e) throw UsageError(single_names[i] + ": " + err);
-    entries.push_back(*e);
-  }
-  if (!parts.empty()) {
-    auto all = combine_gguf_splits(parts, &err);
-    if (!all) throw UsageError(first_part + ": " + err);
-    auto e = gguf_to_model(*all, first_part, &err);
-    if (!e) throw UsageError(first_part + ": " + err);
-    entries.push_back(*e);
-  }
+  auto r = ggufs.finish();
+  if (!r.errors.empty()) throw UsageError(r.errors.front());
+  entries.insert(entries.end(), r.models.begin(), r.models.end());
   const nlohmann::json env = {{"schema", "haloplan-models"}, {"version", kCatalogSchemaVersion}, {"models", entries}};
   const auto d = merge_models(env.dump(), c);
   for (const auto& x : d) std::cerr << "haloplan: import: " << x.text() << "\n";
@@ -210,7 +187,9 @@ int main(int argc, char** argv) {
     } else if (o.command == "setup") {
       print_tables(setup_tables(c, s, o.gtt), o.format);
     } else if (o.command == "guide") {
-      auto guide = nlohmann::json::parse(embedded::guide_json());
+      Guide guide;
+      const auto d = load_guide(embedded::guide_json(), c, guide);
+      if (has_errors(d)) throw UsageError("data/guide.json: " + d.front().text());
       print_tables(guide_tables(c, s, sel, guide), o.format);
     } else if (o.command == "import") {
       import_command(o, c, s);

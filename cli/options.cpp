@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <set>
 
-#include "haloplan/view.h"
+#include "haloplan/view/view.h"
 
 namespace haloplan::cli {
 

@@ -8,9 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "haloplan/plan.h"
-#include "haloplan/report.h"
-#include "haloplan/table.h"
+#include "haloplan/planner/plan.h"
+#include "haloplan/view/exports.h"
+#include "haloplan/view/tables.h"
+#include "haloplan/view/table.h"
 
 namespace haloplan::cli {
 

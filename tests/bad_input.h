@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gguf_writer.h"
-#include "haloplan/gguf.h"
+#include "haloplan/catalog/gguf_import.h"
 
 namespace haloplan::test {
 

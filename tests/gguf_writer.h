@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "haloplan/catalog.h"
-#include "haloplan/model.h"
-#include "haloplan/quant.h"
+#include "haloplan/catalog/load.h"
+#include "haloplan/planner/model.h"
+#include "haloplan/planner/quant.h"
 
 namespace haloplan::test {
 

@@ -3,8 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "bad_input.h"
-#include "haloplan/gguf.h"
-#include "haloplan/view.h"
+#include "haloplan/catalog/gguf_import.h"
+#include "haloplan/view/view.h"
 #include "helpers.h"
 
 using namespace haloplan;

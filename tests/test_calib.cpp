@@ -2,9 +2,9 @@
 // calibration and its place in the link.
 #include <catch2/catch.hpp>
 
-#include "haloplan/calib.h"
-#include "haloplan/plan.h"
-#include "haloplan/view.h"
+#include "haloplan/catalog/calib.h"
+#include "haloplan/planner/plan.h"
+#include "haloplan/view/view.h"
 #include "helpers.h"
 
 using namespace haloplan;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "haloplan/catalog.h"
+#include "haloplan/catalog/load.h"
 #include "helpers.h"
 
 using namespace haloplan;

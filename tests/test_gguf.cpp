@@ -5,9 +5,9 @@
 #include <cstring>
 
 #include "gguf_writer.h"
-#include "haloplan/gguf.h"
-#include "haloplan/memory.h"
-#include "haloplan/plan.h"
+#include "haloplan/catalog/gguf_import.h"
+#include "haloplan/planner/memory.h"
+#include "haloplan/planner/plan.h"
 #include "helpers.h"
 
 using namespace haloplan;
@@ -72,7 +72,7 @@ TEST_CASE("a Llama-3.1-8B Q4_K_M header gives the weight bytes the core computes
   std::string err;
   const auto e = gguf_to_model(r.header, "Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf", &err);
   REQUIRE(e);
-  CHECK((*e)["id"] == "meta-llama-3-1-8b-instruct-q4-k-m");
+  CHECK((*e)["id"] == "meta-llama-3.1-8b-instruct-q4-k-m");
   CHECK((*e)["n_layers"] == 32);
   CHECK((*e)["hidden_size"] == 4096);
   CHECK((*e)["n_heads"] == 32);

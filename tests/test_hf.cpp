@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "haloplan/hf_config.h"
-#include "haloplan/plan.h"
+#include "haloplan/catalog/hf_config.h"
+#include "haloplan/planner/plan.h"
 #include "helpers.h"
 
 using namespace haloplan;

@@ -6,8 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "haloplan/json_out.h"
-#include "haloplan/report.h"
+#include "haloplan/text/json_out.h"
+#include "haloplan/view/exports.h"
+#include "haloplan/view/tables.h"
 
 using namespace haloplan;
 using nlohmann::json;

@@ -13,8 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "decimal.h"
-#include "json_reader.h"
+#include "haloplan/text/decimal.h"
+#include "haloplan/text/json_parse.h"
 
 using namespace haloplan;
 using nlohmann::json;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "haloplan/memory.h"
+#include "haloplan/planner/memory.h"
 #include "helpers.h"
 
 using namespace haloplan;

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "haloplan/plan.h"
-#include "haloplan/setup.h"
+#include "haloplan/planner/plan.h"
+#include "haloplan/planner/setup.h"
 #include "helpers.h"
 
 using namespace haloplan;

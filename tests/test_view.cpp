@@ -2,9 +2,10 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 
-#include "haloplan/codec.h"
-#include "haloplan/report.h"
-#include "haloplan/view.h"
+#include "haloplan/text/codec.h"
+#include "haloplan/view/exports.h"
+#include "haloplan/view/tables.h"
+#include "haloplan/view/view.h"
 #include "helpers.h"
 
 using namespace haloplan;

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "haloplan/memory.h"
+#include "haloplan/planner/memory.h"
 #include "helpers.h"
 
 using namespace haloplan;

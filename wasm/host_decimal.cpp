@@ -5,7 +5,7 @@
 
 #include <string_view>
 
-#include "decimal.h"
+#include "haloplan/text/decimal.h"
 
 EM_JS(double, haloplan_js_number, (const char* text, int length), { return Number(UTF8ToString(text, length)); });
 

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <span>
 
-#include "haloplan/gguf.h"
+#include "haloplan/catalog/gguf_import.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace haloplan;

@@ -4,8 +4,8 @@
 #include <string_view>
 
 #include "haloplan/default_catalog.h"
-#include "haloplan/plan.h"
-#include "haloplan/view.h"
+#include "haloplan/planner/plan.h"
+#include "haloplan/view/view.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace haloplan;

@@ -70,7 +70,7 @@ test('split GGUF parts import together; a missing part is named', async () => {
   await page.setInputFiles('#cat-gguf', parts);
   await until(page, () => /Imported/.test(document.getElementById('cat-status').textContent));
   const fit = await fitTableText(page);
-  const a = fit.rows.find((r) => r[0] === 'llama-3-2-1b-q4-k-m');
+  const a = fit.rows.find((r) => r[0] === 'llama-3.2-1b-q4-k-m');
   const b = fit.rows.find((r) => r[0] === 'llama-3.2-1b');
   assert.ok(a, 'the split model has a fit row');
   assert.deepEqual(a.slice(1), b.slice(1));

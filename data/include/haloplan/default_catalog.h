@@ -4,7 +4,7 @@
 #include <string_view>
 #include <vector>
 
-#include "haloplan/catalog.h"
+#include "haloplan/catalog/load.h"
 
 namespace haloplan {
 

@@ -1,0 +1,71 @@
+// Layer: catalog. Measured llama-bench rows read from text: the project's calibration CSV and
+// llama-bench's own output (markdown table, JSON, JSON lines), with the conditions of each row.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "haloplan/planner/ggml_types.h"
+#include "haloplan/planner/quant.h"
+
+namespace haloplan {
+
+// One measurement: llama-bench's `test` column and its conditions.
+struct BenchRow {
+  int line = 0;                 // line in the source text (1-based), or JSON entry number
+  std::string model_id;         // catalog id, empty if the source does not name one
+  std::string model_label;      // llama-bench's model type, e.g. "qwen3moe 30B.A3B Q4_K - Medium"
+  std::string backend_label;    // as written: "vulkan-radv", "rocm(hip)-hipblaslt", "ROCm"…
+  std::string quant;            // as written: "Q4_K_M", "UD-Q4_K_XL"…
+  double file_bytes = 0;        // model file size, 0 if unknown
+  double params = 0;            // total parameters, 0 if unknown
+  std::string test;             // "tg128", "pp512@d4096"
+  bool decode = false;          // tgN (decode) or ppN (prefill)
+  int64_t n_tokens = 0, depth = 0;
+  double tps = 0;               // measured tokens per second
+  bool flash_attn = false;      // llama-bench's default is -fa 0
+  int n_ubatch = 512;
+  int build = 0;                // llama.cpp build number, 0 if unknown
+  GgmlType type_k = GgmlType::F16, type_v = GgmlType::F16;
+};
+
+struct BenchRows {
+  std::vector<BenchRow> rows;
+  std::vector<std::string> errors;  // "line 7: ..." for rows that could not be read
+};
+
+// llama-bench test names: "tg128", "pp512", "pp512@d4096", "pp512 @ d4096".
+bool parse_test_name(std::string_view test, BenchRow& into);
+
+// The calibration CSV (columns of the shipped bench/data file; catalog_id, quant, file_size_gib,
+// backend, test and tokens_per_s are required; fa, ub, ctk and ctv are read from notes).
+BenchRows parse_calibration_csv(std::string_view text);
+
+// llama-bench output: the markdown table (-o md, the default), JSON (-o json) or JSON lines.
+BenchRows parse_llama_bench(std::string_view text);
+
+// Backend labels vary by source. Families, by the first rule that matches (case-insensitive):
+//   starts with "unspecified"             -> none
+//   contains "amdvlk"                     -> vulkan-amdvlk
+//   contains "vulkan" or "radv"           -> vulkan-radv (RADV is Mesa's default driver)
+//   contains "rocm" or "hip", no "hipblaslt", build before b6500
+//                                         -> rocm-rocblas (2025 ROCm 6.4 builds whose matrix
+//                                            multiplications went through rocBLAS, about a third
+//                                            of hipBLASLt's prefill speed on gfx1151)
+//   contains "rocwmma", not "tune"        -> rocm-rocwmma (built with GGML_HIP_ROCWMMA_FATTN:
+//                                            its flash-attention decode slows down at depth
+//                                            until lhl's rocm-wmma-tune fix)
+//   contains "rocm" or "hip"              -> rocm (default HIP builds: hipBLASLt or ROCm 7)
+//   contains "metal" / "cuda"             -> metal / cuda
+// Anything else ("unspecified") has no family and is not scored.
+std::string speed_family_of(std::string_view backend_label, int build = 0);
+
+// The preset a quant label names ("Q4_K_M", "UD-Q4_K_XL", "q8_0"). `exact` is set when the label
+// names a llama.cpp file type (so the non-expert tensors follow its rules), not when a custom mix
+// is mapped to its nearest preset.
+std::optional<FType> quant_of(std::string_view label, bool& exact);
+
+}  // namespace haloplan

@@ -1,0 +1,76 @@
+// Layer: planner. The catalog as the planner reads it: models, machines, backends, speed families
+// and setup facts. Loading it from JSON text, with validation, is the catalog layer's job
+// (haloplan/catalog/load.h).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "haloplan/planner/model.h"
+#include "haloplan/planner/platform.h"
+#include "haloplan/planner/quant.h"
+
+namespace haloplan {
+
+namespace detail {
+struct WeightMemo;  // weight breakdowns already computed for this model, per preset (plan.cpp)
+}
+
+// Exact weights of one GGUF file of the model, read from its header (sum of the tensor rows).
+struct FileWeights {
+  std::string file;
+  FType quant = FType::Q4_K_M;
+  uint64_t weights_bytes = 0;
+  uint64_t token_embd_bytes = 0;
+  int64_t tensors = 0;
+};
+
+struct CatalogModel {
+  std::string id, name;
+  ModelArch arch;
+  double published_total_b = 0;   // parameter counts as published (model card), 0 if not given
+  double published_active_b = 0;
+  std::vector<std::string> sources;
+  std::string notes;
+  bool verified = true;  // false: some dimensions were not read from the model's own config
+  std::optional<FileWeights> file;  // imported from a GGUF header: exact bytes at file->quant
+  // Filled by the planner on first use. The weights depend on arch alone, so copies of a model
+  // share it; a model is not modified once planned (the loader builds a fresh one).
+  mutable std::shared_ptr<detail::WeightMemo> memo;
+};
+
+struct Strategy {
+  std::string id, name, summary;
+  std::vector<std::string> pros, cons, sources;
+};
+
+struct Tuning {
+  std::string id, name, parameter, effect, side_effect;
+  std::vector<std::string> sources;
+};
+
+struct SetupFacts {
+  std::vector<Strategy> strategies;
+  std::vector<Tuning> tunings;
+  std::vector<std::string> gtt_sources;  // evidence for pages_limit / gttsize rules
+  std::vector<std::string> rocm_gtt_sources;  // evidence for the ROCm GTT switch
+};
+
+
+struct Catalog {
+  std::vector<CatalogModel> models;
+  std::vector<Machine> machines;
+  std::vector<Backend> backends;
+  std::vector<SpeedFamily> speed_families;
+  SetupFacts setup;
+
+  const CatalogModel* model(std::string_view id) const;
+  const Machine* machine(std::string_view id) const;
+  const Backend* backend(std::string_view id) const;
+};
+
+}  // namespace haloplan

@@ -1,0 +1,80 @@
+// Layer: planner. A plan: one model at one quant and context on one machine, across every backend that runs
+// there — memory terms, placement verdicts, speed — plus the solvers built on it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "haloplan/planner/catalog.h"
+#include "haloplan/planner/memory.h"
+#include "haloplan/planner/speed.h"
+
+namespace haloplan {
+
+struct Scenario {
+  const Machine* machine = nullptr;
+  Knobs knobs;
+  ContextParams ctx;
+  int64_t prompt_tokens = 4096;  // for time to first token
+  std::optional<uint64_t> file_bytes;  // known GGUF size (custom quant mixes)
+};
+
+struct BackendPlan {
+  const Backend* backend = nullptr;
+  bool reaches_gtt = false;
+  double overhead_bytes = 0;  // runtime overhead (estimate)
+  Placement placement;
+  double decode_tps_0 = 0;    // depth 0
+  double decode_tps_ctx = 0;  // with the context full
+  double prefill_tps = 0;     // prompt of prompt_tokens from empty
+  double ttft_s = 0;          // time to first token for prompt_tokens
+  // 80% error bands of the speed fit, as factors on the estimates (measured/predicted quantiles).
+  double decode_lo = 0, decode_hi = 0, prefill_lo = 0, prefill_hi = 0;
+};
+
+struct Plan {
+  const CatalogModel* model = nullptr;
+  FType quant = FType::Q4_K_M;
+  WeightBreakdown weights;
+  KvBreakdown kv;
+  BufferEstimate buffers;
+  SpeedInputs speed_in;
+  Pools pools;
+  std::vector<BackendPlan> backends;
+  std::string error;  // non-empty: settings llama.cpp would refuse
+  const BackendPlan* find(std::string_view backend_id) const;
+  // Weights, KV cache, recurrent state and the buffers (device compute, output, host compute):
+  // everything the model holds, without the runtime's own overhead.
+  double total_bytes() const {
+    return double(weights.total_bytes) + double(kv.kv_bytes()) + double(kv.state_bytes) +
+           double(buffers.compute_bytes) + double(buffers.output_bytes) + double(buffers.host_compute_bytes);
+  }
+};
+
+std::vector<const Backend*> backends_for(const Catalog& c, const Machine& m);
+
+// Gives every model of the catalog its weight memo now, so that copies of the catalog (a view
+// with the user's models applied) share the weights already computed instead of redoing them.
+void share_weight_memos(const Catalog& c);
+
+// A model's weights at a preset (its GGUF's own bytes when imported at that quant), memoized.
+const WeightBreakdown& model_weights(const CatalogModel& m, FType q);
+
+Plan make_plan(const Catalog& c, const CatalogModel& model, FType quant, const Scenario& s);
+
+// Largest context (multiple of 256, at most the model's trained context) at which the model fits
+// the backend's pool without squeezing the OS; 0 if not even 256 fits.
+int64_t max_context(const Catalog& c, const CatalogModel& model, FType quant, const Scenario& s,
+                    const Backend& b);
+// First preset of the quant ladder that fits at the scenario's context.
+std::optional<FType> best_quant(const Catalog& c, const CatalogModel& model, const Scenario& s,
+                                const Backend& b);
+// Smallest whole-GiB GTT limit (keeping the carve-out) that makes the model fit; nullopt if none.
+std::optional<double> min_gtt_gib(const Catalog& c, const CatalogModel& model, FType quant,
+                                  const Scenario& s, const Backend& b);
+// Smallest BIOS carve-out option that makes the model fit a carve-out-only backend.
+std::optional<double> min_carve_out_gib(const Catalog& c, const CatalogModel& model, FType quant,
+                                        const Scenario& s, const Backend& b);
+
+}  // namespace haloplan

@@ -1,0 +1,125 @@
+// Layer: planner. Machines, backends and the memory pools a backend can reach on a machine.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace haloplan {
+
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+
+enum class MemoryKind {
+  AmdApu,         // BIOS carve-out + kernel GTT (TTM) limit
+  Apple,          // one pool; the GPU may wire up to a limit (iogpu.wired_limit_mb)
+  UnifiedNvidia,  // one pool; CUDA allocates from all OS-visible memory (DGX Spark)
+  Discrete,       // dedicated VRAM plus system RAM for offloaded layers
+};
+
+struct Machine {
+  std::string id, name;
+  MemoryKind kind = MemoryKind::AmdApu;
+  double ram_gib = 0;            // installed system memory
+  double vram_gib = 0;           // discrete GPUs only
+  double bandwidth_gbs = 0;      // theoretical GPU-side memory bandwidth, GB/s
+  double bandwidth_measured_gbs = 0;  // measured (0 if unknown)
+  double fp16_tflops = 0;        // dense FP16 peak of the GPU
+  std::vector<double> carve_out_options_gib;  // BIOS choices (AMD APUs)
+  double default_carve_out_gib = 0;
+  double gpu_limit_fraction = 0.5;  // default GTT (AMD: half of OS-visible RAM) / Apple wired limit
+  double default_os_reserve_gib = 8;
+  std::vector<std::string> sources;
+  std::string notes;
+};
+
+// Decode: seconds per token = sum of decode[i] * decode_features[i]
+//   c_weights  x weight bytes read outside the routed experts / BW (inverse of the bandwidth
+//                fraction reached)
+//   c_experts  x routed-expert bytes read (experts-used of each MoE layer) / BW
+//   c_kv       x KV and state bytes read at depth / BW, flash attention on
+//   c_kv_nofa  x the same over query heads per KV head, flash attention off (one matrix-vector
+//                product per KV head: multi-head attention pays most)
+//   c_attn     x attention FLOPs at depth / FLOPS (long contexts turn attention compute-bound)
+//   us_per_layer, us_per_moe_layer, us_per_recurrent_layer  x layer counts * 1e-6
+//                                              (kernel launches and syncs per token)
+// Prefill: seconds per token = sum of prefill[i] * prefill_features[i]
+//   p_dense     x 2 * active non-expert parameters / FLOPS
+//   p_experts   x 2 * active routed-expert parameters / FLOPS (small per-expert batches)
+//   p_attn_fa   x attention FLOPs over the context / FLOPS, flash attention on
+//   p_attn_nofa x the same, flash attention off
+//   p_weights   x all weight bytes / (ubatch * BW)   (every weight read once per ubatch)
+constexpr size_t kDecodeParams = 8, kPrefillParams = 5;
+extern const std::array<const char*, kDecodeParams> kDecodeParamNames;
+extern const std::array<const char*, kPrefillParams> kPrefillParamNames;
+
+struct SpeedParams {
+  std::array<double, kDecodeParams> decode{1.25, 1.25, 1.5, 2.0, 2.0, 0, 0, 0};
+  std::array<double, kPrefillParams> prefill{2.5, 2.5, 4.0, 4.0, 1.0};
+  int decode_rows = 0, prefill_rows = 0;  // calibration rows behind these numbers (0: not calibrated)
+  std::string fitted_on;                  // date and data file of the fit
+  // 80% error band: the 10th and 90th percentiles of measured/predicted on the calibration rows.
+  double decode_lo = 0.7, decode_hi = 1.3, prefill_lo = 0.6, prefill_hi = 1.4;
+};
+
+// A group of engine builds that share speed parameters (bench/calibrate fits one set per family).
+struct SpeedFamily {
+  std::string id, name;
+  SpeedParams params;
+};
+
+struct Backend {
+  std::string id, name;
+  std::vector<MemoryKind> machine_kinds;  // where it runs
+  bool reaches_gtt = true;       // Vulkan: carve-out + GTT
+  bool gtt_switchable = false;   // ROCm/HIP: GTT only on GTT-aware kernels (a user switch)
+  bool gtt_default = true;       // value of the switch when the user does not set it
+  double runtime_overhead_mib = 0;  // driver/runtime allocations outside llama.cpp's buffers
+  double speed_factor = 1.0;     // throughput relative to the calibrated engine (e.g. Ollama)
+  std::string speed_family;      // which calibration family it uses
+  SpeedParams speed;             // that family's parameters
+  bool speed_calibrated = false;
+  std::vector<std::string> sources;
+  std::string notes;
+};
+
+struct Knobs {
+  std::optional<double> carve_out_gib;   // default: the machine's default
+  std::optional<double> gtt_gib;         // default: the kernel's default rule
+  std::optional<double> os_reserve_gib;  // default: the machine's default
+  std::optional<bool> rocm_gtt;          // GTT-aware HIP allocation (ROCm on kernels >= 6.10)
+};
+
+struct Pools {
+  double ram = 0;         // bytes, installed
+  double carve_out = 0;   // dedicated: BIOS carve-out, or VRAM on a discrete GPU
+  double os_visible = 0;  // what the OS sees
+  double gtt = 0;         // how much the GPU may borrow from OS-visible RAM
+  double os_reserve = 0;  // what the user wants left to the OS
+  bool gtt_default = true;
+  std::vector<std::string> warnings;
+};
+
+Pools machine_pools(const Machine& m, const Knobs& k);
+// The pool limit a backend can fill on this machine: dedicated first, then borrowed.
+bool backend_reaches_gtt(const Backend& b, const Knobs& k);
+
+enum class Verdict { CarveOut, Gtt, NoFit, OsSqueeze };
+const char* verdict_id(Verdict v);     // "carve-out" | "gtt" | "no-fit" | "os-squeeze"
+const char* verdict_label(Verdict v);  // human words
+
+struct Placement {
+  Verdict verdict = Verdict::NoFit;
+  double gpu_bytes = 0;      // what the backend allocates on the GPU side
+  double host_bytes = 0;     // what stays in OS memory (token_embd, logits, host buffers)
+  double in_carve_out = 0, in_gtt = 0;
+  double gpu_limit = 0;      // carve-out (+ GTT when reachable)
+  double headroom = 0;       // gpu_limit - gpu_bytes (negative: short by)
+  double os_free = 0;        // OS-visible RAM left after GTT use and host bytes
+};
+
+Placement place(const Pools& p, bool reaches_gtt, double gpu_bytes, double host_bytes);
+
+}  // namespace haloplan

@@ -1,0 +1,22 @@
+// Layer: view. A view state applied to the shipped catalog (the user's removals, custom models and
+// calibrations), checked against it, and turned into the planner's Scenario.
+#pragma once
+
+#include <vector>
+
+#include "haloplan/planner/plan.h"
+#include "haloplan/view/state.h"
+
+namespace haloplan {
+
+// The shipped catalog with the state's removals, custom models and calibrations applied. Custom
+// models with errors are left out (with notices); the rest of the state is unaffected.
+Catalog apply_custom(const Catalog& shipped, const ViewState& s, std::vector<Notice>& notices);
+
+// Replaces references the catalog cannot satisfy (unknown machine, backend not on the machine,
+// impossible carve-out, unknown quant or cache type) with defaults, each with a notice.
+void validate_state(ViewState& s, const Catalog& c, std::vector<Notice>& notices);
+
+Scenario scenario_for(const ViewState& s, const Catalog& c);  // s validated against c
+
+}  // namespace haloplan

@@ -1,0 +1,60 @@
+// Layer: view. The calculator's view as a value: machine, knobs, context, selection and the user's
+// own catalog entries. It travels as a link (URL fragment) and as JSON (the page, exports, the
+// CLI's --link). Broken parts of a link or a state fall back to defaults with a notice.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "haloplan/catalog/calib.h"
+
+namespace haloplan {
+
+constexpr int kLinkVersion = 1;
+constexpr size_t kMaxLinkBytes = 256 * 1024;       // a fragment longer than this is refused
+constexpr size_t kMaxCustomBytes = 1024 * 1024;    // custom models, after decompression
+
+struct ViewState {
+  std::string machine;  // empty: the catalog's first machine
+  std::optional<double> carve_out_gib, gtt_gib, os_reserve_gib;  // empty: the machine's default
+  bool rocm_gtt = false;
+  std::string backend;  // backend for speed and the picture; empty: the machine's first
+  int64_t ctx = 32768;
+  std::string type_k = "f16", type_v = "f16";
+  int slots = 1;
+  bool kv_unified = true;
+  bool flash_attn = true;
+  int64_t prompt = 4096;
+  std::vector<std::string> quants = {"Q4_K_M"};  // fit and speed table columns
+  std::string model;                              // focused model; empty: the first
+  std::string quant = "Q4_K_M";                   // focused model's quant
+  std::string filter;                             // fit table filter text
+  std::string sort;                               // fit table sort column key; empty: catalog order
+  bool desc = false;
+  std::string section;                            // section to scroll to (deep link); empty: top
+  nlohmann::json custom = nlohmann::json::array();  // user models, models.json entry schema
+  std::vector<std::string> removed;                 // shipped model ids the user deleted
+  std::vector<Calibration> cal;                     // the user's own llama-bench calibrations
+};
+
+// Something in a link or state that could not be used; `key` names the part ("ctx", "custom").
+struct Notice {
+  std::string key, message;
+};
+
+// Fragment without the leading '#': "v=1&machine=...&ctx=32768&...". A bare section id
+// ("#guide-gtt") is a deep link into the default view.
+std::string encode_link(const ViewState& s);
+// The link if it is at most max_bytes long; nullopt, without encoding all of it, if not.
+std::optional<std::string> encode_link(const ViewState& s, size_t max_bytes);
+ViewState decode_link(std::string_view fragment, std::vector<Notice>& notices);
+
+nlohmann::json state_to_json(const ViewState& s);
+ViewState state_from_json(std::string_view text, std::vector<Notice>& notices);
+
+}  // namespace haloplan

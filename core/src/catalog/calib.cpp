@@ -1,0 +1,317 @@
+#include "haloplan/catalog/calib.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <map>
+
+#include "haloplan/planner/plan.h"
+#include "haloplan/planner/quant.h"
+#include "haloplan/text/strings.h"
+
+namespace haloplan {
+
+namespace {
+
+// Weighted non-negative least squares on relative error of time: minimises
+// sum w_i ((x_i . p - t_i) / t_i)^2 over p >= 0 by trying every active set (N is small).
+template <size_t N>
+std::array<double, N> fit_nnls(const std::vector<std::array<double, N>>& X, const std::vector<double>& t,
+                               const std::vector<double>& w) {
+  std::array<double, N> best{};
+  double best_err = INFINITY;
+  for (unsigned mask = 1; mask < (1u << N); ++mask) {
+    std::array<size_t, N> idx{};
+    size_t k = 0;
+    for (size_t j = 0; j < N; ++j)
+      if (mask & (1u << j)) idx[k++] = j;
+    std::array<double, N * N> A{};
+    std::array<double, N> b{};
+    for (size_t i = 0; i < X.size(); ++i) {
+      for (size_t r = 0; r < k; ++r) {
+        const double xr = X[i][idx[r]] / t[i];
+        b[r] += w[i] * xr;
+        for (size_t c = 0; c < k; ++c) A[r * k + c] += w[i] * xr * X[i][idx[c]] / t[i];
+      }
+    }
+    bool singular = false;
+    for (size_t col = 0; col < k && !singular; ++col) {
+      size_t piv = col;
+      for (size_t r = col + 1; r < k; ++r)
+        if (std::fabs(A[r * k + col]) > std::fabs(A[piv * k + col])) piv = r;
+      if (std::fabs(A[piv * k + col]) < 1e-300) {
+        singular = true;
+        break;
+      }
+      for (size_t c = 0; c < k; ++c) std::swap(A[col * k + c], A[piv * k + c]);
+      std::swap(b[col], b[piv]);
+      for (size_t r = col + 1; r < k; ++r) {
+        const double f = A[r * k + col] / A[col * k + col];
+        for (size_t c = col; c < k; ++c) A[r * k + c] -= f * A[col * k + c];
+        b[r] -= f * b[col];
+      }
+    }
+    if (singular) continue;
+    std::array<double, N> x{};
+    for (size_t r = k; r-- > 0;) {
+      double s = b[r];
+      for (size_t c = r + 1; c < k; ++c) s -= A[r * k + c] * x[c];
+      x[r] = s / A[r * k + r];
+    }
+    if (std::any_of(x.begin(), x.begin() + long(k), [](double v) { return v < 0 || !std::isfinite(v); })) continue;
+    std::array<double, N> p{};
+    for (size_t r = 0; r < k; ++r) p[idx[r]] = x[r];
+    double err = 0;
+    for (size_t i = 0; i < X.size(); ++i) {
+      double pred = 0;
+      for (size_t j = 0; j < N; ++j) pred += p[j] * X[i][j];
+      err += w[i] * std::pow((pred - t[i]) / t[i], 2);
+    }
+    if (err < best_err) best_err = err, best = p;
+  }
+  return best;
+}
+
+// Iteratively reweighted: weights 1/|residual| turn least squares into least absolute relative
+// error, which is what the median error measures and is robust to a few odd measurements.
+template <size_t N>
+std::array<double, N> fit_robust(const std::vector<std::array<double, N>>& X, const std::vector<double>& t) {
+  std::vector<double> w(X.size(), 1.0);
+  std::array<double, N> p = fit_nnls(X, t, w);
+  for (int it = 0; it < 12; ++it) {
+    for (size_t i = 0; i < X.size(); ++i) {
+      double pred = 0;
+      for (size_t j = 0; j < N; ++j) pred += p[j] * X[i][j];
+      w[i] = 1.0 / std::max(0.05, std::fabs(pred - t[i]) / t[i]);
+    }
+    p = fit_nnls(X, t, w);
+  }
+  return p;
+}
+
+double round_to(double v, double unit) { return std::round(v / unit) * unit; }
+
+}  // namespace
+
+const CatalogModel* match_model(const Catalog& c, const BenchRow& r) {
+  if (!r.model_id.empty()) return c.model(r.model_id);
+  if (r.params <= 0 || r.model_label.empty()) return nullptr;
+  const std::string arch = r.model_label.substr(0, r.model_label.find(' '));
+  const CatalogModel* best = nullptr;
+  double best_gap = 0.03;
+  for (const auto& m : c.models) {
+    if (m.arch.arch != arch) continue;
+    const double total = double(model_weights(m, FType::Q8_0).total_params);
+    const double gap = std::fabs(total - r.params) / r.params;
+    if (gap < best_gap) best_gap = gap, best = &m;
+  }
+  return best;
+}
+
+std::optional<RowFeatures> row_features(const Machine& m, const CatalogModel& model, const BenchRow& r,
+                                        std::string& why_not) {
+  const double bw = m.bandwidth_gbs * 1e9, flops = m.fp16_tflops * 1e12;
+  if (bw <= 0 || flops <= 0) {
+    why_not = "machine " + m.id + " has no bandwidth or FLOPS figure";
+    return std::nullopt;
+  }
+  bool exact = false;
+  const auto q = quant_of(r.quant, exact);
+  if (!q && r.file_bytes <= 0) {
+    why_not = "quant '" + r.quant.substr(0, 40) + "' is unknown and the file size is not given";
+    return std::nullopt;
+  }
+  WeightBreakdown w = model_weights(model, q.value_or(FType::Q4_K_M));
+  if (r.file_bytes > 0) {
+    // A MoE file well below the size its type label implies stores its experts in a smaller type
+    // (an "F16" gpt-oss with MXFP4 experts): the label holds for the rest, the experts take the
+    // remaining bytes. Otherwise every tensor scales to the file.
+    const bool experts_differ = exact && w.routed_expert_bytes > 0 && double(r.file_bytes) < 0.9 * double(w.total_bytes);
+    w = experts_differ ? experts_take_rest(w, uint64_t(r.file_bytes)) : scale_to_file_size(w, uint64_t(r.file_bytes));
+  }
+  const SpeedInputs in = speed_inputs(model.arch, w);
+  RowFeatures f;
+  f.decode = r.decode;
+  if (r.decode) {
+    ContextParams cp;
+    cp.type_k = r.type_k, cp.type_v = r.type_v, cp.flash_attn = r.flash_attn;
+    const int64_t mean_depth = r.depth + r.n_tokens / 2;
+    f.fd = decode_features(in, double(kv_read_bytes(model.arch, cp, mean_depth)), double(mean_depth), r.flash_attn,
+                           flops, bw);
+  } else {
+    f.fp = prefill_features(in, double(r.depth) + double(r.n_tokens) / 2.0, r.flash_attn, flops, bw, r.n_ubatch);
+  }
+  return f;
+}
+
+double predicted_tps(const SpeedParams& p, const RowFeatures& f) {
+  const double s = f.decode ? decode_seconds(p, f.fd) : prefill_seconds(p, f.fp);
+  return s > 0 ? 1.0 / s : 0;
+}
+
+double quantile(std::vector<double> v, double q) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  const double pos = q * double(v.size() - 1);
+  const size_t lo = size_t(std::floor(pos));
+  const size_t hi = std::min(v.size() - 1, lo + 1);
+  return v[lo] + (v[hi] - v[lo]) * (pos - double(lo));
+}
+
+ErrorStats error_stats(const std::vector<double>& e) {
+  return {e.empty() ? 0 : quantile(e, 0.5), e.empty() ? 0 : quantile(e, 0.9), e.size()};
+}
+
+SpeedParams fit_speed_params(const std::vector<RowFeatures>& rows, const std::vector<double>& tps) {
+  std::vector<DecodeFeatures> Xd;
+  std::vector<PrefillFeatures> Xp;
+  std::vector<double> td, tp;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].decode) Xd.push_back(rows[i].fd), td.push_back(1.0 / tps[i]);
+    else Xp.push_back(rows[i].fp), tp.push_back(1.0 / tps[i]);
+  }
+  SpeedParams p;
+  if (!Xd.empty()) p.decode = fit_robust(Xd, td);
+  if (!Xp.empty()) p.prefill = fit_robust(Xp, tp);
+  p.decode_rows = int(Xd.size());
+  p.prefill_rows = int(Xp.size());
+  std::vector<double> rd, rp;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const double pred = predicted_tps(p, rows[i]);
+    if (pred > 0) (rows[i].decode ? rd : rp).push_back(tps[i] / pred);
+  }
+  // Rounded outwards to 0.01, so the band holds at least the share it claims.
+  if (!rd.empty()) p.decode_lo = std::floor(quantile(rd, 0.1) * 100) / 100, p.decode_hi = std::ceil(quantile(rd, 0.9) * 100) / 100;
+  if (!rp.empty()) p.prefill_lo = std::floor(quantile(rp, 0.1) * 100) / 100, p.prefill_hi = std::ceil(quantile(rp, 0.9) * 100) / 100;
+  for (auto& v : p.decode) v = round_to(v, 1e-4);
+  for (auto& v : p.prefill) v = round_to(v, 1e-4);
+  return p;
+}
+
+CalibrationResult calibrate_from_bench(const Catalog& c, const Machine& m, const Backend* backend,
+                                       std::string_view text, const CatalogModel* fallback) {
+  CalibrationResult res;
+  const BenchRows parsed = parse_llama_bench(text);
+  if (!backend) {
+    for (const auto& r : parsed.rows) {
+      const std::string fam = speed_family_of(r.backend_label, r.build);
+      const std::string kind = fam.substr(0, fam.find('-'));
+      for (const Backend* b : backends_for(c, m)) {
+        if (!kind.empty() && b->id.rfind("llamacpp-", 0) == 0 && b->speed_family.rfind(kind, 0) == 0) {
+          backend = b;
+          break;
+        }
+      }
+      if (backend) break;
+    }
+    if (!backend) {
+      res.error = parsed.rows.empty() && !parsed.errors.empty()
+                      ? parsed.errors.front()
+                      : "the rows do not say which backend ran them (Vulkan, ROCm…); choose the backend";
+      return res;
+    }
+  }
+  const Backend& b = *backend;
+  for (const auto& e : parsed.errors) res.skipped.push_back(e);
+  std::vector<RowFeatures> feats;
+  for (const auto& r : parsed.rows) {
+    const std::string at = "line " + std::to_string(r.line) + " (" + r.test + "): ";
+    const CatalogModel* model = match_model(c, r);
+    if (!model && fallback) {
+      const double total = double(model_weights(*fallback, FType::Q8_0).total_params);
+      if (r.params <= 0 || std::fabs(total - r.params) / r.params < 0.03) model = fallback;
+    }
+    if (!model) {
+      res.skipped.push_back(at + "model '" + r.model_label.substr(0, 60) + "' matches no catalog model");
+      continue;
+    }
+    std::string why;
+    const auto f = row_features(m, *model, r, why);
+    if (!f) {
+      res.skipped.push_back(at + why);
+      continue;
+    }
+    const double pred = predicted_tps(b.speed, *f) * b.speed_factor;
+    if (pred <= 0) {
+      res.skipped.push_back(at + "the speed model gives no estimate for it");
+      continue;
+    }
+    res.rows.push_back({r, model->id, pred, pred});
+    feats.push_back(*f);
+  }
+  if (res.rows.empty()) {
+    res.error = parsed.rows.empty() && !parsed.errors.empty() ? parsed.errors.front() : "no usable llama-bench rows";
+    return res;
+  }
+  // Least relative error of time per token for one factor per kind: k = sum(r) / sum(r^2) with
+  // r = predicted time / measured time = measured speed / predicted speed.
+  Calibration cal;
+  cal.backend = b.id;
+  double sd = 0, sd2 = 0, sp = 0, sp2 = 0;
+  for (const auto& row : res.rows) {
+    const double r = row.row.tps / row.before;
+    (row.row.decode ? sd : sp) += r;
+    (row.row.decode ? sd2 : sp2) += r * r;
+    ++(row.row.decode ? cal.decode_rows : cal.prefill_rows);
+  }
+  if (cal.decode_rows) cal.decode_scale = std::clamp(round_to(sd2 / sd, 1e-3), 0.05, 20.0);
+  if (cal.prefill_rows) cal.prefill_scale = std::clamp(round_to(sp2 / sp, 1e-3), 0.05, 20.0);
+  std::vector<double> db, da, pb, pa;
+  for (auto& row : res.rows) {
+    row.after = row.before * (row.row.decode ? cal.decode_scale : cal.prefill_scale);
+    (row.row.decode ? db : pb).push_back(std::fabs(row.before - row.row.tps) / row.row.tps);
+    (row.row.decode ? da : pa).push_back(std::fabs(row.after - row.row.tps) / row.row.tps);
+  }
+  res.decode_before = error_stats(db), res.decode_after = error_stats(da);
+  res.prefill_before = error_stats(pb), res.prefill_after = error_stats(pa);
+  res.cal = cal;
+  return res;
+}
+
+void apply_calibrations(Catalog& c, const std::vector<Calibration>& cals) {
+  for (const auto& cal : cals) {
+    for (auto& b : c.backends) {
+      if (b.id != cal.backend) continue;
+      for (auto& v : b.speed.decode) v /= cal.decode_scale;
+      for (auto& v : b.speed.prefill) v /= cal.prefill_scale;
+      b.speed.fitted_on += "; scaled to your " + std::to_string(cal.decode_rows + cal.prefill_rows) + " llama-bench rows";
+    }
+  }
+}
+
+std::string calibrations_text(const std::vector<Calibration>& cals) {
+  std::vector<std::string> parts;
+  for (const auto& c : cals)
+    parts.push_back(c.backend + ":" + num_text(c.decode_scale) + ":" + num_text(c.prefill_scale) + ":" +
+                    std::to_string(c.decode_rows) + ":" + std::to_string(c.prefill_rows));
+  return join(parts);
+}
+
+std::string parse_calibrations(const std::string& text, std::vector<Calibration>& out) {
+  std::vector<Calibration> cals;
+  if (text == "default" || text.empty()) {
+    out.clear();
+    return "";
+  }
+  for (const auto& part : split(text, ',')) {
+    const auto f = split(part, ':');
+    if (f.size() != 5) return "calibration '" + part.substr(0, 64) + "' is not backend:decode:prefill:rows:rows";
+    Calibration c;
+    if (!valid_id(f[0])) return "calibration backend '" + f[0].substr(0, 64) + "' is not a valid id";
+    c.backend = f[0];
+    const auto d = parse_number(f[1], 0.05, 20), p = parse_number(f[2], 0.05, 20);
+    const auto nd = parse_whole(f[3], 0, 100000), np = parse_whole(f[4], 0, 100000);
+    if (!d || !p) return "calibration scales must be numbers from 0.05 to 20, got '" + part.substr(0, 64) + "'";
+    if (!nd || !np) return "calibration row counts must be whole numbers from 0 to 100000, got '" + part.substr(0, 64) + "'";
+    c.decode_scale = *d, c.prefill_scale = *p, c.decode_rows = int(*nd), c.prefill_rows = int(*np);
+    if (std::any_of(cals.begin(), cals.end(), [&](const Calibration& x) { return x.backend == c.backend; }))
+      return "calibration for '" + c.backend + "' is given twice";
+    cals.push_back(c);
+  }
+  if (cals.size() > 16) return "more than 16 calibrations";
+  out = std::move(cals);
+  return "";
+}
+
+
+}  // namespace haloplan

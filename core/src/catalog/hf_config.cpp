@@ -1,0 +1,280 @@
+#include "haloplan/catalog/hf_config.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "haloplan/text/json_parse.h"
+#include "haloplan/text/strings.h"
+
+namespace haloplan {
+
+using nlohmann::json;
+
+const std::vector<std::string>& hf_model_types() {
+  static const std::vector<std::string> t = {
+      "llama",       "mistral",    "mixtral",      "qwen2",      "qwen3",   "qwen3_moe", "qwen3_next",
+      "gemma2",      "gemma3",     "gemma3_text",  "gpt_oss",    "deepseek_v3", "kimi_k2", "glm4_moe",
+      "phi3",        "granitemoehybrid", "nemotron_h"};
+  return t;
+}
+
+namespace {
+
+struct Config {
+  const json& j;
+  std::vector<std::string> missing, invalid;
+  std::optional<double> num(const char* k) const {
+    auto it = j.find(k);
+    if (it == j.end() || !it->is_number()) return std::nullopt;
+    const double v = it->get<double>();
+    if (!(v >= 0) || v > 1e12) return std::nullopt;
+    return v;
+  }
+  int64_t need(const char* k) {
+    auto v = num(k);
+    if (!v) {
+      auto it = j.find(k);
+      if (it == j.end() || it->is_null()) missing.push_back(k);
+      else invalid.push_back(std::string(k) + " (" + it->dump().substr(0, 40) + ")");
+      return 0;
+    }
+    return int64_t(*v);
+  }
+  int64_t opt(const char* k, int64_t def) const { return int64_t(num(k).value_or(double(def))); }
+  bool flag(const char* k, bool def) const {
+    auto it = j.find(k);
+    return it != j.end() && it->is_boolean() ? it->get<bool>() : def;
+  }
+  std::string str(const char* k) const {
+    auto it = j.find(k);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  }
+};
+
+// A layer pattern from a per-layer list of kinds ("sliding_attention", "mamba", ...).
+std::string pattern_from_types(const json& types, bool& ok) {
+  std::string p;
+  ok = types.is_array() && !types.empty();
+  if (!ok) return p;
+  for (const auto& t : types) {
+    const std::string s = t.is_string() ? t.get<std::string>() : "";
+    if (s == "sliding_attention" || s == "sliding") p += 'S';
+    else if (s == "full_attention" || s == "attention" || s == "full") p += 'A';
+    else if (s == "mamba" || s == "linear_attention" || s == "mamba2") p += 'R';
+    else {
+      ok = false;
+      return p;
+    }
+  }
+  return p;
+}
+
+}  // namespace
+
+HfImport hf_config_to_model(std::string_view text, const std::string& name) {
+  HfImport out;
+  std::vector<Diagnostic> d;
+  auto root = detail::parse_json(text, d, "config.json");
+  if (!root) {
+    out.error = d.empty() ? "config.json is not valid JSON" : d.front().message;
+    return out;
+  }
+  if (!root->is_object()) {
+    out.error = "config.json must be a JSON object";
+    return out;
+  }
+  // Multimodal configs (Gemma 3, Llama 4, ...) keep the language model under text_config.
+  json merged = *root;
+  if (auto tc = root->find("text_config"); tc != root->end() && tc->is_object())
+    for (auto it = tc->begin(); it != tc->end(); ++it) merged[it.key()] = it.value();
+  Config c{merged, {}, {}};
+  std::string type = c.str("model_type");
+  if (auto tc = root->find("text_config"); tc != root->end() && tc->is_object() && tc->contains("model_type"))
+    type = (*tc)["model_type"].is_string() ? (*tc)["model_type"].get<std::string>() : type;
+  const auto& known = hf_model_types();
+  if (type.empty()) {
+    out.error = "config.json has no model_type; it is not a Hugging Face transformers config";
+    return out;
+  }
+  if (std::find(known.begin(), known.end(), type) == known.end()) {
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    out.error = "model_type '" + type.substr(0, 64) + "' is not one this version maps (known: " + list +
+                "); add the model by hand from its numbers instead";
+    return out;
+  }
+
+  json m;
+  const std::string display = !name.empty() ? name : (!c.str("_name_or_path").empty() ? c.str("_name_or_path") : type);
+  m["id"] = slug(display.substr(display.find_last_of('/') == std::string::npos ? 0 : display.find_last_of('/') + 1), "hf-model");
+  m["name"] = display.substr(0, 200);
+  const int64_t L = c.need("num_hidden_layers");
+  const int64_t E = c.need("hidden_size");
+  const int64_t H = c.need("num_attention_heads");
+  const int64_t V = c.need("vocab_size");
+  m["n_layers"] = L;
+  m["hidden_size"] = E;
+  m["n_heads"] = H;
+  m["n_kv_heads"] = c.opt("num_key_value_heads", H);
+  if (auto hd = c.num("head_dim"); hd && *hd > 0) m["head_dim"] = int64_t(*hd);
+  else if (H > 0) m["head_dim"] = E / H;
+  m["vocab_size"] = V;
+  m["max_context"] = std::max<int64_t>(256, c.opt("max_position_embeddings", 4096));
+  m["tied_embeddings"] = c.flag("tie_word_embeddings", type.rfind("gemma", 0) == 0);
+  if (c.flag("attention_bias", false)) m["attention_bias"] = true;
+  json att = json::object(), moe;
+
+  auto dense_ff = [&] { m["intermediate_size"] = c.need("intermediate_size"); };
+  if (type == "llama" || type == "mistral" || type == "phi3") {
+    m["arch"] = type == "phi3" ? "phi3" : "llama";
+    dense_ff();
+  } else if (type == "mixtral") {
+    m["arch"] = "llama";
+    moe["n_expert"] = c.need("num_local_experts");
+    moe["n_expert_used"] = c.need("num_experts_per_tok");
+    moe["expert_ff"] = c.need("intermediate_size");
+  } else if (type == "qwen2") {
+    m["arch"] = "qwen2";
+    m["attention_bias"] = true;  // Qwen2 always has q/k/v biases
+    dense_ff();
+  } else if (type == "qwen3") {
+    m["arch"] = "qwen3";
+    m["qk_norm"] = true;
+    dense_ff();
+  } else if (type == "qwen3_moe") {
+    m["arch"] = "qwen3moe";
+    m["qk_norm"] = true;
+    moe["n_expert"] = c.need("num_experts");
+    moe["n_expert_used"] = c.need("num_experts_per_tok");
+    moe["expert_ff"] = c.need("moe_intermediate_size");
+  } else if (type == "qwen3_next") {
+    m["arch"] = "qwen3next";
+    m["qk_norm"] = true;
+    m["attn_output_gate"] = true;
+    const int64_t every = c.need("full_attention_interval");
+    att["pattern"] = std::string(size_t(std::max<int64_t>(every, 1) - 1), 'R') + "A";
+    att["recurrent"] = {{"kind", "gated-deltanet"},
+                        {"d_conv", c.need("linear_conv_kernel_dim")},
+                        {"n_head", c.need("linear_num_value_heads")},
+                        {"head_dim", c.need("linear_value_head_dim")},
+                        {"n_group", c.need("linear_num_key_heads")},
+                        {"d_state", c.need("linear_key_head_dim")}};
+    moe["n_expert"] = c.need("num_experts");
+    moe["n_expert_used"] = c.need("num_experts_per_tok");
+    moe["expert_ff"] = c.need("moe_intermediate_size");
+    if (auto sh = c.num("shared_expert_intermediate_size"); sh && *sh > 0) {
+      moe["n_expert_shared"] = 1;
+      moe["shared_ff"] = int64_t(*sh);
+    }
+  } else if (type == "gemma2" || type == "gemma3" || type == "gemma3_text") {
+    const bool g3 = type != "gemma2";
+    m["arch"] = g3 ? "gemma3" : "gemma2";
+    if (g3) m["qk_norm"] = true;
+    dense_ff();
+    att["sliding_window"] = c.need("sliding_window");
+    bool ok = false;
+    auto lt = merged.find("layer_types");
+    std::string p = lt != merged.end() ? pattern_from_types(*lt, ok) : "";
+    if (!ok) {
+      const int64_t every = c.opt("sliding_window_pattern", g3 ? 6 : 2);
+      p = std::string(size_t(std::max<int64_t>(every, 1) - 1), 'S') + "A";
+    }
+    att["pattern"] = p;
+  } else if (type == "gpt_oss") {
+    m["arch"] = "gpt-oss";
+    m["attention_bias"] = true;
+    m["attention_sinks"] = true;
+    att["sliding_window"] = c.need("sliding_window");
+    bool ok = false;
+    auto lt = merged.find("layer_types");
+    att["pattern"] = lt != merged.end() ? pattern_from_types(*lt, ok) : "";
+    if (!ok) att["pattern"] = "SA";
+    moe["n_expert"] = c.need("num_local_experts");
+    moe["n_expert_used"] = c.num("num_experts_per_tok") ? c.need("num_experts_per_tok") : c.need("experts_per_token");
+    moe["expert_ff"] = c.need("intermediate_size");
+    moe["expert_bias"] = true;
+  } else if (type == "deepseek_v3" || type == "kimi_k2" || type == "glm4_moe") {
+    const bool mla = type != "glm4_moe";
+    m["arch"] = mla ? "deepseek2" : "glm4moe";
+    if (mla) {
+      const int64_t nope = c.need("qk_nope_head_dim"), rope = c.need("qk_rope_head_dim");
+      att = {{"kind", "mla"},
+             {"q_lora_rank", c.opt("q_lora_rank", 0)},
+             {"kv_lora_rank", c.need("kv_lora_rank")},
+             {"qk_nope_head_dim", nope},
+             {"qk_rope_head_dim", rope},
+             {"v_head_dim", c.need("v_head_dim")}};
+      m["head_dim"] = nope + rope;
+    }
+    if (c.flag("use_qk_norm", false)) m["qk_norm"] = true;
+    moe["n_expert"] = c.need("n_routed_experts");
+    moe["n_expert_used"] = c.need("num_experts_per_tok");
+    moe["expert_ff"] = c.need("moe_intermediate_size");
+    if (const int64_t sh = c.opt("n_shared_experts", 0); sh > 0) {
+      moe["n_expert_shared"] = sh;
+      moe["shared_ff"] = sh * c.need("moe_intermediate_size");
+    }
+    if (const int64_t k = c.opt("first_k_dense_replace", 0); k > 0) {
+      moe["n_dense_layers"] = k;
+      moe["dense_ff"] = c.need("intermediate_size");
+    }
+  } else if (type == "granitemoehybrid") {
+    m["arch"] = "granitehybrid";
+    bool ok = false;
+    auto lt = merged.find("layer_types");
+    const std::string p = lt != merged.end() ? pattern_from_types(*lt, ok) : "";
+    if (!ok) c.missing.push_back("layer_types");
+    att["pattern"] = p;
+    att["recurrent"] = {{"kind", "mamba2"},
+                        {"d_conv", c.opt("mamba_d_conv", 4)},
+                        {"n_head", c.need("mamba_n_heads")},
+                        {"head_dim", c.need("mamba_d_head")},
+                        {"n_group", c.opt("mamba_n_groups", 1)},
+                        {"d_state", c.need("mamba_d_state")}};
+    if (c.opt("num_local_experts", 0) > 0) {
+      moe["n_expert"] = c.need("num_local_experts");
+      moe["n_expert_used"] = c.need("num_experts_per_tok");
+      moe["expert_ff"] = c.need("intermediate_size");
+      if (auto sh = c.num("shared_intermediate_size"); sh && *sh > 0) {
+        moe["n_expert_shared"] = 1;
+        moe["shared_ff"] = int64_t(*sh);
+      }
+    } else {
+      m["intermediate_size"] = c.opt("shared_intermediate_size", c.need("intermediate_size"));
+    }
+  } else if (type == "nemotron_h") {
+    m["arch"] = "nemotron_h";
+    m["ffn_gated"] = false;
+    dense_ff();
+    const std::string hp = c.str("hybrid_override_pattern");
+    if (hp.empty()) c.missing.push_back("hybrid_override_pattern");
+    std::string p;
+    for (char ch : hp) p += ch == 'M' ? 'R' : (ch == '*' ? 'A' : 'F');
+    att["pattern"] = p;
+    att["recurrent"] = {{"kind", "mamba2"},
+                        {"d_conv", c.opt("conv_kernel", 4)},
+                        {"n_head", c.need("mamba_num_heads")},
+                        {"head_dim", c.need("mamba_head_dim")},
+                        {"n_group", c.opt("n_groups", 1)},
+                        {"d_state", c.need("ssm_state_size")}};
+  }
+  if (!c.missing.empty() || !c.invalid.empty()) {
+    auto join = [](const std::vector<std::string>& v) {
+      std::string list;
+      for (const auto& k : v) list += (list.empty() ? "" : ", ") + k;
+      return list;
+    };
+    out.error = "config.json (model_type '" + type + "')";
+    if (!c.missing.empty()) out.error += " is missing " + join(c.missing);
+    if (!c.invalid.empty()) out.error += std::string(c.missing.empty() ? "" : ";") + " has invalid " + join(c.invalid);
+    return out;
+  }
+  if (!att.empty()) m["attention"] = att;
+  if (!moe.is_null()) m["moe"] = moe;
+  m["sources"] = json::array({"Hugging Face config.json" + (display.empty() ? std::string() : " (" + display.substr(0, 200) + ")")});
+  m["notes"] = "from Hugging Face config.json; weights from llama.cpp's quantisation rules";
+  out.model = std::move(m);
+  return out;
+}
+
+}  // namespace haloplan

@@ -1,0 +1,190 @@
+#include "haloplan/planner/plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+
+namespace haloplan {
+
+namespace detail {
+struct WeightMemo {
+  struct Item {
+    FType quant;
+    WeightBreakdown w;
+    SpeedInputs speed;  // speed_inputs(arch, w): a loop over the layers, so once per preset too
+  };
+  std::vector<TensorSpec> tensors;  // built on first use
+  std::deque<Item> items;           // deque: references stay valid on growth
+};
+}  // namespace detail
+
+// The tensor list and llama.cpp's per-tensor type rules are the planner's one costly step; every
+// other term is a few multiplications. Compute each (model, preset) once.
+namespace {
+const detail::WeightMemo::Item& memo_item(const CatalogModel& m, FType q) {
+  if (!m.memo) m.memo = std::make_shared<detail::WeightMemo>();
+  for (const auto& it : m.memo->items)
+    if (it.quant == q) return it;
+  if (m.memo->tensors.empty()) m.memo->tensors = build_tensors(m.arch, /*names=*/false);
+  WeightBreakdown w = weight_breakdown(m.arch, m.memo->tensors, q);
+  if (m.file && m.file->quant == q) {
+    // The file's own bytes: llama.cpp's rules give the layout, the header gives the total.
+    w = scale_to_file_size(w, m.file->weights_bytes);
+    if (m.file->token_embd_bytes > 0) w.token_embd_bytes = m.file->token_embd_bytes;
+  }
+  SpeedInputs in = speed_inputs(m.arch, w);
+  return m.memo->items.emplace_back(detail::WeightMemo::Item{q, std::move(w), in});
+}
+}  // namespace
+
+const WeightBreakdown& model_weights(const CatalogModel& m, FType q) { return memo_item(m, q).w; }
+
+const BackendPlan* Plan::find(std::string_view id) const {
+  for (const auto& b : backends)
+    if (b.backend->id == id) return &b;
+  return nullptr;
+}
+
+std::vector<const Backend*> backends_for(const Catalog& c, const Machine& m) {
+  std::vector<const Backend*> out;
+  for (const auto& b : c.backends)
+    if (std::find(b.machine_kinds.begin(), b.machine_kinds.end(), m.kind) != b.machine_kinds.end())
+      out.push_back(&b);
+  return out;
+}
+
+namespace {
+
+struct MemoryTerms {
+  WeightBreakdown w;
+  KvBreakdown kv;
+  BufferEstimate buf;
+};
+
+MemoryTerms memory_terms(const CatalogModel& model, FType quant, const Scenario& s) {
+  MemoryTerms t;
+  t.w = model_weights(model, quant);
+  if (s.file_bytes) t.w = scale_to_file_size(t.w, *s.file_bytes);
+  t.kv = kv_cache(model.arch, s.ctx);
+  t.buf = buffers(model.arch, s.ctx, t.kv);
+  return t;
+}
+
+// GPU side: every weight but token_embd (llama.cpp keeps it on the CPU), KV, state, compute buffer
+// and the runtime's own allocations. Host side: token_embd, logits, host compute buffer.
+double gpu_side(const MemoryTerms& t, double overhead) {
+  return double(t.w.total_bytes - t.w.token_embd_bytes) + double(t.kv.kv_bytes()) +
+         double(t.kv.state_bytes) + double(t.buf.compute_bytes) + overhead;
+}
+double host_side(const MemoryTerms& t) {
+  return double(t.w.token_embd_bytes) + double(t.buf.output_bytes) + double(t.buf.host_compute_bytes);
+}
+
+bool fits(const MemoryTerms& t, const Pools& p, const Backend& b, const Knobs& k) {
+  const auto pl = place(p, backend_reaches_gtt(b, k), gpu_side(t, b.runtime_overhead_mib * 1048576.0), host_side(t));
+  return pl.verdict == Verdict::CarveOut || pl.verdict == Verdict::Gtt;
+}
+
+}  // namespace
+
+void share_weight_memos(const Catalog& c) {
+  for (const auto& m : c.models)
+    if (!m.memo) m.memo = std::make_shared<detail::WeightMemo>();
+}
+
+Plan make_plan(const Catalog& c, const CatalogModel& model, FType quant, const Scenario& s) {
+  Plan plan;
+  plan.model = &model;
+  plan.quant = quant;
+  const auto t = memory_terms(model, quant, s);
+  plan.weights = t.w;
+  plan.kv = t.kv;
+  plan.buffers = t.buf;
+  plan.error = t.kv.error;
+  plan.speed_in = s.file_bytes ? speed_inputs(model.arch, t.w) : memo_item(model, quant).speed;
+  if (!s.machine) return plan;
+  plan.pools = machine_pools(*s.machine, s.knobs);
+  const int64_t full_depth = std::min<int64_t>(s.ctx.n_ctx, t.kv.n_ctx_seq);
+  // KV bytes read per token at depth 0 and with the context full: the same for every backend.
+  const double kv_read_0 = double(kv_read_bytes(model.arch, s.ctx, 0));
+  const double kv_read_full = double(kv_read_bytes(model.arch, s.ctx, full_depth));
+  for (const Backend* b : backends_for(c, *s.machine)) {
+    BackendPlan bp;
+    bp.backend = b;
+    bp.reaches_gtt = backend_reaches_gtt(*b, s.knobs);
+    bp.overhead_bytes = b->runtime_overhead_mib * 1048576.0;
+    bp.placement = place(plan.pools, bp.reaches_gtt, gpu_side(t, bp.overhead_bytes), host_side(t));
+    bp.decode_tps_0 = decode_tps_at(*b, *s.machine, plan.speed_in, kv_read_0, 0, s.ctx.flash_attn);
+    bp.decode_tps_ctx = decode_tps_at(*b, *s.machine, plan.speed_in, kv_read_full, double(full_depth), s.ctx.flash_attn);
+    bp.prefill_tps = prefill_tps(*b, *s.machine, plan.speed_in, s.prompt_tokens, 0, s.ctx);
+    bp.ttft_s = bp.prefill_tps > 0 ? double(s.prompt_tokens) / bp.prefill_tps : 0;
+    bp.decode_lo = b->speed.decode_lo, bp.decode_hi = b->speed.decode_hi;
+    bp.prefill_lo = b->speed.prefill_lo, bp.prefill_hi = b->speed.prefill_hi;
+    plan.backends.push_back(bp);
+  }
+  return plan;
+}
+
+int64_t max_context(const Catalog&, const CatalogModel& model, FType quant, const Scenario& s, const Backend& b) {
+  if (!s.machine) return 0;
+  const Pools p = machine_pools(*s.machine, s.knobs);
+  Scenario probe = s;
+  auto ok = [&](int64_t cells) {
+    probe.ctx.n_ctx = cells * 256;
+    const auto t = memory_terms(model, quant, probe);
+    return t.kv.error.empty() && fits(t, p, b, s.knobs);
+  };
+  const int64_t hi_cells = std::max<int64_t>(1, model.arch.max_context / 256);
+  if (!ok(1)) return 0;
+  int64_t lo = 1, hi = hi_cells;
+  if (ok(hi)) return std::min<int64_t>(hi * 256, model.arch.max_context);
+  while (hi - lo > 1) {  // invariant: ok(lo), !ok(hi); memory grows with context
+    const int64_t mid = lo + (hi - lo) / 2;
+    (ok(mid) ? lo : hi) = mid;
+  }
+  return lo * 256;
+}
+
+std::optional<FType> best_quant(const Catalog&, const CatalogModel& model, const Scenario& s, const Backend& b) {
+  if (!s.machine) return std::nullopt;
+  const Pools p = machine_pools(*s.machine, s.knobs);
+  Scenario probe = s;
+  probe.file_bytes.reset();
+  for (FType f : quant_ladder()) {
+    if (fits(memory_terms(model, f, probe), p, b, s.knobs)) return f;
+  }
+  return std::nullopt;
+}
+
+std::optional<double> min_gtt_gib(const Catalog&, const CatalogModel& model, FType quant, const Scenario& s,
+                                  const Backend& b) {
+  if (!s.machine || s.machine->kind != MemoryKind::AmdApu) return std::nullopt;
+  Knobs k = s.knobs;
+  if (b.gtt_switchable) k.rocm_gtt = true;
+  if (!b.reaches_gtt) return std::nullopt;
+  const auto t = memory_terms(model, quant, s);
+  const double need = gpu_side(t, b.runtime_overhead_mib * 1048576.0);
+  const double carve = machine_pools(*s.machine, s.knobs).carve_out;
+  const double gib = std::max(0.0, std::ceil((need - carve) / kGiB));
+  k.gtt_gib = gib;
+  const Pools p = machine_pools(*s.machine, k);
+  if (p.gtt + 0.5 < gib * kGiB) return std::nullopt;  // capped by the RAM the OS sees
+  if (!fits(t, p, b, k)) return std::nullopt;
+  return gib;
+}
+
+std::optional<double> min_carve_out_gib(const Catalog&, const CatalogModel& model, FType quant, const Scenario& s,
+                                        const Backend& b) {
+  if (!s.machine || s.machine->kind != MemoryKind::AmdApu) return std::nullopt;
+  auto opts = s.machine->carve_out_options_gib;
+  std::sort(opts.begin(), opts.end());
+  const auto t = memory_terms(model, quant, s);
+  for (double o : opts) {
+    Knobs k = s.knobs;
+    k.carve_out_gib = o;
+    if (fits(t, machine_pools(*s.machine, k), b, k)) return o;
+  }
+  return std::nullopt;
+}
+
+}  // namespace haloplan

@@ -1,0 +1,105 @@
+#include "haloplan/planner/platform.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace haloplan {
+
+namespace {
+std::string gib_text(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / kGiB);
+  return buf;
+}
+}  // namespace
+
+Pools machine_pools(const Machine& m, const Knobs& k) {
+  Pools p;
+  p.ram = m.ram_gib * kGiB;
+  p.os_reserve = k.os_reserve_gib.value_or(m.default_os_reserve_gib) * kGiB;
+  switch (m.kind) {
+    case MemoryKind::AmdApu: {
+      p.carve_out = std::clamp(k.carve_out_gib.value_or(m.default_carve_out_gib), 0.0, m.ram_gib) * kGiB;
+      p.os_visible = p.ram - p.carve_out;
+      // amdgpu/TTM default: the GTT limit is half of the RAM the OS sees (ROCm docs example:
+      // 62.82 GB on 125.65 GB).
+      const double def = p.os_visible * m.gpu_limit_fraction;
+      p.gtt_default = !k.gtt_gib.has_value();
+      p.gtt = k.gtt_gib ? *k.gtt_gib * kGiB : def;
+      if (p.gtt > p.os_visible) {
+        // Kernels from mid-2026 cap GTT at the RAM the OS manages ("cap GTT size to physical RAM on APUs").
+        p.warnings.push_back("GTT limit " + gib_text(p.gtt) + " exceeds the " + gib_text(p.os_visible) +
+                             " the OS sees; newer kernels cap it there");
+        p.gtt = p.os_visible;
+      }
+      break;
+    }
+    case MemoryKind::Apple:
+    case MemoryKind::UnifiedNvidia: {
+      p.carve_out = 0;
+      p.os_visible = p.ram;
+      p.gtt_default = !k.gtt_gib.has_value();
+      p.gtt = k.gtt_gib ? std::min(*k.gtt_gib * kGiB, p.ram) : p.ram * m.gpu_limit_fraction;
+      break;
+    }
+    case MemoryKind::Discrete: {
+      p.carve_out = m.vram_gib * kGiB;
+      p.os_visible = p.ram;
+      p.gtt_default = true;
+      // Layers that do not fit VRAM run from system RAM (partial offload).
+      p.gtt = k.gtt_gib ? *k.gtt_gib * kGiB : p.ram * m.gpu_limit_fraction;
+      break;
+    }
+  }
+  return p;
+}
+
+bool backend_reaches_gtt(const Backend& b, const Knobs& k) {
+  if (!b.reaches_gtt) return false;
+  if (b.gtt_switchable) return k.rocm_gtt.value_or(b.gtt_default);
+  return true;
+}
+
+const char* verdict_id(Verdict v) {
+  switch (v) {
+    case Verdict::CarveOut: return "carve-out";
+    case Verdict::Gtt: return "gtt";
+    case Verdict::NoFit: return "no-fit";
+    case Verdict::OsSqueeze: return "os-squeeze";
+  }
+  return "?";
+}
+
+const char* verdict_label(Verdict v) {
+  switch (v) {
+    case Verdict::CarveOut: return "fits the carve-out";
+    case Verdict::Gtt: return "fits only with GTT";
+    case Verdict::NoFit: return "does not fit";
+    case Verdict::OsSqueeze: return "fits, squeezes the OS";
+  }
+  return "?";
+}
+
+Placement place(const Pools& p, bool reaches_gtt, double gpu_bytes, double host_bytes) {
+  Placement r;
+  r.gpu_bytes = gpu_bytes;
+  r.host_bytes = host_bytes;
+  r.gpu_limit = p.carve_out + (reaches_gtt ? p.gtt : 0.0);
+  r.headroom = r.gpu_limit - gpu_bytes;
+  r.in_carve_out = std::min(gpu_bytes, p.carve_out);
+  r.in_gtt = reaches_gtt ? std::clamp(gpu_bytes - p.carve_out, 0.0, p.gtt) : 0.0;
+  r.os_free = p.os_visible - r.in_gtt - host_bytes;
+  if (gpu_bytes > r.gpu_limit) {
+    r.verdict = Verdict::NoFit;
+  } else if (r.os_free < p.os_reserve) {
+    r.verdict = Verdict::OsSqueeze;
+  } else {
+    r.verdict = gpu_bytes <= p.carve_out ? Verdict::CarveOut : Verdict::Gtt;
+  }
+  // Headroom in the pool the model landed in: the carve-out when it fits there.
+  if (gpu_bytes <= p.carve_out) r.headroom = p.carve_out - gpu_bytes;
+  return r;
+}
+
+}  // namespace haloplan

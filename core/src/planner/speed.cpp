@@ -1,0 +1,95 @@
+#include "haloplan/planner/speed.h"
+
+#include <algorithm>
+
+namespace haloplan {
+
+const std::array<const char*, kDecodeParams> kDecodeParamNames = {
+    "c_weights", "c_experts", "c_kv", "c_kv_nofa", "c_attn", "us_per_layer", "us_per_moe_layer", "us_per_recurrent_layer"};
+const std::array<const char*, kPrefillParams> kPrefillParamNames = {
+    "p_dense", "p_experts", "p_attn_fa", "p_attn_nofa", "p_weights"};
+
+SpeedInputs speed_inputs(const ModelArch& a, const WeightBreakdown& w) {
+  SpeedInputs in;
+  in.weight_read_bytes = double(w.decode_read_bytes);
+  in.all_weight_bytes = double(w.total_bytes);
+  const double frac = w.n_expert > 0 ? double(w.n_expert_used) / double(w.n_expert) : 1.0;
+  in.active_expert_params = double(w.routed_expert_params) * frac;
+  in.expert_read_bytes = double(w.routed_expert_bytes) * frac;
+  in.active_dense_params = std::max(0.0, double(w.active_params) - in.active_expert_params);
+  in.n_layer = a.n_layer;
+  in.window = a.sliding_window;
+  in.gqa = a.attention == AttentionKind::Mla ? double(a.n_head) : std::max(1, a.n_gqa());
+  for (int il = 0; il < a.n_layer; ++il) {
+    if (a.is_moe_layer(il)) ++in.n_moe_layers;
+    const auto k = a.layer_kind(il);
+    if (k == LayerKind::Recurrent) ++in.n_recurrent_layers;
+    if (k != LayerKind::Full && k != LayerKind::Sliding) continue;
+    // QK^T and softmax(QK^T)V: 2 FLOPs per multiply-add, two products.
+    const double hk = a.attention == AttentionKind::Mla ? a.mla.kv_lora_rank + a.mla.qk_rope_head_dim
+                                                        : a.head_dim_k_for(il);
+    const double hv = a.attention == AttentionKind::Mla ? a.mla.kv_lora_rank : a.head_dim_v_for(il);
+    const double f = 2.0 * a.n_head * (hk + hv);
+    if (k == LayerKind::Sliding) in.attn_flops_per_ctx_swa += f;
+    else in.attn_flops_per_ctx += f;
+  }
+  return in;
+}
+
+double attention_flops(const SpeedInputs& in, double ctx) {
+  const double swa_ctx = in.window > 0 ? std::min<double>(ctx, double(in.window)) : 0.0;
+  return in.attn_flops_per_ctx * ctx + in.attn_flops_per_ctx_swa * swa_ctx;
+}
+
+DecodeFeatures decode_features(const SpeedInputs& in, double kv_bytes, double depth, bool flash_attn,
+                               double flops, double bw) {
+  return {(in.weight_read_bytes - in.expert_read_bytes) / bw, in.expert_read_bytes / bw,
+          flash_attn ? kv_bytes / bw : 0.0,
+          flash_attn ? 0.0 : kv_bytes / bw, attention_flops(in, depth) / flops,
+          in.n_layer * 1e-6,              in.n_moe_layers * 1e-6,
+          in.n_recurrent_layers * 1e-6};
+}
+
+PrefillFeatures prefill_features(const SpeedInputs& in, double mean_ctx, bool flash_attn, double flops,
+                                 double bw, int n_ubatch) {
+  const double attn = attention_flops(in, mean_ctx) / flops;
+  return {2.0 * in.active_dense_params / flops, 2.0 * in.active_expert_params / flops,
+          flash_attn ? attn : 0.0, flash_attn ? 0.0 : attn,
+          in.all_weight_bytes / (double(std::max(1, n_ubatch)) * bw)};
+}
+
+namespace {
+template <size_t N>
+double dot(const std::array<double, N>& p, const std::array<double, N>& f) {
+  double s = 0;
+  for (size_t i = 0; i < N; ++i) s += p[i] * f[i];
+  return s;
+}
+}  // namespace
+
+double decode_seconds(const SpeedParams& p, const DecodeFeatures& f) { return dot(p.decode, f); }
+double prefill_seconds(const SpeedParams& p, const PrefillFeatures& f) { return dot(p.prefill, f); }
+
+double decode_tps(const Backend& b, const Machine& m, const SpeedInputs& in, const ModelArch& a,
+                  const ContextParams& cp, int64_t depth) {
+  return decode_tps_at(b, m, in, double(kv_read_bytes(a, cp, depth)), double(depth), cp.flash_attn);
+}
+
+double decode_tps_at(const Backend& b, const Machine& m, const SpeedInputs& in, double kv_bytes, double depth,
+                     bool flash_attn) {
+  const double bw = m.bandwidth_gbs * 1e9, flops = m.fp16_tflops * 1e12;
+  if (bw <= 0 || flops <= 0) return 0;
+  const double s = decode_seconds(b.speed, decode_features(in, kv_bytes, depth, flash_attn, flops, bw));
+  return s > 0 ? b.speed_factor / s : 0;
+}
+
+double prefill_tps(const Backend& b, const Machine& m, const SpeedInputs& in, int64_t n_prompt,
+                   int64_t depth, const ContextParams& cp) {
+  const double bw = m.bandwidth_gbs * 1e9, flops = m.fp16_tflops * 1e12;
+  if (bw <= 0 || flops <= 0) return 0;
+  const double mean_ctx = double(depth) + double(n_prompt) / 2.0;
+  const double s = prefill_seconds(b.speed, prefill_features(in, mean_ctx, cp.flash_attn, flops, bw, cp.n_ubatch));
+  return s > 0 ? b.speed_factor / s : 0;
+}
+
+}  // namespace haloplan

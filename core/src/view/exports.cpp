@@ -1,0 +1,72 @@
+#include "haloplan/view/exports.h"
+
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+namespace haloplan {
+
+using nlohmann::json;
+
+std::optional<std::string> llama_server_command(const Plan& p, const Scenario& s, const Backend& b) {
+  if (b.id.rfind("llamacpp-", 0) != 0 || !p.model || !s.machine) return std::nullopt;
+  std::string cmd = "llama-server -m " + p.model->id + "-" + preset(p.quant).name + ".gguf";
+  cmd += " -c " + std::to_string(s.ctx.n_ctx);
+  if (s.ctx.n_seq > 1) {
+    cmd += " -np " + std::to_string(s.ctx.n_seq);
+    if (s.ctx.kv_unified) cmd += " --kv-unified";
+  }
+  if (s.ctx.type_k != GgmlType::F16) cmd += " -ctk " + kv_cache_type_name(s.ctx.type_k);
+  if (s.ctx.type_v != GgmlType::F16) cmd += " -ctv " + kv_cache_type_name(s.ctx.type_v);
+  cmd += s.ctx.flash_attn ? " -fa on" : " -fa off";
+  cmd += " -ngl 999";
+  // On unified memory mmap keeps a second copy in the page cache (and makes ROCm loads crawl).
+  if (s.machine->kind != MemoryKind::Discrete) cmd += " --no-mmap";
+  return cmd;
+}
+
+std::string plan_json(const Catalog& c, const Scenario& s, const Plan& p, const Selection& sel) {
+  json j;
+  j["model"] = p.model->id;
+  j["quant"] = preset(p.quant).name;
+  j["machine"] = s.machine->id;
+  j["ctx"] = s.ctx.n_ctx;
+  j["n_ctx_padded"] = p.kv.n_ctx;
+  j["weights_bytes"] = p.weights.total_bytes;
+  j["bits_per_weight"] = std::round(p.weights.bits_per_weight() * 1e4) / 1e4;
+  j["params"] = p.weights.total_params;
+  j["active_params"] = p.weights.active_params;
+  j["kv_bytes"] = p.kv.kv_bytes();
+  j["state_bytes"] = p.kv.state_bytes;
+  j["compute_bytes"] = p.buffers.compute_bytes;
+  j["output_bytes"] = p.buffers.output_bytes;
+  j["host_compute_bytes"] = p.buffers.host_compute_bytes;
+  j["total_bytes"] = uint64_t(p.total_bytes());
+  j["estimates"] = {"compute_bytes", "host_compute_bytes", "decode_tps", "prefill_tps", "runtime_overhead_bytes"};
+  const Backend* sb = sel.speed_backend();
+  const BackendPlan* bp = sb ? p.find(sb->id) : nullptr;
+  j["speed_backend"] = sb ? sb->id : "";
+  j["decode_tps"] = bp ? std::round(bp->decode_tps_0 * 100) / 100 : 0.0;
+  j["decode_tps_ctx"] = bp ? std::round(bp->decode_tps_ctx * 100) / 100 : 0.0;
+  j["prefill_tps"] = bp ? std::round(bp->prefill_tps * 10) / 10 : 0.0;
+  j["speed_band"] = bp ? json{{"decode", {bp->decode_lo, bp->decode_hi}}, {"prefill", {bp->prefill_lo, bp->prefill_hi}}}
+                       : json::object();
+  j["max_context"] = sb ? max_context(c, *p.model, p.quant, s, *sb) : 0;
+  json v = json::object(), h = json::object(), o = json::object();
+  for (const auto& b : p.backends) {
+    v[b.backend->id] = verdict_id(b.placement.verdict);
+    h[b.backend->id] = int64_t(b.placement.headroom);
+    o[b.backend->id] = int64_t(b.overhead_bytes);
+  }
+  j["verdicts"] = v;
+  j["headroom_bytes"] = h;
+  j["runtime_overhead_bytes"] = o;
+  j["pools"] = {{"carve_out_bytes", int64_t(p.pools.carve_out)},
+                {"gtt_bytes", int64_t(p.pools.gtt)},
+                {"os_visible_bytes", int64_t(p.pools.os_visible)},
+                {"os_reserve_bytes", int64_t(p.pools.os_reserve)}};
+  if (!p.error.empty()) j["error"] = p.error;
+  return j.dump(1);
+}
+
+}  // namespace haloplan

@@ -1,0 +1,386 @@
+#include "haloplan/view/state.h"
+
+#include <algorithm>
+#include <functional>
+
+#include "haloplan/planner/memory.h"
+#include "haloplan/planner/quant.h"
+#include "haloplan/text/codec.h"
+#include "haloplan/text/json_parse.h"
+#include "haloplan/text/strings.h"
+
+namespace haloplan {
+
+using nlohmann::json;
+
+namespace {
+
+std::optional<bool> parse_bool(const std::string& v) {
+  if (v == "1" || v == "true" || v == "on") return true;
+  if (v == "0" || v == "false" || v == "off") return false;
+  return std::nullopt;
+}
+
+// One field of the state: how it reads from and writes to its text form (the link value).
+// Returns an error message, or "" when the value was taken.
+struct Field {
+  const char* key;
+  std::function<std::string(ViewState&, const std::string&)> read;
+  std::function<std::optional<std::string>(const ViewState&)> write;  // nullopt: omit from links
+};
+
+std::string gib_field(std::optional<double>& f, const std::string& v, const char* what) {
+  if (v == "default" || v.empty()) {
+    f.reset();
+    return "";
+  }
+  auto d = parse_number(v, 0, 65536);
+  if (!d) return std::string(what) + " must be a number of GiB (0 to 65536) or 'default', got '" + v + "'";
+  f = *d;
+  return "";
+}
+
+std::optional<std::string> gib_text(const std::optional<double>& f) { return f ? num_text(*f) : "default"; }
+
+std::string id_field(std::string& f, const std::string& v, const char* what) {
+  if (!v.empty() && !valid_id(v)) return std::string(what) + " '" + v.substr(0, 64) + "' is not a valid id";
+  f = v;
+  return "";
+}
+
+// Fields of the common kinds: a yes/no switch and a whole number in a range.
+Field bool_field(const char* key, bool ViewState::*member, bool omit_when_false = false) {
+  return {key,
+          [key, member](ViewState& s, const std::string& v) -> std::string {
+            auto b = parse_bool(v);
+            if (!b) return std::string(key) + " must be 1 or 0, got '" + v.substr(0, 32) + "'";
+            s.*member = *b;
+            return "";
+          },
+          [member, omit_when_false](const ViewState& s) -> std::optional<std::string> {
+            if (omit_when_false && !(s.*member)) return std::nullopt;
+            return s.*member ? "1" : "0";
+          }};
+}
+
+template <class Int>
+Field int_field(const char* key, Int ViewState::*member, int64_t lo, int64_t hi, const char* what) {
+  return {key,
+          [member, lo, hi, what](ViewState& s, const std::string& v) -> std::string {
+            auto n = parse_whole(v, lo, hi);
+            if (!n)
+              return std::string(what) + " must be a whole number" + (lo == 1 && hi > 256 ? " of tokens" : "") +
+                     " from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got '" + v.substr(0, 32) + "'";
+            s.*member = Int(*n);
+            return "";
+          },
+          [member](const ViewState& s) -> std::optional<std::string> { return std::to_string(s.*member); }};
+}
+
+const std::vector<Field>& fields() {
+  static const std::vector<Field> f = {
+      {"machine", [](ViewState& s, const std::string& v) { return id_field(s.machine, v, "machine"); },
+       [](const ViewState& s) -> std::optional<std::string> { return s.machine; }},
+      {"carve", [](ViewState& s, const std::string& v) { return gib_field(s.carve_out_gib, v, "carve-out"); },
+       [](const ViewState& s) { return gib_text(s.carve_out_gib); }},
+      {"gtt", [](ViewState& s, const std::string& v) { return gib_field(s.gtt_gib, v, "GTT limit"); },
+       [](const ViewState& s) { return gib_text(s.gtt_gib); }},
+      {"reserve", [](ViewState& s, const std::string& v) { return gib_field(s.os_reserve_gib, v, "OS reserve"); },
+       [](const ViewState& s) { return gib_text(s.os_reserve_gib); }},
+      bool_field("rocmgtt", &ViewState::rocm_gtt),
+      {"backend", [](ViewState& s, const std::string& v) { return id_field(s.backend, v, "backend"); },
+       [](const ViewState& s) -> std::optional<std::string> { return s.backend; }},
+      int_field("ctx", &ViewState::ctx, 1, int64_t(1) << 26, "context"),
+      {"ktype",
+       [](ViewState& s, const std::string& v) -> std::string {
+         if (!kv_cache_type(v)) return "K cache type '" + v.substr(0, 32) + "' is not a KV cache type";
+         s.type_k = v;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> { return s.type_k; }},
+      {"vtype",
+       [](ViewState& s, const std::string& v) -> std::string {
+         if (!kv_cache_type(v)) return "V cache type '" + v.substr(0, 32) + "' is not a KV cache type";
+         s.type_v = v;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> { return s.type_v; }},
+      int_field("slots", &ViewState::slots, 1, 256, "slots"),
+      bool_field("unified", &ViewState::kv_unified),
+      bool_field("fa", &ViewState::flash_attn),
+      int_field("prompt", &ViewState::prompt, 1, int64_t(1) << 26, "prompt"),
+      {"quants",
+       [](ViewState& s, const std::string& v) -> std::string {
+         std::vector<std::string> q;
+         for (const auto& x : split(v, ',')) {
+           auto f = ftype_from_name(x);
+           if (!f) return "quants: '" + x.substr(0, 32) + "' is not a quantisation preset";
+           if (std::find(q.begin(), q.end(), preset(*f).name) == q.end()) q.push_back(preset(*f).name);
+         }
+         if (q.empty() || q.size() > 32) return "quants must list 1 to 32 presets";
+         s.quants = q;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> { return join(s.quants); }},
+      {"model", [](ViewState& s, const std::string& v) { return id_field(s.model, v, "model"); },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.model.empty() ? std::nullopt : std::optional<std::string>(s.model);
+       }},
+      {"quant",
+       [](ViewState& s, const std::string& v) -> std::string {
+         auto f = ftype_from_name(v);
+         if (!f) return "quant '" + v.substr(0, 32) + "' is not a quantisation preset";
+         s.quant = preset(*f).name;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> { return s.quant; }},
+      {"filter",
+       [](ViewState& s, const std::string& v) -> std::string {
+         if (v.size() > 200) return "filter is longer than 200 characters";
+         s.filter = v;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.filter.empty() ? std::nullopt : std::optional<std::string>(s.filter);
+       }},
+      {"sort",
+       [](ViewState& s, const std::string& v) -> std::string {
+         if (v.size() > 64) return "sort is longer than 64 characters";
+         s.sort = v;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.sort.empty() ? std::nullopt : std::optional<std::string>(s.sort);
+       }},
+      bool_field("desc", &ViewState::desc, true),
+      {"at", [](ViewState& s, const std::string& v) { return id_field(s.section, v, "section"); },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.section.empty() ? std::nullopt : std::optional<std::string>(s.section);
+       }},
+      {"cal", [](ViewState& s, const std::string& v) { return parse_calibrations(v, s.cal); },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.cal.empty() ? std::nullopt : std::optional<std::string>(calibrations_text(s.cal));
+       }},
+      {"removed",
+       [](ViewState& s, const std::string& v) -> std::string {
+         std::vector<std::string> ids = split(v, ',');
+         if (ids.size() > 100000) return "removed lists too many models";
+         for (const auto& id : ids)
+           if (!valid_id(id)) return "removed: '" + id.substr(0, 64) + "' is not a valid model id";
+         s.removed = ids;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.removed.empty() ? std::nullopt : std::optional<std::string>(join(s.removed));
+       }},
+  };
+  return f;
+}
+
+const Field* find_field(std::string_view key) {
+  for (const auto& f : fields())
+    if (key == f.key) return &f;
+  return nullptr;
+}
+
+// Custom models in a link: "j:" + percent-encoded JSON or "z:" + base64url of the LZ stream,
+// whichever is shorter; nullopt if neither fits in max_bytes.
+std::optional<std::string> encode_custom(const json& custom, size_t max_bytes) {
+  const std::string text = custom.dump();
+  std::optional<std::string> best;
+  if (text.size() + 2 <= max_bytes) best = "j:" + percent_encode(text);  // never shorter than the text
+  if (auto lz = lz_compress(text, max_bytes / 4 * 3)) {  // base64 writes 4 characters per 3 bytes
+    std::string packed = "z:" + base64url_encode(*lz);
+    if (!best || packed.size() < best->size()) best = std::move(packed);
+  }
+  if (best && best->size() > max_bytes) best.reset();
+  return best;
+}
+
+std::string decode_custom(const std::string& v, json& out) {
+  std::optional<std::string> text;
+  if (v.rfind("z:", 0) == 0) {
+    auto bytes = base64url_decode(std::string_view(v).substr(2));
+    if (!bytes) return "custom models: the compressed data is not valid base64url (the link may be truncated)";
+    text = lz_decompress(*bytes, kMaxCustomBytes);
+    if (!text) return "custom models: the compressed data is damaged or truncated";
+  } else if (v.rfind("j:", 0) == 0) {
+    text = v.substr(2);
+  } else {
+    return "custom models must start with 'j:' or 'z:'";
+  }
+  std::vector<Diagnostic> d;
+  auto j = detail::parse_json(*text, d, "the custom-model list");
+  if (!j) {
+    if (d.empty()) return "custom models are not valid JSON";
+    return d.front().path.empty() ? d.front().message : "custom" + d.front().path + ": " + d.front().message;
+  }
+  if (!j->is_array()) return "custom models must be a JSON array of models";
+  out = std::move(*j);
+  return "";
+}
+
+}  // namespace
+
+std::string encode_link(const ViewState& s) { return *encode_link(s, std::string::npos); }
+
+std::optional<std::string> encode_link(const ViewState& s, size_t max_bytes) {
+  std::string out = "v=" + std::to_string(kLinkVersion);
+  for (const auto& f : fields()) {
+    auto v = f.write(s);
+    if (v) out += std::string("&") + f.key + "=" + percent_encode(*v);
+  }
+  if (!s.custom.empty()) {
+    out += "&custom=";
+    const size_t left = max_bytes == std::string::npos ? max_bytes : max_bytes - std::min(max_bytes, out.size());
+    auto custom = encode_custom(s.custom, left);
+    if (!custom) return std::nullopt;
+    out += *custom;
+  }
+  if (out.size() > max_bytes) return std::nullopt;
+  return out;
+}
+
+ViewState decode_link(std::string_view fragment, std::vector<Notice>& notices) {
+  ViewState s;
+  if (!fragment.empty() && fragment.front() == '#') fragment.remove_prefix(1);
+  if (fragment.empty()) return s;
+  if (fragment.size() > kMaxLinkBytes) {
+    notices.push_back({"link", "the link is longer than " + std::to_string(kMaxLinkBytes / 1024) +
+                                   " KiB and was ignored; the defaults are shown"});
+    return s;
+  }
+  if (fragment.find('=') == std::string_view::npos && valid_id(fragment)) {
+    s.section = std::string(fragment);  // "#guide-gtt": a deep link, not a scenario
+    return s;
+  }
+  bool versioned = false;
+  for (const auto& part : split(std::string(fragment), '&')) {
+    const size_t eq = part.find('=');
+    const std::string raw_key = part.substr(0, std::min(eq, size_t(96)));
+    const std::string key = percent_decode(raw_key).value_or(raw_key).substr(0, 40);
+    auto value = percent_decode(eq == std::string::npos ? "" : part.substr(eq + 1));
+    if (!value) {
+      notices.push_back({key, "the value of '" + key + "' has a broken %-escape; the default is used"});
+      continue;
+    }
+    if (key == "v") {
+      versioned = true;
+      auto v = parse_whole(*value, 1, 1000000);
+      if (!v) {
+        notices.push_back({"v", "the link's version '" + value->substr(0, 16) + "' is not a number"});
+      } else if (*v > kLinkVersion) {
+        notices.push_back({"v", "this link was made by a newer haloplan (link version " + std::to_string(*v) +
+                                    "); the parts this version understands are shown"});
+      }
+      continue;
+    }
+    if (key == "custom") {
+      json c;
+      const std::string err = decode_custom(*value, c);
+      if (!err.empty()) notices.push_back({"custom", err + "; they were left out"});
+      else s.custom = std::move(c);
+      continue;
+    }
+    const Field* f = find_field(key);
+    if (!f) {
+      notices.push_back({key, "unknown link part '" + key + "' was ignored"});
+      continue;
+    }
+    const std::string err = f->read(s, *value);
+    if (!err.empty()) notices.push_back({key, err + "; the default is used"});
+  }
+  if (!versioned) notices.push_back({"v", "the link has no version (v=); it was read as version 1"});
+  return s;
+}
+
+json state_to_json(const ViewState& s) {
+  json j;
+  j["v"] = kLinkVersion;
+  j["machine"] = s.machine;
+  j["carve"] = s.carve_out_gib ? json(*s.carve_out_gib) : json(nullptr);
+  j["gtt"] = s.gtt_gib ? json(*s.gtt_gib) : json(nullptr);
+  j["reserve"] = s.os_reserve_gib ? json(*s.os_reserve_gib) : json(nullptr);
+  j["rocmgtt"] = s.rocm_gtt;
+  j["backend"] = s.backend;
+  j["ctx"] = s.ctx;
+  j["ktype"] = s.type_k;
+  j["vtype"] = s.type_v;
+  j["slots"] = s.slots;
+  j["unified"] = s.kv_unified;
+  j["fa"] = s.flash_attn;
+  j["prompt"] = s.prompt;
+  j["quants"] = s.quants;
+  j["model"] = s.model;
+  j["quant"] = s.quant;
+  j["filter"] = s.filter;
+  j["sort"] = s.sort;
+  j["desc"] = s.desc;
+  j["at"] = s.section;
+  j["custom"] = s.custom;
+  j["removed"] = s.removed;
+  j["cal"] = s.cal.empty() ? json(nullptr) : json(calibrations_text(s.cal));
+  return j;
+}
+
+ViewState state_from_json(std::string_view text, std::vector<Notice>& notices) {
+  ViewState s;
+  std::vector<Diagnostic> d;
+  auto j = detail::parse_json(text, d, "the scenario");
+  if (!j || !j->is_object()) {
+    notices.push_back({"state", d.empty() ? "the scenario is not a JSON object; the defaults are used"
+                                          : d.front().message + "; the defaults are used"});
+    return s;
+  }
+  for (auto it = j->begin(); it != j->end(); ++it) {
+    const std::string& key = it.key();
+    const json& v = it.value();
+    if (key == "v") {
+      if (!v.is_number_integer() || v.get<int64_t>() < 1)
+        notices.push_back({"v", "the scenario's version is not a positive whole number"});
+      else if (v.get<int64_t>() > kLinkVersion)
+        notices.push_back({"v", "this scenario was made by a newer haloplan (version " + v.dump() +
+                                    "); the parts this version understands are used"});
+      continue;
+    }
+    if (key == "custom") {
+      if (!v.is_array()) notices.push_back({"custom", "custom must be an array of models; it was left out"});
+      else s.custom = v;
+      continue;
+    }
+    const Field* f = find_field(key);
+    if (!f) {
+      notices.push_back({key.substr(0, 32), "unknown scenario field '" + key.substr(0, 32) + "' was ignored"});
+      continue;
+    }
+    std::string text_value;
+    if (v.is_null()) text_value = "default";
+    else if (v.is_boolean()) text_value = v.get<bool>() ? "1" : "0";
+    else if (v.is_number_integer()) text_value = std::to_string(v.get<int64_t>());
+    else if (v.is_number()) text_value = num_text(v.get<double>());
+    else if (v.is_string()) text_value = v.get<std::string>();
+    else if (v.is_array()) {
+      std::vector<std::string> parts;
+      for (const auto& x : v) {
+        if (!x.is_string()) {
+          text_value = "\x01";  // rejected by every list parser below
+          break;
+        }
+        parts.push_back(x.get<std::string>());
+      }
+      if (text_value.empty()) text_value = join(parts);
+      if (parts.empty() && key == "removed") {
+        s.removed.clear();
+        continue;
+      }
+    } else {
+      notices.push_back({key, key + " has the wrong type (" + detail::type_word(v) + "); the default is used"});
+      continue;
+    }
+    const std::string err = f->read(s, text_value);
+    if (!err.empty()) notices.push_back({key, err + "; the default is used"});
+  }
+  return s;
+}
+
+}  // namespace haloplan

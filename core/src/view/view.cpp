@@ -1,0 +1,290 @@
+#include "haloplan/view/view.h"
+
+#include <algorithm>
+
+#include "haloplan/text/decimal.h"
+#include "haloplan/text/json_out.h"
+#include "haloplan/text/strings.h"
+#include "haloplan/view/exports.h"
+#include "haloplan/view/tables.h"
+
+namespace haloplan {
+
+using nlohmann::json;
+
+namespace {
+
+void write_pools(JsonOut& o, const Pools& p) {
+  o.obj().field("ram", double(p.ram)).field("carve_out", double(p.carve_out)).field("os_visible", double(p.os_visible));
+  o.field("gtt", double(p.gtt)).field("os_reserve", double(p.os_reserve)).field("gtt_default", p.gtt_default);
+  o.key("warnings").strs(p.warnings).end_obj();
+}
+
+}  // namespace
+
+namespace {
+
+// What every part of the view shares: the scenario and the fit table's selection (every model,
+// the state's quants, the machine's backends).
+struct ViewSetup {
+  Scenario sc;
+  Selection fit_sel;
+  FType focus_q = FType::Q4_K_M;
+};
+
+ViewSetup view_setup(const ViewState& s, const Catalog& c) {
+  ViewSetup v{scenario_for(s, c), {}, ftype_from_name(s.quant).value_or(FType::Q4_K_M)};
+  if (!v.sc.machine) return v;
+  for (const auto& x : c.models) v.fit_sel.models.push_back(&x);
+  for (const auto& q : s.quants)
+    if (auto f = ftype_from_name(q)) v.fit_sel.quants.push_back(*f);
+  v.fit_sel.quants_given = true;
+  v.fit_sel.backends = backends_for(c, *v.sc.machine);
+  return v;
+}
+
+// The fit table's cells (model x quant, catalog order) whose "model name quant" contains the
+// state's filter, case-insensitive.
+std::vector<std::pair<const CatalogModel*, FType>> fit_cells(const Selection& sel, const ViewState& s) {
+  std::string q = s.filter;
+  q.erase(0, q.find_first_not_of(" \t\n\r"));
+  q.erase(q.find_last_not_of(" \t\n\r") + 1);
+  q = lower(q);
+  std::vector<std::pair<const CatalogModel*, FType>> cells;
+  for (const CatalogModel* m : sel.models)
+    for (FType f : sel.quants)
+      if (q.empty() || lower(m->id + " " + m->name + " " + preset(f).name).find(q) != std::string::npos)
+        cells.emplace_back(m, f);
+  return cells;
+}
+
+// The rows of t in the order of the state's sort column (stable): a number cell sorts as a
+// number, other cells as lower-case text; a backend's column sorts by verdict (carve-out > GTT >
+// OS squeeze > no fit), then headroom.
+std::vector<size_t> sort_order(const Table& t, const std::vector<Plan>& plans, const ViewState& s) {
+  std::vector<size_t> order(plans.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const auto col = std::find(t.headers.begin(), t.headers.end(), s.sort);
+  if (s.sort.empty() || col == t.headers.end()) return order;
+  const size_t j = size_t(col - t.headers.begin());
+  struct Key {
+    bool number;
+    double n;
+    std::string text;
+  };
+  std::vector<Key> keys(plans.size());
+  for (size_t i = 0; i < plans.size(); ++i) {
+    const BackendPlan* bp = plans[i].find(s.sort);
+    if (bp) {
+      double rank = 0;  // no fit
+      switch (bp->placement.verdict) {
+        case Verdict::CarveOut: rank = 3; break;
+        case Verdict::Gtt: rank = 2; break;
+        case Verdict::OsSqueeze: rank = 1; break;
+        case Verdict::NoFit: break;
+      }
+      keys[i] = {true, rank * 1e15 + double(bp->placement.headroom), {}};
+      continue;
+    }
+    const std::string& cell = t.rows[i][j];
+    double n = 0;
+    if (detail::parse_decimal(cell, n)) keys[i] = {true, n, {}};
+    else keys[i] = {false, 0, lower(cell)};
+  }
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const Key& x = keys[s.desc ? b : a];
+    const Key& y = keys[s.desc ? a : b];
+    if (x.number && y.number) return x.n < y.n;
+    const std::string xs = x.number ? num_text(x.n) : x.text, ys = y.number ? num_text(y.n) : y.text;
+    return xs < ys;
+  });
+  return order;
+}
+
+}  // namespace
+
+void write_view_head(JsonOut& o, const ViewState& s, const Catalog& c) {
+  const ViewSetup v = view_setup(s, c);
+  if (!v.sc.machine) return;
+  const Scenario& sc = v.sc;
+  const Machine& m = *sc.machine;
+  const FType focus_q = v.focus_q;
+  const Selection& fit_sel = v.fit_sel;
+
+  o.key("pools");
+  write_pools(o, machine_pools(m, sc.knobs));
+  o.key("machine").obj().field("id", m.id).field("name", m.name).field("apu", m.kind == MemoryKind::AmdApu);
+  o.field("bandwidth_gbs", m.bandwidth_gbs).field("bandwidth_measured_gbs", m.bandwidth_measured_gbs).end_obj();
+  o.key("backends").arr();
+  for (const Backend* b : fit_sel.backends)
+    o.obj().field("id", b->id).field("name", b->name).field("reaches_gtt", backend_reaches_gtt(*b, sc.knobs)).end_obj();
+  o.end_arr();
+
+  // The focused model: breakdown, placement per backend, decode speed against depth.
+  const CatalogModel* fm = c.model(s.model);
+  if (!fm) return;
+  const Plan p = make_plan(c, *fm, focus_q, sc);
+  o.key("focus").obj().field("model", fm->id).field("name", fm->name).field("quant", preset(focus_q).name);
+  o.field("verified", fm->verified).key("sources").strs(fm->sources).field("notes", fm->notes).field("error", p.error);
+  o.field("read_bytes", p.speed_in.weight_read_bytes);  // weights read per token (the guide's figure)
+  o.key("tables").arr();
+  for (const auto& t : plan_tables(c, sc, p, fit_sel)) write_table(o, t);
+  o.end_arr();
+  o.key("terms").obj().field("weights", double(p.weights.total_bytes - p.weights.token_embd_bytes));
+  o.field("token_embd", double(p.weights.token_embd_bytes)).field("kv", double(p.kv.kv_bytes()));
+  o.field("state", double(p.kv.state_bytes)).field("compute", double(p.buffers.compute_bytes));
+  o.field("host", double(p.buffers.output_bytes + p.buffers.host_compute_bytes)).end_obj();
+  o.key("backends").arr();
+  for (const auto& bp : p.backends) {
+    const auto& pl = bp.placement;
+    o.obj().field("id", bp.backend->id).field("name", bp.backend->name).field("verdict", verdict_id(pl.verdict));
+    o.field("verdict_label", verdict_label(pl.verdict)).field("gpu_bytes", double(pl.gpu_bytes));
+    o.field("host_bytes", double(pl.host_bytes)).field("in_carve_out", double(pl.in_carve_out));
+    o.field("in_gtt", double(pl.in_gtt)).field("gpu_limit", double(pl.gpu_limit)).field("headroom", double(pl.headroom));
+    o.field("os_free", double(pl.os_free)).field("overhead", double(bp.overhead_bytes));
+    o.field("max_context", double(max_context(c, *fm, focus_q, sc, *bp.backend)));
+    o.field("decode_tps_0", bp.decode_tps_0).field("decode_tps_ctx", bp.decode_tps_ctx);
+    o.field("prefill_tps", bp.prefill_tps).field("ttft_s", bp.ttft_s).field("decode_lo", bp.decode_lo);
+    o.field("decode_hi", bp.decode_hi).field("prefill_lo", bp.prefill_lo).field("prefill_hi", bp.prefill_hi);
+    o.field("decode_rows", double(bp.backend->speed.decode_rows));
+    o.field("prefill_rows", double(bp.backend->speed.prefill_rows));
+    o.field("calibrated", bp.backend->speed_calibrated);
+    o.field("command", llama_server_command(p, sc, *bp.backend).value_or("")).end_obj();
+  }
+  o.end_arr();
+  if (const Backend* b = c.backend(s.backend)) {
+    o.key("curve").obj().field("backend", b->id).field("band_lo", b->speed.decode_lo);
+    o.field("band_hi", b->speed.decode_hi).key("points").arr();
+    const int64_t depth_max = std::min<int64_t>(s.ctx, p.kv.n_ctx_seq > 0 ? p.kv.n_ctx_seq : s.ctx);
+    constexpr int kPoints = 24;
+    for (int i = 0; i <= kPoints; ++i) {
+      const int64_t d = depth_max * i / kPoints;
+      o.arr().num(double(d)).num(decode_tps(*b, m, p.speed_in, fm->arch, sc.ctx, d)).end_arr();
+    }
+    o.end_arr().end_obj();
+  }
+  o.end_obj();
+}
+
+
+bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, const Catalog& c, size_t max_rows) {
+  const ViewSetup v = view_setup(s, c);
+  if (!v.sc.machine) return false;
+  const Scenario& sc = v.sc;
+  const Machine& m = *sc.machine;
+  const Selection& fit_sel = v.fit_sel;
+  if (part == "ceiling") {
+    o.key("ceiling");
+    write_table(o, ceiling_table(m));
+    return true;
+  }
+  if (part == "setup") {
+    o.key("setup").arr();
+    for (const auto& t : setup_tables(c, sc, s.gtt_gib)) write_table(o, t);
+    o.end_arr();
+    return true;
+  }
+  if (part != "fit" && part != "speed") return false;
+  // Plans are made only for the rows sent, unless a sort needs every row's cells.
+  auto plans_for = [&](const std::vector<std::pair<const CatalogModel*, FType>>& cells) {
+    std::vector<Plan> plans;
+    plans.reserve(cells.size());
+    for (const auto& [m, f] : cells) plans.push_back(make_plan(c, *m, f, sc));
+    return plans;
+  };
+  if (part == "speed") {
+    Selection speed_sel = fit_sel;
+    speed_sel.backends.clear();
+    if (const Backend* b = c.backend(s.backend)) speed_sel.backends.push_back(b);
+    std::vector<std::pair<const CatalogModel*, FType>> cells;
+    for (const CatalogModel* m : fit_sel.models)
+      for (FType f : fit_sel.quants) cells.emplace_back(m, f);
+    const size_t total = cells.size();
+    if (max_rows && cells.size() > max_rows) cells.resize(max_rows);
+    o.key("speed");
+    write_table(o, speed_table(sc, speed_sel, plans_for(cells)), /*close=*/false);
+    o.field("matching", double(total)).field("total", double(total)).end_obj();
+    return true;
+  }
+  // Fit table plus the raw numbers behind each row (for the verdict colours and the picture), in
+  // the order shown (filter, sort) and at most max_rows of them.
+  std::vector<std::pair<const CatalogModel*, FType>> cells = fit_cells(fit_sel, s);
+  const size_t matching = cells.size();
+  const bool sorted = !s.sort.empty() && [&] {
+    Table probe = fit_table(sc, fit_sel, {});
+    return std::find(probe.headers.begin(), probe.headers.end(), s.sort) != probe.headers.end();
+  }();
+  if (!sorted && max_rows && cells.size() > max_rows) cells.resize(max_rows);
+  std::vector<Plan> plans = plans_for(cells);
+  Table shown = fit_table(sc, fit_sel, plans);
+  if (sorted) {
+    std::vector<size_t> order = sort_order(shown, plans, s);
+    if (max_rows && order.size() > max_rows) order.resize(max_rows);
+    std::vector<Plan> p2;
+    std::vector<std::vector<std::string>> rows;
+    for (size_t i : order) {
+      p2.push_back(std::move(plans[i]));
+      rows.push_back(std::move(shown.rows[i]));
+    }
+    plans = std::move(p2);
+    shown.rows = std::move(rows);
+  }
+  o.key("fit");
+  write_table(o, shown, /*close=*/false);
+  o.field("matching", double(matching)).field("total", double(fit_sel.models.size() * fit_sel.quants.size()));
+  o.key("data").arr();
+  for (const Plan& p : plans) {
+    const CatalogModel* x = p.model;
+    o.obj().field("model", x->id).field("name", x->name).field("quant", preset(p.quant).name);
+    o.field("weights", double(p.weights.total_bytes)).field("kv", double(p.kv.kv_bytes()));
+    o.field("state", double(p.kv.state_bytes));
+    o.field("buffers", double(p.buffers.compute_bytes + p.buffers.output_bytes + p.buffers.host_compute_bytes));
+    o.field("total", p.total_bytes()).field("error", p.error).key("verdicts").obj();
+    for (const auto& bp : p.backends) {
+      o.key(bp.backend->id).obj().field("verdict", verdict_id(bp.placement.verdict));
+      o.field("headroom", double(bp.placement.headroom)).end_obj();
+    }
+    o.end_obj().end_obj();
+  }
+  o.end_arr().end_obj();
+  return true;
+}
+
+void write_view(JsonOut& o, const ViewState& s, const Catalog& c) {
+  write_view_head(o, s, c);
+  for (const char* part : kViewParts) write_view_part(o, part, s, c, 0);
+}
+
+json compute_view(const ViewState& s, const Catalog& c) {
+  JsonOut o;
+  o.obj();
+  write_view(o, s, c);
+  o.end_obj();
+  return json::parse(o.text());
+}
+
+std::string catalog_info(const Catalog& c) {
+  JsonOut o;
+  o.obj().key("machines").arr();
+  for (const auto& m : c.machines) {
+    o.obj().field("id", m.id).field("name", m.name).field("apu", m.kind == MemoryKind::AmdApu).field("ram_gib", m.ram_gib);
+    o.key("carve_out_options_gib").arr();
+    for (double g : m.carve_out_options_gib) o.num(g);
+    o.end_arr().field("default_carve_out_gib", m.default_carve_out_gib);
+    o.field("default_os_reserve_gib", m.default_os_reserve_gib).field("gpu_limit_fraction", m.gpu_limit_fraction);
+    o.field("bandwidth_gbs", m.bandwidth_gbs).key("backends").arr();
+    for (const Backend* b : backends_for(c, m)) o.str(b->id);
+    o.end_arr().end_obj();
+  }
+  o.end_arr().key("backends").arr();
+  for (const auto& b : c.backends) o.obj().field("id", b.id).field("name", b.name).field("gtt_switchable", b.gtt_switchable).end_obj();
+  o.end_arr().key("models").arr();
+  for (const auto& m : c.models) o.obj().field("id", m.id).field("name", m.name).end_obj();
+  o.end_arr().key("quants").arr();
+  for (FType f : quant_ladder()) o.str(preset(f).name);
+  o.end_arr().key("cache_types").arr();
+  for (GgmlType t : kv_cache_types()) o.str(kv_cache_type_name(t));
+  return o.end_arr().end_obj().take();
+}
+
+}  // namespace haloplan
