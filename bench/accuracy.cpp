@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--json") as_json = true;
-    else if ((a == "--catalog" || a == "--machine") && i + 1 < argc) (a == "--catalog" ? catalogs.emplace_back(argv[++i]) : machine = argv[++i]);
+    else if ((a == "--catalog" || a == "--machine") && i + 1 < argc)
+      (a == "--catalog" ? catalogs.emplace_back(argv[++i]) : machine = argv[++i]);
     else if (a == "--catalog" || a == "--machine") return usage(a + " needs a value");
     else if (a.rfind("-", 0) == 0) return usage("unknown option '" + a + "'");
     else if (csv.empty()) csv = a;

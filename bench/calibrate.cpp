@@ -8,12 +8,11 @@
 // measurements it was not fitted on: each model's rows are predicted by parameters fitted
 // without any row of that model (leave-one-model-out).
 #include <ctime>
-#include <set>
 #include <fstream>
 #include <iostream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 
 #include "haloplan/default_catalog.h"
 #include "scoring.h"
@@ -24,7 +23,8 @@ namespace {
 
 // Fits every family of the catalog on the prepared rows `use` accepts.
 template <class Use>
-std::vector<SpeedFamily> fit_families(const Catalog& cat, const bench::Prepared& p, const std::string& fitted_on, Use use) {
+std::vector<SpeedFamily> fit_families(const Catalog& cat, const bench::Prepared& p, const std::string& fitted_on,
+                                      Use use) {
   std::vector<SpeedFamily> fitted;
   for (const auto& fam : cat.speed_families) {
     std::vector<RowFeatures> X;
@@ -55,8 +55,10 @@ void print_holdout(const Catalog& cat, const bench::Prepared& all, const std::st
     for (auto& s : one.rows) out.rows.push_back(std::move(s));
     for (const auto& [k, n] : one.skipped) out.skipped[k] += n, out.n_skipped += n;
   }
-  std::printf("\nHELD OUT (%zu models, each predicted by a fit without its own rows; bands as fitted then):\n", models.size());
-  bench::print_report(out, fit_families(cat, all, "", [](const bench::Scored&) { return true; }), csv + ", leave-one-model-out");
+  std::printf("\nHELD OUT (%zu models, each predicted by a fit without its own rows; bands as fitted then):\n",
+              models.size());
+  bench::print_report(out, fit_families(cat, all, "", [](const bench::Scored&) { return true; }),
+                      csv + ", leave-one-model-out");
 }
 
 }  // namespace
@@ -72,7 +74,8 @@ int main(int argc, char** argv) {
     else if (a == "--check") check = true;
     else if (a == "--holdout") holdout = true;
     else {
-      std::cerr << "calibrate: unknown argument '" << a << "'\nusage: calibrate [--csv FILE] [--write backends.json] [--check] [--holdout]\n";
+      std::cerr << "calibrate: unknown argument '" << a
+                << "'\nusage: calibrate [--csv FILE] [--write backends.json] [--check] [--holdout]\n";
       return 2;
     }
   }
@@ -122,9 +125,12 @@ int main(int argc, char** argv) {
       bool same = shipped && shipped->params.decode_rows == fam.params.decode_rows &&
                   shipped->params.prefill_rows == fam.params.prefill_rows;
       for (size_t i = 0; same && i < kDecodeParams; ++i) same = close(shipped->params.decode[i], fam.params.decode[i]);
-      for (size_t i = 0; same && i < kPrefillParams; ++i) same = close(shipped->params.prefill[i], fam.params.prefill[i]);
+      for (size_t i = 0; same && i < kPrefillParams; ++i)
+        same = close(shipped->params.prefill[i], fam.params.prefill[i]);
       if (!same) {
-        std::fprintf(stderr, "calibrate: data/backends.json is stale for %s: run calibrate --write data/backends.json\n", fam.id.c_str());
+        std::fprintf(stderr,
+                     "calibrate: data/backends.json is stale for %s: run calibrate --write data/backends.json\n",
+                     fam.id.c_str());
         ++stale;
       }
     }

@@ -2,18 +2,17 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
-#include "haloplan/default_catalog.h"
 #include "haloplan/catalog/gguf_import.h"
 #include "haloplan/catalog/hf_config.h"
+#include "haloplan/default_catalog.h"
 #include "haloplan/planner/setup.h"
-#include "haloplan/view/view.h"
-#include "options.h"
 #include "haloplan/view/exports.h"
 #include "haloplan/view/tables.h"
+#include "haloplan/view/view.h"
+#include "options.h"
 
 using namespace haloplan;
 using namespace haloplan::cli;
@@ -50,7 +49,8 @@ void load_catalog(const Options& o, Catalog& c) {
     const auto text = read_file(path);
     auto diags = merge_models(text, c);
     for (const auto& x : diags) std::cerr << "haloplan: " << path << ": " << x.text() << "\n";
-    if (has_errors(diags)) throw UsageError("catalog file '" + path + "' has errors (listed above); nothing was loaded from it");
+    if (has_errors(diags))
+      throw UsageError("catalog file '" + path + "' has errors (listed above); nothing was loaded from it");
   }
 }
 
@@ -108,8 +108,7 @@ void import_command(const Options& o, Catalog& c, const Scenario& s) {
         break;
       }
       case ImportKind::Gguf: ggufs.add(path, read_gguf_header(path)); break;
-      case ImportKind::Unknown:
-        throw UsageError(path + ": neither a GGUF file nor a Hugging Face config.json");
+      case ImportKind::Unknown: throw UsageError(path + ": neither a GGUF file nor a Hugging Face config.json");
     }
   }
   auto r = ggufs.finish();

@@ -12,8 +12,8 @@ namespace haloplan::cli {
 
 namespace {
 
-const std::set<std::string> kCommands = {"fit", "speed", "setup", "guide", "plan", "models", "machines",
-                                         "backends", "import", "calibrate", "help"};
+const std::set<std::string> kCommands = {"fit",      "speed",    "setup",  "guide",     "plan", "models",
+                                         "machines", "backends", "import", "calibrate", "help"};
 
 double parse_number(const std::string& flag, const std::string& v, double lo, double hi) {
   char* end = nullptr;
@@ -173,8 +173,7 @@ Options parse_options(int argc, char** argv) {
     else if (a == "--cal") {
       const std::string err = parse_calibrations(value(a), o.cal);
       if (!err.empty()) throw UsageError("--cal: " + err);
-    }
-    else if (a == "--format") {
+    } else if (a == "--format") {
       const std::string f = value(a);
       if (f == "markdown" || f == "md") o.format = Format::Markdown;
       else if (f == "csv") o.format = Format::Csv;
@@ -205,7 +204,8 @@ GgmlType parse_cache_type(const std::string& flag, const std::string& v) {
   static const std::set<std::string> ok = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL"};
   auto t = type_from_name(v);
   if (!t || !ok.count(type_name(*t)))
-    throw UsageError(flag + " '" + v + "' is not a KV cache type; use f32, f16, bf16, q8_0, q5_1, q5_0, q4_1, q4_0 or iq4_nl");
+    throw UsageError(flag + " '" + v +
+                     "' is not a KV cache type; use f32, f16, bf16, q8_0, q5_1, q5_0, q4_1, q4_0 or iq4_nl");
   return *t;
 }
 }  // namespace
@@ -260,8 +260,10 @@ Selection select(const Options& o, const Catalog& c) {
     if (!m) {
       std::string close;
       for (const auto& x : c.models)
-        if (x.id.find(id) != std::string::npos || id.find(x.id) != std::string::npos) close += (close.empty() ? "" : ", ") + x.id;
-      throw UsageError("unknown model '" + id + "'" + (close.empty() ? "; 'haloplan models' lists them" : "; did you mean " + close + "?"));
+        if (x.id.find(id) != std::string::npos || id.find(x.id) != std::string::npos)
+          close += (close.empty() ? "" : ", ") + x.id;
+      throw UsageError("unknown model '" + id + "'" +
+                       (close.empty() ? "; 'haloplan models' lists them" : "; did you mean " + close + "?"));
     }
     sel.models.push_back(m);
   }

@@ -1,17 +1,16 @@
 // Command-line options of haloplan: parsing and validation against the catalog.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "haloplan/planner/plan.h"
 #include "haloplan/view/exports.h"
-#include "haloplan/view/tables.h"
 #include "haloplan/view/table.h"
+#include "haloplan/view/tables.h"
 
 namespace haloplan::cli {
 

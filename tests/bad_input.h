@@ -4,10 +4,9 @@
 
 #include <cstdint>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "gguf_writer.h"
 #include "haloplan/catalog/gguf_import.h"

@@ -25,10 +25,22 @@ class GgufWriter {
     u64(s.size());
     bytes += s;
   }
-  void kv_u32(const std::string& k, uint32_t v) { key(k, 4); u32(v); }
-  void kv_f32(const std::string& k, float v) { key(k, 6); raw(&v, 4); }
-  void kv_bool(const std::string& k, bool v) { key(k, 7); bytes += char(v ? 1 : 0); }
-  void kv_str(const std::string& k, const std::string& v) { key(k, 8); str(v); }
+  void kv_u32(const std::string& k, uint32_t v) {
+    key(k, 4);
+    u32(v);
+  }
+  void kv_f32(const std::string& k, float v) {
+    key(k, 6);
+    raw(&v, 4);
+  }
+  void kv_bool(const std::string& k, bool v) {
+    key(k, 7);
+    bytes += char(v ? 1 : 0);
+  }
+  void kv_str(const std::string& k, const std::string& v) {
+    key(k, 8);
+    str(v);
+  }
   void kv_u32_array(const std::string& k, const std::vector<uint32_t>& v) {
     key(k, 9);
     u32(4);

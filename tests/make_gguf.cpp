@@ -30,7 +30,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (argc < 4) {
-    std::fprintf(stderr, "usage: make_gguf MODEL_ID QUANT OUT.gguf [--size BYTES] [--corrupt] [--part N --parts M] [--no-tokens]\n");
+    std::fprintf(
+        stderr,
+        "usage: make_gguf MODEL_ID QUANT OUT.gguf [--size BYTES] [--corrupt] [--part N --parts M] [--no-tokens]\n");
     return 2;
   }
   Catalog c;

@@ -21,15 +21,16 @@ const nlohmann::json& cases() {
 std::vector<std::string> fingerprint(const Catalog& c) {
   std::vector<std::string> f;
   for (const auto& m : c.models)
-    f.push_back(m.id + "|" + m.name + "|" + std::to_string(m.arch.n_layer) + "|" + std::to_string(m.arch.n_embd) +
-                "|" + m.notes + "|" + std::to_string(m.sources.size()));
+    f.push_back(m.id + "|" + m.name + "|" + std::to_string(m.arch.n_layer) + "|" + std::to_string(m.arch.n_embd) + "|" +
+                m.notes + "|" + std::to_string(m.sources.size()));
   return f;
 }
 
 // The shipped catalog plus the suite's saved user models: the state every case must leave alone.
 Catalog saved_state() {
   Catalog c = shipped();
-  const auto d = merge_models(nlohmann::json{{"schema", "haloplan-models"}, {"version", 1}, {"models", cases()["saved"]}}.dump(), c);
+  const auto d = merge_models(
+      nlohmann::json{{"schema", "haloplan-models"}, {"version", 1}, {"models", cases()["saved"]}}.dump(), c);
   if (has_errors(d)) throw std::runtime_error("the suite's saved models do not load: " + d.front().text());
   return c;
 }

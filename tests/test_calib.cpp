@@ -47,7 +47,8 @@ TEST_CASE("backend labels from every source map to speed families") {
   CHECK(speed_family_of("rocm-rocwmma", 6865) == "rocm-rocwmma");
   CHECK(speed_family_of("rocm-rocwmma-hipblaslt", 6097) == "rocm-rocwmma");
   CHECK(speed_family_of("rocm-rocwmma (lhl rocm-wmma-tune branch)", 6792) == "rocm");
-  CHECK(speed_family_of("unspecified (best observed config; README says primary ROCm 7 nightlies / Vulkan RADV)").empty());
+  CHECK(speed_family_of("unspecified (best observed config; README says primary ROCm 7 nightlies / Vulkan RADV)")
+            .empty());
   // Every family the classifier names is in the shipped data, with parameters.
   for (const char* fam : {"vulkan-radv", "vulkan-amdvlk", "rocm", "rocm-rocblas", "rocm-rocwmma"}) {
     const auto it = std::find_if(shipped().speed_families.begin(), shipped().speed_families.end(),
@@ -90,24 +91,29 @@ TEST_CASE("the llama-bench markdown table and its JSON give the same rows") {
   CHECK(j.rows[1].decode);
   // JSON lines (-o jsonl) read the same way.
   const auto jl = parse_llama_bench(
-      "{\"model_type\": \"llama 8B Q4_K - Medium\", \"backends\": \"ROCm\", \"n_prompt\": 512, \"n_gen\": 0, \"avg_ts\": 900}\n"
-      "{\"model_type\": \"llama 8B Q4_K - Medium\", \"backends\": \"ROCm\", \"n_prompt\": 0, \"n_gen\": 128, \"avg_ts\": 40}\n");
+      "{\"model_type\": \"llama 8B Q4_K - Medium\", \"backends\": \"ROCm\", \"n_prompt\": 512, \"n_gen\": 0, "
+      "\"avg_ts\": 900}\n"
+      "{\"model_type\": \"llama 8B Q4_K - Medium\", \"backends\": \"ROCm\", \"n_prompt\": 0, \"n_gen\": 128, "
+      "\"avg_ts\": 40}\n");
   CHECK(jl.rows.size() == 2);
 }
 
 TEST_CASE("unreadable llama-bench output is named, row by row") {
   CHECK(parse_llama_bench("   ").errors == std::vector<std::string>{"nothing was pasted"});
-  CHECK(parse_llama_bench("hello").errors ==
-        std::vector<std::string>{"no llama-bench table found: expected a header row with 'test' and 't/s' columns, or JSON output (-o json)"});
+  CHECK(
+      parse_llama_bench("hello").errors ==
+      std::vector<std::string>{
+          "no llama-bench table found: expected a header row with 'test' and 't/s' columns, or JSON output (-o json)"});
   const auto r = parse_llama_bench(
       "| model | size | params | backend | test | t/s |\n| --- | --: | --: | --- | --: | --: |\n"
       "| llama 8B Q4_0 | 4.3 GiB | 8.03 B | Vulkan | tg128 | fast |\n"
       "| llama 8B Q4_0 | 4.3 GiB | 8.03 B | Vulkan | xx128 | 40.1 ± 0.1 |\n"
       "| llama 8B Q4_0 | 4.3 GiB | Vulkan | tg128 | 40.1 |\n");
   CHECK(r.rows.empty());
-  CHECK(r.errors == std::vector<std::string>{"line 3: t/s 'fast' is not a positive number",
-                                             "line 4: test 'xx128' is not a llama-bench test (tgN or ppN, optionally @ dM)",
-                                             "line 5: has 5 cells; the header has 6"});
+  CHECK(r.errors ==
+        std::vector<std::string>{"line 3: t/s 'fast' is not a positive number",
+                                 "line 4: test 'xx128' is not a llama-bench test (tgN or ppN, optionally @ dM)",
+                                 "line 5: has 5 cells; the header has 6"});
   const auto j = parse_llama_bench(R"([{"n_prompt": 512, "n_gen": 128, "avg_ts": 3}, 7, {"n_gen": 1}])");
   CHECK(j.errors == std::vector<std::string>{"entry 1: mixes prompt and generation (pg tests are not scored)",
                                              "entry 2: is not an object",
@@ -166,7 +172,8 @@ TEST_CASE("a file below its label's size: the label's type holds for the non-exp
 TEST_CASE("pasting one backend's measured rows moves that backend's predictions onto them") {
   // The AMDVLK rows of the shipped calibration file, pasted as llama-bench JSON against the RADV
   // backend: the fit must move RADV's estimates towards them.
-  const auto csv = parse_calibration_csv(read_text(std::string(HALOPLAN_FIXTURES) + "/../../bench/data/llama_bench_strix_halo.csv"));
+  const auto csv =
+      parse_calibration_csv(read_text(std::string(HALOPLAN_FIXTURES) + "/../../bench/data/llama_bench_strix_halo.csv"));
   REQUIRE(csv.rows.size() > 700);
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& r : csv.rows) {
@@ -212,8 +219,9 @@ TEST_CASE("one pasted row calibrates onto itself; unknown models are skipped wit
   CHECK(res.rows[0].after == Approx(70.0).epsilon(0.002));
   CHECK(res.skipped == std::vector<std::string>{"line 4 (tg128): model 'mystery 3B Q4_0' matches no catalog model"});
   // Rows that name no backend need one chosen.
-  const auto none = calibrate_from_bench(shipped(), strix(), nullptr,
-                                         "| model | backend | test | t/s |\n|-|-|-|-|\n| llama 8B Q4_0 | CPU | tg128 | 9 |\n", nullptr);
+  const auto none = calibrate_from_bench(
+      shipped(), strix(), nullptr, "| model | backend | test | t/s |\n|-|-|-|-|\n| llama 8B Q4_0 | CPU | tg128 | 9 |\n",
+      nullptr);
   CHECK_FALSE(none.cal);
   CHECK(none.error == "the rows do not say which backend ran them (Vulkan, ROCm…); choose the backend");
 }
@@ -227,11 +235,14 @@ TEST_CASE("a calibration travels in the link and bad ones are named") {
   const ViewState back = decode_link(link, n);
   CHECK(n.empty());
   REQUIRE(back.cal.size() == 2);
-  CHECK((back.cal[0].backend == "llamacpp-vulkan" && back.cal[0].prefill_scale == 0.655 && back.cal[1].decode_rows == 3));
+  CHECK(
+      (back.cal[0].backend == "llamacpp-vulkan" && back.cal[0].prefill_scale == 0.655 && back.cal[1].decode_rows == 3));
   for (const auto& [text, msg] : std::vector<std::pair<std::string, std::string>>{
            {"cal=x", "calibration 'x' is not backend:decode:prefill:rows:rows; the default is used"},
-           {"cal=llamacpp-vulkan:0:1:1:1", "calibration scales must be numbers from 0.05 to 20, got 'llamacpp-vulkan:0:1:1:1'; the default is used"},
-           {"cal=llamacpp-vulkan:1:1:1:1,llamacpp-vulkan:2:1:1:1", "calibration for 'llamacpp-vulkan' is given twice; the default is used"},
+           {"cal=llamacpp-vulkan:0:1:1:1",
+            "calibration scales must be numbers from 0.05 to 20, got 'llamacpp-vulkan:0:1:1:1'; the default is used"},
+           {"cal=llamacpp-vulkan:1:1:1:1,llamacpp-vulkan:2:1:1:1",
+            "calibration for 'llamacpp-vulkan' is given twice; the default is used"},
            {"cal=a%3Cb:1:1:1:1", "calibration backend 'a<b' is not a valid id; the default is used"}}) {
     std::vector<Notice> bad;
     const ViewState v = decode_link("v=1&" + text, bad);

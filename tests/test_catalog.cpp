@@ -10,7 +10,8 @@ std::string one_model(const std::string& fields) {
   return R"({"schema":"haloplan-models","version":1,"models":[{"id":"t-1b","name":"T","arch":"llama",)" + fields +
          R"(,"sources":["test"]}]})";
 }
-const std::string kGood = R"("n_layers":16,"hidden_size":2048,"n_heads":32,"n_kv_heads":8,"intermediate_size":8192,"vocab_size":32000,"max_context":4096,"tied_embeddings":true)";
+const std::string kGood =
+    R"("n_layers":16,"hidden_size":2048,"n_heads":32,"n_kv_heads":8,"intermediate_size":8192,"vocab_size":32000,"max_context":4096,"tied_embeddings":true)";
 
 bool has_diag(const std::vector<Diagnostic>& d, const std::string& path, const std::string& part, bool error = true) {
   for (const auto& x : d)
@@ -26,16 +27,35 @@ TEST_CASE("The shipped catalog loads without errors or warnings") {
   CHECK(d.empty());
   CHECK(c.models.size() >= 40);
   CHECK(c.machines.size() >= 8);
-  for (const char* id : {"llamacpp-vulkan", "llamacpp-rocm", "vllm-rocm", "ollama", "llamacpp-metal"}) CHECK(c.backend(id));
+  for (const char* id : {"llamacpp-vulkan", "llamacpp-rocm", "vllm-rocm", "ollama", "llamacpp-metal"})
+    CHECK(c.backend(id));
 }
 
 TEST_CASE("Every model named by the guide and the calibration file is in the catalog") {
   const auto& c = test::shipped();
-  for (const char* id : {"qwen3-coder-30b-a3b", "llama-3.3-70b", "glm-4.5-air", "kimi-linear-48b-a3b", "qwen3-235b-a22b",
-                         "qwen3-coder-480b-a35b", "deepseek-v3", "kimi-k2", "gpt-oss-120b", "gpt-oss-20b", "dots.llm1",
-                         "gemma-3-27b", "gemma-4-26b-a4b", "hunyuan-a13b", "llama-2-7b", "llama-4-scout-17b-16e",
-                         "minimax-m2.1-reap-139b", "minimax-m2.5", "mistral-small-3.1-24b", "phi-4", "qwen3.6-35b-a3b",
-                         "qwen3-coder-next-80b-a3b", "tinyllama-1.1b"}) {
+  for (const char* id : {"qwen3-coder-30b-a3b",
+                         "llama-3.3-70b",
+                         "glm-4.5-air",
+                         "kimi-linear-48b-a3b",
+                         "qwen3-235b-a22b",
+                         "qwen3-coder-480b-a35b",
+                         "deepseek-v3",
+                         "kimi-k2",
+                         "gpt-oss-120b",
+                         "gpt-oss-20b",
+                         "dots.llm1",
+                         "gemma-3-27b",
+                         "gemma-4-26b-a4b",
+                         "hunyuan-a13b",
+                         "llama-2-7b",
+                         "llama-4-scout-17b-16e",
+                         "minimax-m2.1-reap-139b",
+                         "minimax-m2.5",
+                         "mistral-small-3.1-24b",
+                         "phi-4",
+                         "qwen3.6-35b-a3b",
+                         "qwen3-coder-next-80b-a3b",
+                         "tinyllama-1.1b"}) {
     INFO(id);
     CHECK(c.model(id));
   }
@@ -51,11 +71,17 @@ TEST_CASE("A valid one-model catalog loads") {
 
 TEST_CASE("Catalog errors name the JSON path and what was expected") {
   Catalog c;
-  auto d = load_models(one_model(R"("n_layers":"many","hidden_size":2048,"n_heads":32,"n_kv_heads":8,"intermediate_size":8192,"vocab_size":32000,"max_context":4096,"tied_embeddings":true)"), c);
+  auto d = load_models(
+      one_model(
+          R"("n_layers":"many","hidden_size":2048,"n_heads":32,"n_kv_heads":8,"intermediate_size":8192,"vocab_size":32000,"max_context":4096,"tied_embeddings":true)"),
+      c);
   CHECK(has_diag(d, "models[0].n_layers", "expected an integer, found a string"));
   CHECK(c.models.empty());
 
-  d = load_models(one_model(R"("n_layers":16,"hidden_size":2048,"n_heads":32,"n_kv_heads":7,"intermediate_size":8192,"vocab_size":32000,"max_context":4096,"tied_embeddings":true)"), c);
+  d = load_models(
+      one_model(
+          R"("n_layers":16,"hidden_size":2048,"n_heads":32,"n_kv_heads":7,"intermediate_size":8192,"vocab_size":32000,"max_context":4096,"tied_embeddings":true)"),
+      c);
   CHECK(has_diag(d, "models[0]", "n_heads must be a multiple of n_kv_heads"));
 
   d = load_models(one_model(kGood + R"(,"moe":{"n_expert":8,"n_expert_used":9,"expert_ff":100})"), c);
@@ -67,7 +93,10 @@ TEST_CASE("Catalog errors name the JSON path and what was expected") {
   d = load_models(one_model(kGood + R"(,"attention":{"pattern":"SSA"})"), c);
   CHECK(has_diag(d, "models[0]", "sliding_window must be positive"));
 
-  d = load_models(one_model(R"("n_layers":16.5,"hidden_size":2048,"n_heads":32,"vocab_size":32000,"max_context":4096,"tied_embeddings":true)"), c);
+  d = load_models(
+      one_model(
+          R"("n_layers":16.5,"hidden_size":2048,"n_heads":32,"vocab_size":32000,"max_context":4096,"tied_embeddings":true)"),
+      c);
   CHECK(has_diag(d, "models[0].n_layers", "expected an integer, found 16.5"));
   CHECK(c.models.empty());
 }

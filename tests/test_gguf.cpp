@@ -1,7 +1,6 @@
 // GGUF headers: exact weight bytes and architecture from generated headers of real models, split
 // files, prefixes that need more bytes, and malformed files that must fail with a clear message.
 #include <catch2/catch.hpp>
-
 #include <cstring>
 
 #include "gguf_writer.h"
@@ -11,8 +10,8 @@
 #include "helpers.h"
 
 using namespace haloplan;
-using haloplan::test::shipped;
 using haloplan::test::GgufWriter;
+using haloplan::test::shipped;
 using haloplan::test::write_gguf;
 
 namespace {
@@ -229,7 +228,8 @@ TEST_CASE("malformed GGUF headers fail with a message naming the problem") {
   expect(patch32(g.bytes, 4, 4), "GGUF version 4 is not supported");
   expect(patch64(g.bytes, 8, uint64_t(1) << 40), "claims 1099511627776 tensors; the limit is 1048576");
   expect(patch64(g.bytes, 16, ~uint64_t(0)), "metadata keys; the limit is 1048576");
-  expect(patch64(g.bytes, 24, uint64_t(1) << 60), "metadata key 0 claims 1152921504606846976 bytes; the limit is 1 MiB");
+  expect(patch64(g.bytes, 24, uint64_t(1) << 60),
+         "metadata key 0 claims 1152921504606846976 bytes; the limit is 1 MiB");
   // The first key is "general.architecture" (20 bytes): its value type follows.
   expect(patch32(g.bytes, 24 + 8 + 20, 13), "metadata key 'general.architecture' has unknown value type 13");
   // Tensor infos: find the first tensor name and corrupt what follows it.

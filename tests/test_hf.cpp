@@ -1,7 +1,6 @@
 // Hugging Face config.json: real configs map to the architecture the shipped catalog has, so the
 // weights, KV cache and state come out the same; unknown or incomplete configs say what is wrong.
 #include <catch2/catch.hpp>
-
 #include <fstream>
 #include <sstream>
 
@@ -25,10 +24,12 @@ TEST_CASE("Hugging Face configs give the shipped models' weights, KV cache and s
   // model id, compare weights too (false where the config's vocabulary is padded beyond the
   // tokenizer's, as Gemma 3's 262208 against the GGUF's 262144)
   const std::vector<std::pair<std::string, bool>> cases = {
+      // clang-format off
       {"llama-3.1-8b", true},     {"qwen3-30b-a3b", true},       {"gpt-oss-20b", true},
       {"deepseek-v3", true},      {"gemma-3-27b", false},        {"qwen3-next-80b-a3b", true},
       {"nemotron-nano-9b-v2", true}, {"granite-4.0-h-tiny", true}, {"glm-4.5-air", false},
       {"mixtral-8x7b", true},     {"qwen2.5-7b", true},          {"phi-4", true}};
+  // clang-format on
   for (const auto& [id, weights] : cases) {
     INFO(id);
     const auto r = hf_config_to_model(read_fixture(id + ".json"), "hf/" + id);
@@ -76,7 +77,9 @@ TEST_CASE("Hugging Face configs: names, and what cannot be mapped") {
   CHECK(r.error == "config.json has no model_type; it is not a Hugging Face transformers config");
   r = hf_config_to_model("[1, 2", "");
   CHECK(r.error == "config.json is not valid JSON: line 1, column 6: the text ends inside a list");
-  r = hf_config_to_model(R"({"model_type": "llama", "num_hidden_layers": -4, "hidden_size": 4096, "num_attention_heads": 32,
-                            "vocab_size": 32000, "intermediate_size": 11008})", "");
+  r = hf_config_to_model(
+      R"({"model_type": "llama", "num_hidden_layers": -4, "hidden_size": 4096, "num_attention_heads": 32,
+                            "vocab_size": 32000, "intermediate_size": 11008})",
+      "");
   CHECK(r.error == "config.json (model_type 'llama') has invalid num_hidden_layers (-4)");
 }

@@ -1,9 +1,7 @@
 // The JSON writer behind the page's view: what it writes must read back as the same values.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <limits>
-
 #include <nlohmann/json.hpp>
 
 #include "haloplan/text/json_out.h"
@@ -32,8 +30,18 @@ TEST_CASE("the JSON writer escapes strings so they read back unchanged") {
 }
 
 TEST_CASE("the JSON writer prints numbers that read back as the same double") {
-  const double values[] = {0.0, -0.0, 1.0, -3.0, 0.1, 1.0 / 3.0, 2.5e-300, 1.7976931348623157e308, 128849018880.0,
-                           9007199254740993.0, -123456.789, 4.6e15};
+  const double values[] = {0.0,
+                           -0.0,
+                           1.0,
+                           -3.0,
+                           0.1,
+                           1.0 / 3.0,
+                           2.5e-300,
+                           1.7976931348623157e308,
+                           128849018880.0,
+                           9007199254740993.0,
+                           -123456.789,
+                           4.6e15};
   for (double v : values) {
     JsonOut o;
     o.arr().num(v).end_arr();

@@ -2,16 +2,14 @@
 // are the oracles: the reader must build the same values they do, accept what they accept (except
 // repeated keys and deep nesting, which it refuses on purpose) and reject what they reject.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "haloplan/text/decimal.h"
 #include "haloplan/text/json_parse.h"
@@ -164,11 +162,28 @@ TEST_CASE("the JSON reader accepts and rejects what nlohmann's parser does on mu
 }
 
 TEST_CASE("decimal text converts to the same double as strtod") {
-  const char* texts[] = {"0",          "-0",     "1",        "0.1",       "0.30000000000000004", "1e22", "1e23",
-                         "9007199254740993",   "9007199254740992.5", "123456789012345678901234567890",
-                         "2.2250738585072011e-308", "4.9406564584124654e-324", "2e-324", "1.7976931348623157e308",
-                         "1.7976931348623159e308", "1e-400",  "0.000001234", "12345.678e-3", "1E+2", "-2.5e-3",
-                         "100000000000000000000000000000e-10", "0.0000000000000000000000000001e28"};
+  const char* texts[] = {"0",
+                         "-0",
+                         "1",
+                         "0.1",
+                         "0.30000000000000004",
+                         "1e22",
+                         "1e23",
+                         "9007199254740993",
+                         "9007199254740992.5",
+                         "123456789012345678901234567890",
+                         "2.2250738585072011e-308",
+                         "4.9406564584124654e-324",
+                         "2e-324",
+                         "1.7976931348623157e308",
+                         "1.7976931348623159e308",
+                         "1e-400",
+                         "0.000001234",
+                         "12345.678e-3",
+                         "1E+2",
+                         "-2.5e-3",
+                         "100000000000000000000000000000e-10",
+                         "0.0000000000000000000000000001e28"};
   for (const char* t : texts) {
     INFO(t);
     REQUIRE(detail::json_number_length(t) == std::strlen(t));

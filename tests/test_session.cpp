@@ -138,9 +138,10 @@ TEST_CASE("Session: the parts follow the last state after a calibration built an
   s.compute(state(json::array({model_entry(3)})).dump(), false);
   const std::string before = s.compute_part("fit", 5);
   const size_t builds = s.catalog_builds();
-  const std::string bench = "| model | size | params | backend | ngl | test | t/s |\n"
-                            "| --- | ---: | ---: | --- | --: | ---: | ---: |\n"
-                            "| llama 8B Q4_K - Medium | 4.58 GiB | 8.03 B | Vulkan | 99 | tg128 | 40.00 ± 0.1 |\n";
+  const std::string bench =
+      "| model | size | params | backend | ngl | test | t/s |\n"
+      "| --- | ---: | ---: | --- | --: | ---: | ---: |\n"
+      "| llama 8B Q4_K - Medium | 4.58 GiB | 8.03 B | Vulkan | 99 | tg128 | 40.00 ± 0.1 |\n";
   const json cal = json::parse(s.calibrate(state().dump(), bench, "llamacpp-vulkan"));
   CHECK(cal["cal"].is_string());
   CHECK(s.catalog_builds() == builds + 1);
@@ -160,7 +161,8 @@ TEST_CASE("Session: GGUF parts of one model are read in steps and grouped") {
   const json need = json::parse(s.gguf_add(names[0], parts[0].bytes.substr(0, 16), parts[0].bytes.size()));
   CHECK(need["status"] == "need");
   CHECK(need["need"].get<uint64_t>() > 16);
-  for (int i = 0; i < 2; ++i) CHECK(json::parse(s.gguf_add(names[i], parts[i].bytes, parts[i].bytes.size()))["status"] == "ok");
+  for (int i = 0; i < 2; ++i)
+    CHECK(json::parse(s.gguf_add(names[i], parts[i].bytes, parts[i].bytes.size()))["status"] == "ok");
   const json missing = json::parse(s.gguf_finish());
   CHECK(missing["models"].empty());
   REQUIRE(missing["errors"].size() == 1);

@@ -33,9 +33,16 @@ TEST_CASE("LZ round-trips the shipped catalog and shrinks it") {
   for (size_t cut : {size_t(0), size_t(1), packed.size() / 2, packed.size() - 1})
     CHECK_FALSE(lz_decompress(packed.substr(0, cut), 1 << 20));
   CHECK(lz_decompress(lz_compress(""), 10) == std::string());
-  CHECK(lz_decompress(lz_compress("aaaaaaaaaaaaaaaaaaaaaaaaaaaaab"), 100) == std::string("aaaaaaaaaaaaaaaaaaaaaaaaaaaaab"));
+  CHECK(lz_decompress(lz_compress("aaaaaaaaaaaaaaaaaaaaaaaaaaaaab"), 100) ==
+        std::string("aaaaaaaaaaaaaaaaaaaaaaaaaaaaab"));
   // A match reaching back before the start of the output is refused.
-  CHECK_FALSE(lz_decompress(std::string("\x01" "a" "\x05" "\x09" "\x00", 5), 100));
+  CHECK_FALSE(lz_decompress(std::string("\x01"
+                                        "a"
+                                        "\x05"
+                                        "\x09"
+                                        "\x00",
+                                        5),
+                            100));
 }
 
 TEST_CASE("base64url and percent-encoding round-trip and refuse garbage") {
@@ -310,7 +317,8 @@ TEST_CASE("the llama-server command matches the plan") {
   const Scenario sc = scenario_for(s, shipped());
   const Plan p = make_plan(shipped(), *shipped().model("qwen3-30b-a3b"), FType::Q8_0, sc);
   CHECK(llama_server_command(p, sc, *shipped().backend("llamacpp-vulkan")) ==
-        "llama-server -m qwen3-30b-a3b-Q8_0.gguf -c 65536 -np 2 --kv-unified -ctk q8_0 -ctv q8_0 -fa on -ngl 999 --no-mmap");
+        "llama-server -m qwen3-30b-a3b-Q8_0.gguf -c 65536 -np 2 --kv-unified -ctk q8_0 -ctv q8_0 -fa on -ngl 999 "
+        "--no-mmap");
   CHECK_FALSE(llama_server_command(p, sc, *shipped().backend("vllm-rocm")));
   // A discrete GPU keeps mmap; defaults add no cache-type flags.
   ViewState d;

@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "haloplan/catalog/load.h"
 #include "haloplan/catalog/hf_config.h"
+#include "haloplan/catalog/load.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace haloplan;

@@ -100,7 +100,8 @@ std::optional<std::string> note_value(std::string_view notes, std::string_view k
 
 void read_conditions(std::string_view notes, BenchRow& r) {
   if (auto fa = note_value(notes, "fa")) r.flash_attn = *fa == "1" || *fa == "on" || *fa == "true";
-  if (auto ub = note_value(notes, "ub"); ub && parse_count(*ub)) r.n_ubatch = int(std::clamp<int64_t>(*parse_count(*ub), 1, 1 << 16));
+  if (auto ub = note_value(notes, "ub"); ub && parse_count(*ub))
+    r.n_ubatch = int(std::clamp<int64_t>(*parse_count(*ub), 1, 1 << 16));
   if (auto k = note_value(notes, "ctk"); k && kv_cache_type(*k)) r.type_k = *kv_cache_type(*k);
   if (auto v = note_value(notes, "ctv"); v && kv_cache_type(*v)) r.type_v = *kv_cache_type(*v);
 }
@@ -116,8 +117,11 @@ std::optional<FType> quant_of(std::string_view label, bool& exact) {
   std::string head = q.substr(0, q.find(' '));
   if (dash != std::string::npos) {
     const std::string tail = lower(q.substr(dash + 3));
-    const char* suffix = tail.rfind("medium", 0) == 0 ? "_M" : tail.rfind("small", 0) == 0 ? "_S"
-                         : tail.rfind("large", 0) == 0 ? "_L" : tail.rfind("extra small", 0) == 0 ? "_XS" : "";
+    const char* suffix = tail.rfind("medium", 0) == 0        ? "_M"
+                         : tail.rfind("small", 0) == 0       ? "_S"
+                         : tail.rfind("large", 0) == 0       ? "_L"
+                         : tail.rfind("extra small", 0) == 0 ? "_XS"
+                                                             : "";
     if (auto f = ftype_from_name(head + suffix)) return f;
   }
   if (auto f = ftype_from_name(head)) return f;
@@ -191,15 +195,18 @@ BenchRows parse_calibration_csv(std::string_view text) {
   const auto c_id = col("catalog_id"), c_q = col("quant"), c_size = col("file_size_gib"), c_b = col("backend"),
              c_t = col("test"), c_tps = col("tokens_per_s"), c_notes = col("notes"), c_params = col("params_total_b"),
              c_name = col("model_name"), c_build = col("llama_cpp_build");
+  // clang-format off
   for (const auto& [name, c] : {std::pair{"catalog_id", c_id}, {"quant", c_q}, {"file_size_gib", c_size},
                                 {"backend", c_b}, {"test", c_t}, {"tokens_per_s", c_tps}})
+    // clang-format on
     if (!c) out.errors.push_back("line 1: no column '" + std::string(name) + "'");
   if (!out.errors.empty()) return out;
   for (size_t i = 1; i < recs.size() && out.rows.size() < kMaxBenchRows; ++i) {
     const auto& [line, v] = recs[i];
     const std::string at = "line " + std::to_string(line) + ": ";
     if (v.size() != head.size()) {
-      out.errors.push_back(at + "has " + std::to_string(v.size()) + " fields; the header has " + std::to_string(head.size()));
+      out.errors.push_back(at + "has " + std::to_string(v.size()) + " fields; the header has " +
+                           std::to_string(head.size()));
       continue;
     }
     BenchRow r;
@@ -209,7 +216,8 @@ BenchRows parse_calibration_csv(std::string_view text) {
     r.backend_label = v[*c_b];
     r.quant = v[*c_q];
     if (!parse_test_name(v[*c_t], r)) {
-      out.errors.push_back(at + "test '" + v[*c_t].substr(0, 40) + "' is not a llama-bench test (tgN or ppN, optionally @dM)");
+      out.errors.push_back(at + "test '" + v[*c_t].substr(0, 40) +
+                           "' is not a llama-bench test (tgN or ppN, optionally @dM)");
       continue;
     }
     const auto tps = leading_number(v[*c_tps]);
@@ -242,9 +250,12 @@ void read_json_entry(const json& e, int index, BenchRows& out) {
   r.backend_label = str("backends");
   const auto sp = r.model_label.find(' ');
   r.quant = sp == std::string::npos ? "" : r.model_label.substr(r.model_label.find(' ', sp + 1) + 1);
-  const double n_prompt = num("n_prompt"), n_gen = num("n_gen"), depth = std::max(0.0, num("n_depth")), ts = num("avg_ts");
-  if (n_prompt < 0 || n_gen < 0 || ts <= 0) return out.errors.push_back(at + "needs n_prompt, n_gen and avg_ts numbers");
-  if ((n_prompt > 0) == (n_gen > 0)) return out.errors.push_back(at + "mixes prompt and generation (pg tests are not scored)");
+  const double n_prompt = num("n_prompt"), n_gen = num("n_gen"), depth = std::max(0.0, num("n_depth")),
+               ts = num("avg_ts");
+  if (n_prompt < 0 || n_gen < 0 || ts <= 0)
+    return out.errors.push_back(at + "needs n_prompt, n_gen and avg_ts numbers");
+  if ((n_prompt > 0) == (n_gen > 0))
+    return out.errors.push_back(at + "mixes prompt and generation (pg tests are not scored)");
   if (n_prompt > 1e8 || n_gen > 1e8 || depth > 1e9) return out.errors.push_back(at + "has token counts out of range");
   r.decode = n_gen > 0;
   r.n_tokens = int64_t(r.decode ? n_gen : n_prompt);
@@ -270,7 +281,8 @@ BenchRows parse_bench_json(std::string_view text) {
   std::vector<Diagnostic> d;
   if (auto root = detail::parse_json(text, d, "the llama-bench JSON")) {
     if (root->is_array()) {
-      for (size_t i = 0; i < root->size() && out.rows.size() < kMaxBenchRows; ++i) read_json_entry((*root)[i], int(i + 1), out);
+      for (size_t i = 0; i < root->size() && out.rows.size() < kMaxBenchRows; ++i)
+        read_json_entry((*root)[i], int(i + 1), out);
     } else {
       read_json_entry(*root, 1, out);
     }
@@ -354,7 +366,8 @@ BenchRows parse_bench_markdown(std::string_view text) {
     if (head.empty() || rule) continue;
     const std::string at = "line " + std::to_string(line_no) + ": ";
     if (cells.size() != head.size()) {
-      out.errors.push_back(at + "has " + std::to_string(cells.size()) + " cells; the header has " + std::to_string(head.size()));
+      out.errors.push_back(at + "has " + std::to_string(cells.size()) + " cells; the header has " +
+                           std::to_string(head.size()));
       continue;
     }
     auto cell = [&](const char* name) -> std::string {
@@ -369,9 +382,11 @@ BenchRows parse_bench_markdown(std::string_view text) {
     r.quant = sp2 == std::string::npos ? "" : r.model_label.substr(sp2 + 1);
     r.backend_label = cell("backend");
     std::string test = cell("test");
-    if (const std::string d = cell("n_depth"); !d.empty() && d != "0" && test.find('@') == std::string::npos) test += "@d" + d;
+    if (const std::string d = cell("n_depth"); !d.empty() && d != "0" && test.find('@') == std::string::npos)
+      test += "@d" + d;
     if (!parse_test_name(test, r)) {
-      out.errors.push_back(at + "test '" + test.substr(0, 40) + "' is not a llama-bench test (tgN or ppN, optionally @ dM)");
+      out.errors.push_back(at + "test '" + test.substr(0, 40) +
+                           "' is not a llama-bench test (tgN or ppN, optionally @ dM)");
       continue;
     }
     const auto ts = leading_number(cell("t/s"));
@@ -389,7 +404,9 @@ BenchRows parse_bench_markdown(std::string_view text) {
     if (auto v = kv_cache_type(cell("type_v"))) r.type_v = *v;
     out.rows.push_back(std::move(r));
   }
-  if (head.empty()) out.errors.push_back("no llama-bench table found: expected a header row with 'test' and 't/s' columns, or JSON output (-o json)");
+  if (head.empty())
+    out.errors.push_back(
+        "no llama-bench table found: expected a header row with 'test' and 't/s' columns, or JSON output (-o json)");
   return out;
 }
 
@@ -402,6 +419,5 @@ BenchRows parse_llama_bench(std::string_view text) {
   if (t.front() == '[' || t.front() == '{') return parse_bench_json(t);
   return parse_bench_markdown(text);
 }
-
 
 }  // namespace haloplan

@@ -126,7 +126,8 @@ std::optional<RowFeatures> row_features(const Machine& m, const CatalogModel& mo
     // A MoE file well below the size its type label implies stores its experts in a smaller type
     // (an "F16" gpt-oss with MXFP4 experts): the label holds for the rest, the experts take the
     // remaining bytes. Otherwise every tensor scales to the file.
-    const bool experts_differ = exact && w.routed_expert_bytes > 0 && double(r.file_bytes) < 0.9 * double(w.total_bytes);
+    const bool experts_differ =
+        exact && w.routed_expert_bytes > 0 && double(r.file_bytes) < 0.9 * double(w.total_bytes);
     w = experts_differ ? experts_take_rest(w, uint64_t(r.file_bytes)) : scale_to_file_size(w, uint64_t(r.file_bytes));
   }
   const SpeedInputs in = speed_inputs(model.arch, w);
@@ -181,8 +182,10 @@ SpeedParams fit_speed_params(const std::vector<RowFeatures>& rows, const std::ve
     if (pred > 0) (rows[i].decode ? rd : rp).push_back(tps[i] / pred);
   }
   // Rounded outwards to 0.01, so the band holds at least the share it claims.
-  if (!rd.empty()) p.decode_lo = std::floor(quantile(rd, 0.1) * 100) / 100, p.decode_hi = std::ceil(quantile(rd, 0.9) * 100) / 100;
-  if (!rp.empty()) p.prefill_lo = std::floor(quantile(rp, 0.1) * 100) / 100, p.prefill_hi = std::ceil(quantile(rp, 0.9) * 100) / 100;
+  if (!rd.empty())
+    p.decode_lo = std::floor(quantile(rd, 0.1) * 100) / 100, p.decode_hi = std::ceil(quantile(rd, 0.9) * 100) / 100;
+  if (!rp.empty())
+    p.prefill_lo = std::floor(quantile(rp, 0.1) * 100) / 100, p.prefill_hi = std::ceil(quantile(rp, 0.9) * 100) / 100;
   for (auto& v : p.decode) v = round_to(v, 1e-4);
   for (auto& v : p.prefill) v = round_to(v, 1e-4);
   return p;
@@ -274,7 +277,8 @@ void apply_calibrations(Catalog& c, const std::vector<Calibration>& cals) {
       if (b.id != cal.backend) continue;
       for (auto& v : b.speed.decode) v /= cal.decode_scale;
       for (auto& v : b.speed.prefill) v /= cal.prefill_scale;
-      b.speed.fitted_on += "; scaled to your " + std::to_string(cal.decode_rows + cal.prefill_rows) + " llama-bench rows";
+      b.speed.fitted_on +=
+          "; scaled to your " + std::to_string(cal.decode_rows + cal.prefill_rows) + " llama-bench rows";
     }
   }
 }
@@ -302,7 +306,8 @@ std::string parse_calibrations(const std::string& text, std::vector<Calibration>
     const auto d = parse_number(f[1], 0.05, 20), p = parse_number(f[2], 0.05, 20);
     const auto nd = parse_whole(f[3], 0, 100000), np = parse_whole(f[4], 0, 100000);
     if (!d || !p) return "calibration scales must be numbers from 0.05 to 20, got '" + part.substr(0, 64) + "'";
-    if (!nd || !np) return "calibration row counts must be whole numbers from 0 to 100000, got '" + part.substr(0, 64) + "'";
+    if (!nd || !np)
+      return "calibration row counts must be whole numbers from 0 to 100000, got '" + part.substr(0, 64) + "'";
     c.decode_scale = *d, c.prefill_scale = *p, c.decode_rows = int(*nd), c.prefill_rows = int(*np);
     if (std::any_of(cals.begin(), cals.end(), [&](const Calibration& x) { return x.backend == c.backend; }))
       return "calibration for '" + c.backend + "' is given twice";
@@ -312,6 +317,5 @@ std::string parse_calibrations(const std::string& text, std::vector<Calibration>
   out = std::move(cals);
   return "";
 }
-
 
 }  // namespace haloplan

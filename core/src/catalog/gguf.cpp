@@ -77,27 +77,84 @@ class Reader {
 
 size_t scalar_size(GgufType t) {
   switch (t) {
+    // clang-format off
     case GgufType::U8: case GgufType::I8: case GgufType::Bool: return 1;
     case GgufType::U16: case GgufType::I16: return 2;
     case GgufType::U32: case GgufType::I32: case GgufType::F32: return 4;
     case GgufType::U64: case GgufType::I64: case GgufType::F64: return 8;
+    // clang-format on
     default: return 0;
   }
 }
 
 bool read_scalar(Reader& r, GgufType t, double& out) {
   switch (t) {
-    case GgufType::U8: { uint8_t v; if (!r.get(v)) return false; out = v; return true; }
-    case GgufType::I8: { int8_t v; if (!r.get(v)) return false; out = v; return true; }
-    case GgufType::Bool: { uint8_t v; if (!r.get(v)) return false; out = v ? 1 : 0; return true; }
-    case GgufType::U16: { uint16_t v; if (!r.get(v)) return false; out = v; return true; }
-    case GgufType::I16: { int16_t v; if (!r.get(v)) return false; out = v; return true; }
-    case GgufType::U32: { uint32_t v; if (!r.get(v)) return false; out = v; return true; }
-    case GgufType::I32: { int32_t v; if (!r.get(v)) return false; out = v; return true; }
-    case GgufType::F32: { float v; if (!r.get(v)) return false; out = v; return true; }
-    case GgufType::U64: { uint64_t v; if (!r.get(v)) return false; out = double(v); return true; }
-    case GgufType::I64: { int64_t v; if (!r.get(v)) return false; out = double(v); return true; }
-    case GgufType::F64: { double v; if (!r.get(v)) return false; out = v; return true; }
+    case GgufType::U8: {
+      uint8_t v;
+      if (!r.get(v)) return false;
+      out = v;
+      return true;
+    }
+    case GgufType::I8: {
+      int8_t v;
+      if (!r.get(v)) return false;
+      out = v;
+      return true;
+    }
+    case GgufType::Bool: {
+      uint8_t v;
+      if (!r.get(v)) return false;
+      out = v ? 1 : 0;
+      return true;
+    }
+    case GgufType::U16: {
+      uint16_t v;
+      if (!r.get(v)) return false;
+      out = v;
+      return true;
+    }
+    case GgufType::I16: {
+      int16_t v;
+      if (!r.get(v)) return false;
+      out = v;
+      return true;
+    }
+    case GgufType::U32: {
+      uint32_t v;
+      if (!r.get(v)) return false;
+      out = v;
+      return true;
+    }
+    case GgufType::I32: {
+      int32_t v;
+      if (!r.get(v)) return false;
+      out = v;
+      return true;
+    }
+    case GgufType::F32: {
+      float v;
+      if (!r.get(v)) return false;
+      out = v;
+      return true;
+    }
+    case GgufType::U64: {
+      uint64_t v;
+      if (!r.get(v)) return false;
+      out = double(v);
+      return true;
+    }
+    case GgufType::I64: {
+      int64_t v;
+      if (!r.get(v)) return false;
+      out = double(v);
+      return true;
+    }
+    case GgufType::F64: {
+      double v;
+      if (!r.get(v)) return false;
+      out = v;
+      return true;
+    }
     default: return false;
   }
 }
@@ -116,7 +173,8 @@ struct Parser {
   bool string(std::string& out, const char* what, bool keep = true) {
     uint64_t n = 0;
     if (!r.get(n)) return false;
-    if (n > kGgufMaxString) return fail(std::string(what) + " claims " + std::to_string(n) + " bytes; the limit is 1 MiB");
+    if (n > kGgufMaxString)
+      return fail(std::string(what) + " claims " + std::to_string(n) + " bytes; the limit is 1 MiB");
     if (n > file_size) return fail(std::string(what) + " is longer than the file");
     if (!keep) return r.skip(n);
     out.resize(size_t(n));
@@ -168,8 +226,7 @@ struct Parser {
       if (!r.get(t.ne[d])) return false;
       if (t.ne[d] == 0 || t.ne[d] > (uint64_t(1) << 40))
         return fail("tensor '" + t.name + "' has dimension " + std::to_string(t.ne[d]) + ", outside 1 to 2^40");
-      if (elements > (uint64_t(1) << 50) / t.ne[d])
-        return fail("tensor '" + t.name + "' has more than 2^50 elements");
+      if (elements > (uint64_t(1) << 50) / t.ne[d]) return fail("tensor '" + t.name + "' has more than 2^50 elements");
       elements *= t.ne[d];
     }
     uint32_t type = 0;
@@ -271,7 +328,6 @@ GgufParse parse_gguf(std::span<const uint8_t> bytes, uint64_t file_size) {
   return finish(true);
 }
 
-
 std::optional<GgufHeader> combine_gguf_splits(const std::vector<GgufHeader>& parts, std::string* error) {
   auto fail = [&](const std::string& m) -> std::optional<GgufHeader> {
     if (error) *error = m;
@@ -280,7 +336,8 @@ std::optional<GgufHeader> combine_gguf_splits(const std::vector<GgufHeader>& par
   if (parts.empty()) return fail("no files given");
   if (parts.size() == 1 && !parts[0].find("split.count")) return parts[0];
   const auto count = parts[0].number("split.count");
-  if (!count || *count < 1 || *count > 4096) return fail("the files are not parts of a split GGUF (split.count is missing)");
+  if (!count || *count < 1 || *count > 4096)
+    return fail("the files are not parts of a split GGUF (split.count is missing)");
   std::vector<const GgufHeader*> by_no(size_t(*count), nullptr);
   for (const auto& p : parts) {
     const auto no = p.number("split.no"), c = p.number("split.count");
@@ -291,8 +348,8 @@ std::optional<GgufHeader> combine_gguf_splits(const std::vector<GgufHeader>& par
   }
   for (size_t i = 0; i < by_no.size(); ++i)
     if (!by_no[i])
-      return fail("part " + std::to_string(i + 1) + " of " + std::to_string(by_no.size()) + " is missing; give every -0000N-of-" +
-                  std::to_string(by_no.size()) + " file");
+      return fail("part " + std::to_string(i + 1) + " of " + std::to_string(by_no.size()) +
+                  " is missing; give every -0000N-of-" + std::to_string(by_no.size()) + " file");
   GgufHeader all = *by_no[0];  // the first part carries the model's metadata
   for (size_t i = 1; i < by_no.size(); ++i)
     all.tensors.insert(all.tensors.end(), by_no[i]->tensors.begin(), by_no[i]->tensors.end());

@@ -12,9 +12,9 @@ using nlohmann::json;
 
 const std::vector<std::string>& hf_model_types() {
   static const std::vector<std::string> t = {
-      "llama",       "mistral",    "mixtral",      "qwen2",      "qwen3",   "qwen3_moe", "qwen3_next",
-      "gemma2",      "gemma3",     "gemma3_text",  "gpt_oss",    "deepseek_v3", "kimi_k2", "glm4_moe",
-      "phi3",        "granitemoehybrid", "nemotron_h"};
+      "llama",  "mistral",          "mixtral",     "qwen2",   "qwen3",       "qwen3_moe", "qwen3_next",
+      "gemma2", "gemma3",           "gemma3_text", "gpt_oss", "deepseek_v3", "kimi_k2",   "glm4_moe",
+      "phi3",   "granitemoehybrid", "nemotron_h"};
   return t;
 }
 
@@ -106,7 +106,8 @@ HfImport hf_config_to_model(std::string_view text, const std::string& name) {
 
   json m;
   const std::string display = !name.empty() ? name : (!c.str("_name_or_path").empty() ? c.str("_name_or_path") : type);
-  m["id"] = slug(display.substr(display.find_last_of('/') == std::string::npos ? 0 : display.find_last_of('/') + 1), "hf-model");
+  m["id"] = slug(display.substr(display.find_last_of('/') == std::string::npos ? 0 : display.find_last_of('/') + 1),
+                 "hf-model");
   m["name"] = display.substr(0, 200);
   const int64_t L = c.need("num_hidden_layers");
   const int64_t E = c.need("hidden_size");
@@ -271,7 +272,8 @@ HfImport hf_config_to_model(std::string_view text, const std::string& name) {
   }
   if (!att.empty()) m["attention"] = att;
   if (!moe.is_null()) m["moe"] = moe;
-  m["sources"] = json::array({"Hugging Face config.json" + (display.empty() ? std::string() : " (" + display.substr(0, 200) + ")")});
+  m["sources"] = json::array(
+      {"Hugging Face config.json" + (display.empty() ? std::string() : " (" + display.substr(0, 200) + ")")});
   m["notes"] = "from Hugging Face config.json; weights from llama.cpp's quantisation rules";
   out.model = std::move(m);
   return out;

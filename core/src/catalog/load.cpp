@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <set>
 
+#include "haloplan/catalog/obj_reader.h"
 #include "haloplan/planner/quant.h"
 #include "haloplan/planner/speed.h"
-#include "haloplan/catalog/obj_reader.h"
 #include "haloplan/text/strings.h"
 
 namespace haloplan {
@@ -113,7 +113,8 @@ CatalogModel read_model(const json& j, const std::string& path, std::vector<Diag
   ObjReader r(j, path, d);
   if (!r.ok()) return cm;
   if (auto id = r.str("id", true, 96)) {
-    if (!valid_id(*id)) r.error("id", "\"" + *id + "\" is not a valid id; use lowercase letters, digits, '-', '.', '_'");
+    if (!valid_id(*id))
+      r.error("id", "\"" + *id + "\" is not a valid id; use lowercase letters, digits, '-', '.', '_'");
     cm.id = *id;
   }
   set_if(r.str("name", true, 200), cm.name);
@@ -347,8 +348,8 @@ std::vector<Diagnostic> load_backends(std::string_view text, Catalog& into) {
       set_if(r.number("runtime_overhead_mib", true, 0, 1 << 20), b.runtime_overhead_mib);
       set_if(r.number("speed_factor", false, 0.01, 10), b.speed_factor);
       set_if(r.str("speed_family", true, 64), b.speed_family);
-      const auto fam = std::find_if(families.begin(), families.end(),
-                                    [&](const SpeedFamily& f) { return f.id == b.speed_family; });
+      const auto fam =
+          std::find_if(families.begin(), families.end(), [&](const SpeedFamily& f) { return f.id == b.speed_family; });
       if (fam != families.end()) {
         b.speed = fam->params;
         b.speed_calibrated = b.speed.decode_rows > 0;
@@ -418,19 +419,22 @@ std::vector<Diagnostic> load_guide(std::string_view text, const Catalog& c, Guid
   {
     ObjReader top(*root, "", d);
     set_if(top.str("machine", true, 96), g.machine);
-    if (top.ok() && !g.machine.empty() && !c.machine(g.machine)) top.error("machine", "\"" + g.machine + "\" is not in the catalog");
+    if (top.ok() && !g.machine.empty() && !c.machine(g.machine))
+      top.error("machine", "\"" + g.machine + "\" is not in the catalog");
     if (const json* list = envelope("haloplan-guide", "rows", top)) {
       for (size_t i = 0; i < list->size(); ++i) {
         ObjReader r((*list)[i], "rows[" + std::to_string(i) + "]", d);
         GuideRow row;
         set_if(r.str("model", true, 96), row.model);
-        if (r.ok() && !row.model.empty() && !c.model(row.model)) r.error("model", "\"" + row.model + "\" is not in the catalog");
+        if (r.ok() && !row.model.empty() && !c.model(row.model))
+          r.error("model", "\"" + row.model + "\" is not in the catalog");
         if (auto q = r.str("quant", true, 32)) {
           if (auto f = ftype_from_name(*q)) row.quant = *f;
           else r.error("quant", "\"" + *q + "\" is not a quantisation preset");
         }
         if (const json* gb = r.raw("guide_gb"); gb && !gb->is_null()) {
-          if (!gb->is_number() || gb->get<double>() <= 0 || gb->get<double>() > 1e5) r.error("guide_gb", "expected null or a size in GB above 0");
+          if (!gb->is_number() || gb->get<double>() <= 0 || gb->get<double>() > 1e5)
+            r.error("guide_gb", "expected null or a size in GB above 0");
           else row.guide_gb = gb->get<double>();
         }
         set_if(r.str("guide_says", true, 400), row.guide_says);

@@ -98,8 +98,8 @@ std::optional<int64_t> ObjReader::integer(const char* key, bool required, int64_
   }
   const double d = v->get<double>();
   if (d < double(lo) || d > double(hi)) {
-    error(key, "value " + num_text(d) + " is out of range; expected " + std::to_string(lo) + " to " +
-                   std::to_string(hi));
+    error(key,
+          "value " + num_text(d) + " is out of range; expected " + std::to_string(lo) + " to " + std::to_string(hi));
     return std::nullopt;
   }
   return v->is_number_unsigned() ? int64_t(v->get<uint64_t>()) : v->get<int64_t>();

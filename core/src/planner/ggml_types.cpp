@@ -11,6 +11,7 @@ namespace {
 // Source: ggml src/ggml.c type_traits[] (block structs static_asserted in ggml-common.h);
 // the same table is in shared reference ggml_types.json.
 const std::vector<TypeTraits> kTypes = {
+    // clang-format off
     {GgmlType::F32, "F32", 1, 4, false},        {GgmlType::F16, "F16", 1, 2, false},
     {GgmlType::Q4_0, "Q4_0", 32, 18, true},      {GgmlType::Q4_1, "Q4_1", 32, 20, true},
     {GgmlType::Q5_0, "Q5_0", 32, 22, true},      {GgmlType::Q5_1, "Q5_1", 32, 24, true},
@@ -28,15 +29,14 @@ const std::vector<TypeTraits> kTypes = {
     {GgmlType::BF16, "BF16", 1, 2, false},       {GgmlType::TQ1_0, "TQ1_0", 256, 54, true},
     {GgmlType::TQ2_0, "TQ2_0", 256, 66, true},   {GgmlType::MXFP4, "MXFP4", 32, 17, true},
     {GgmlType::NVFP4, "NVFP4", 64, 36, true},    {GgmlType::Q1_0, "Q1_0", 128, 18, true},
+    // clang-format on
     {GgmlType::Q2_0, "Q2_0", 64, 18, true},
 };
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(a[i])) !=
-        std::toupper(static_cast<unsigned char>(b[i])))
-      return false;
+    if (std::toupper(static_cast<unsigned char>(a[i])) != std::toupper(static_cast<unsigned char>(b[i]))) return false;
   }
   return true;
 }

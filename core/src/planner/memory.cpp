@@ -11,8 +11,8 @@
 namespace haloplan {
 
 const std::vector<GgmlType>& kv_cache_types() {
-  static const std::vector<GgmlType> types = {GgmlType::F16,  GgmlType::BF16, GgmlType::Q8_0,
-                                              GgmlType::Q5_1, GgmlType::Q5_0, GgmlType::Q4_1,
+  static const std::vector<GgmlType> types = {GgmlType::F16,  GgmlType::BF16,   GgmlType::Q8_0,
+                                              GgmlType::Q5_1, GgmlType::Q5_0,   GgmlType::Q4_1,
                                               GgmlType::Q4_0, GgmlType::IQ4_NL, GgmlType::F32};
   return types;
 }
@@ -58,14 +58,13 @@ WeightBreakdown weight_breakdown(const ModelArch& arch, const std::vector<Tensor
   }
   const double frac = w.n_expert > 0 ? double(w.n_expert_used) / double(w.n_expert) : 1.0;
   const uint64_t embd_params = uint64_t(arch.n_embd) * uint64_t(arch.n_vocab);
-  w.active_params = w.total_params - w.routed_expert_params +
-                    uint64_t(std::llround(double(w.routed_expert_params) * frac));
+  w.active_params =
+      w.total_params - w.routed_expert_params + uint64_t(std::llround(double(w.routed_expert_params) * frac));
   if (!arch.tied_embeddings) w.active_params -= embd_params;  // only one row of the embedding
   // Bytes read per generated token: every non-expert layer tensor, the routed experts actually
   // used, the whole output head, and one embedding row.
-  w.decode_read_bytes = w.dense_layer_bytes +
-                        uint64_t(std::llround(double(w.routed_expert_bytes) * frac)) +
-                        w.output_bytes + embd_row;
+  w.decode_read_bytes =
+      w.dense_layer_bytes + uint64_t(std::llround(double(w.routed_expert_bytes) * frac)) + w.output_bytes + embd_row;
   return w;
 }
 
@@ -77,8 +76,8 @@ WeightBreakdown experts_take_rest(const WeightBreakdown& w, uint64_t file_bytes)
   WeightBreakdown r = w;
   r.total_bytes = file_bytes;
   r.routed_expert_bytes = file_bytes - rest;
-  r.decode_read_bytes = uint64_t(std::llround(double(w.decode_read_bytes) -
-                                              double(w.routed_expert_bytes) * frac * (1.0 - f)));
+  r.decode_read_bytes =
+      uint64_t(std::llround(double(w.decode_read_bytes) - double(w.routed_expert_bytes) * frac * (1.0 - f)));
   // bytes_by_type keeps the preset's split scaled to the file: which type the experts are in is
   // not known here.
   const double g = double(file_bytes) / double(w.total_bytes);
@@ -187,7 +186,8 @@ KvBreakdown kv_cache(const ModelArch& a, const ContextParams& cp) {
   kv.n_ctx = n_ctx;
   const int64_t n_ubatch = std::min<int64_t>(cp.n_ubatch, std::min<int64_t>(cp.n_batch, n_ctx));
   // llama-kv-cache-iswa.cpp: the SWA cache holds the window (per sequence when unified) plus a ubatch.
-  int64_t swa = pad_to(std::min<int64_t>(kv.n_ctx_seq, int64_t(a.sliding_window) * (cp.kv_unified ? n_seq : 1) + n_ubatch), 256);
+  int64_t swa =
+      pad_to(std::min<int64_t>(kv.n_ctx_seq, int64_t(a.sliding_window) * (cp.kv_unified ? n_seq : 1) + n_ubatch), 256);
   if (cp.swa_full) swa = kv.n_ctx_seq;
   kv.swa_cells = swa;
 
@@ -209,7 +209,8 @@ KvBreakdown kv_cache(const ModelArch& a, const ContextParams& cp) {
     if (k.kind == LayerKind::Recurrent && a.recurrent) {
       kv.n_recurrent_layers += k.n;
       // llama-memory-recurrent.cpp: r and s are F32, one cell per sequence, independent of n_ctx.
-      kv.state_bytes += n * uint64_t(recurrent_r_elems(*a.recurrent) + recurrent_s_elems(*a.recurrent)) * 4u * uint64_t(n_seq);
+      kv.state_bytes +=
+          n * uint64_t(recurrent_r_elems(*a.recurrent) + recurrent_s_elems(*a.recurrent)) * 4u * uint64_t(n_seq);
       continue;
     }
     if (!has_kv(a, il)) continue;
@@ -231,7 +232,8 @@ KvBreakdown kv_cache(const ModelArch& a, const ContextParams& cp) {
       kv.full_bytes += n * (rows.k + rows.v) * uint64_t(kv.n_ctx_seq) * uint64_t(kv.n_stream);
     }
   }
-  if (!cp.flash_attn && traits(cp.type_v).quantized && !(a.attention == AttentionKind::Mla && cp.mla_vless && kv.n_swa_layers == 0))
+  if (!cp.flash_attn && traits(cp.type_v).quantized &&
+      !(a.attention == AttentionKind::Mla && cp.mla_vless && kv.n_swa_layers == 0))
     kv.error = "a quantized V cache requires flash attention (llama.cpp refuses to start)";
   return kv;
 }
@@ -265,7 +267,8 @@ BufferEstimate buffers(const ModelArch& a, const ContextParams& cp, const KvBrea
   const uint64_t ub = uint64_t(std::min<int64_t>(cp.n_ubatch, kv.n_ctx));
   const uint64_t E = uint64_t(a.n_embd), V = uint64_t(a.n_vocab), H = uint64_t(a.n_head);
   const uint64_t n_kv = uint64_t(kv.n_full_layers > 0 ? kv.n_ctx_seq : kv.swa_cells) * uint64_t(kv.n_stream);
-  const uint64_t hd = uint64_t(a.attention == AttentionKind::Mla ? a.mla.kv_lora_rank + a.mla.qk_rope_head_dim : a.head_dim);
+  const uint64_t hd =
+      uint64_t(a.attention == AttentionKind::Mla ? a.mla.kv_lora_rank + a.mla.qk_rope_head_dim : a.head_dim);
   const uint64_t hkv = uint64_t(a.attention == AttentionKind::Mla ? 1 : std::max(1, a.n_head_kv));
 
   const uint64_t output = 4 * V * ub + 4 * E * ub * 2;

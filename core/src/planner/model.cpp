@@ -236,14 +236,11 @@ std::vector<TensorSpec> build_tensors(const ModelArch& a, bool names) {
     b.add("attn_norm.weight", il, a.n_embd);
     switch (a.layer_kind(il)) {
       case LayerKind::Full:
-      case LayerKind::Sliding:
-        add_attention(b, a, il);
-        break;
+      case LayerKind::Sliding: add_attention(b, a, il); break;
       case LayerKind::Recurrent:
         if (a.recurrent) add_recurrent(b, a, il);
         break;
-      case LayerKind::None:
-        break;
+      case LayerKind::None: break;
     }
     if (a.has_ffn(il)) add_ffn(b, a, il);
   }
@@ -292,8 +289,8 @@ std::vector<std::string> check_arch(const ModelArch& a) {
       if (a.moe.n_expert_used <= 0 || a.moe.n_expert_used > a.moe.n_expert)
         p.push_back("moe.n_expert_used must be between 1 and moe.n_expert");
       if (a.moe.expert_ff <= 0) p.push_back("moe.expert_ff must be positive");
-      if ((a.moe.n_dense_layers > 0 || a.moe.interleave > 1 || a.moe.dense_ff_beside_moe) &&
-          a.moe.dense_ff <= 0 && a.n_ff <= 0)
+      if ((a.moe.n_dense_layers > 0 || a.moe.interleave > 1 || a.moe.dense_ff_beside_moe) && a.moe.dense_ff <= 0 &&
+          a.n_ff <= 0)
         p.push_back("moe.dense_ff must be positive when some layers are dense");
     } else if (a.n_ff <= 0) {
       p.push_back("intermediate_size must be positive for a dense model");

@@ -48,8 +48,7 @@ const BackendPlan* Plan::find(std::string_view id) const {
 std::vector<const Backend*> backends_for(const Catalog& c, const Machine& m) {
   std::vector<const Backend*> out;
   for (const auto& b : c.backends)
-    if (std::find(b.machine_kinds.begin(), b.machine_kinds.end(), m.kind) != b.machine_kinds.end())
-      out.push_back(&b);
+    if (std::find(b.machine_kinds.begin(), b.machine_kinds.end(), m.kind) != b.machine_kinds.end()) out.push_back(&b);
   return out;
 }
 
@@ -73,8 +72,8 @@ MemoryTerms memory_terms(const CatalogModel& model, FType quant, const Scenario&
 // GPU side: every weight but token_embd (llama.cpp keeps it on the CPU), KV, state, compute buffer
 // and the runtime's own allocations. Host side: token_embd, logits, host compute buffer.
 double gpu_side(const MemoryTerms& t, double overhead) {
-  return double(t.w.total_bytes - t.w.token_embd_bytes) + double(t.kv.kv_bytes()) +
-         double(t.kv.state_bytes) + double(t.buf.compute_bytes) + overhead;
+  return double(t.w.total_bytes - t.w.token_embd_bytes) + double(t.kv.kv_bytes()) + double(t.kv.state_bytes) +
+         double(t.buf.compute_bytes) + overhead;
 }
 double host_side(const MemoryTerms& t) {
   return double(t.w.token_embd_bytes) + double(t.buf.output_bytes) + double(t.buf.host_compute_bytes);
@@ -115,7 +114,8 @@ Plan make_plan(const Catalog& c, const CatalogModel& model, FType quant, const S
     bp.overhead_bytes = b->runtime_overhead_mib * 1048576.0;
     bp.placement = place(plan.pools, bp.reaches_gtt, gpu_side(t, bp.overhead_bytes), host_side(t));
     bp.decode_tps_0 = decode_tps_at(*b, *s.machine, plan.speed_in, kv_read_0, 0, s.ctx.flash_attn);
-    bp.decode_tps_ctx = decode_tps_at(*b, *s.machine, plan.speed_in, kv_read_full, double(full_depth), s.ctx.flash_attn);
+    bp.decode_tps_ctx =
+        decode_tps_at(*b, *s.machine, plan.speed_in, kv_read_full, double(full_depth), s.ctx.flash_attn);
     bp.prefill_tps = prefill_tps(*b, *s.machine, plan.speed_in, s.prompt_tokens, 0, s.ctx);
     bp.ttft_s = bp.prefill_tps > 0 ? double(s.prompt_tokens) / bp.prefill_tps : 0;
     bp.decode_lo = b->speed.decode_lo, bp.decode_hi = b->speed.decode_hi;

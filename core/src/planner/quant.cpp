@@ -15,6 +15,7 @@ using G = GgmlType;
 using F = FType;
 
 const std::vector<Preset> kPresets = {
+    // clang-format off
     {F::F32, "F32", G::F32},         {F::F16, "F16", G::F16},          {F::BF16, "BF16", G::BF16},
     {F::Q4_0, "Q4_0", G::Q4_0},      {F::Q4_1, "Q4_1", G::Q4_1},       {F::Q5_0, "Q5_0", G::Q5_0},
     {F::Q5_1, "Q5_1", G::Q5_1},      {F::Q8_0, "Q8_0", G::Q8_0},       {F::Q2_K, "Q2_K", G::Q2_K},
@@ -26,11 +27,12 @@ const std::vector<Preset> kPresets = {
     {F::IQ3_XXS, "IQ3_XXS", G::IQ3_XXS}, {F::IQ3_XS, "IQ3_XS", G::IQ3_S}, {F::IQ3_S, "IQ3_S", G::IQ3_S},
     {F::IQ3_M, "IQ3_M", G::IQ3_S},   {F::IQ4_NL, "IQ4_NL", G::IQ4_NL}, {F::IQ4_XS, "IQ4_XS", G::IQ4_XS},
     {F::TQ1_0, "TQ1_0", G::TQ1_0},   {F::TQ2_0, "TQ2_0", G::TQ2_0},    {F::MXFP4_MOE, "MXFP4_MOE", G::MXFP4},
+    // clang-format on
 };
 
-const std::vector<FType> kLadder = {F::BF16,   F::Q8_0,   F::Q6_K,   F::Q5_K_M, F::Q5_K_S, F::Q4_K_M,
-                                    F::Q4_K_S, F::IQ4_XS, F::Q3_K_L, F::Q3_K_M, F::IQ3_M,  F::Q3_K_S,
-                                    F::IQ3_XXS, F::Q2_K,  F::IQ2_M,  F::IQ2_XS, F::IQ2_XXS, F::IQ1_M};
+const std::vector<FType> kLadder = {F::BF16,    F::Q8_0,   F::Q6_K,   F::Q5_K_M, F::Q5_K_S,  F::Q4_K_M,
+                                    F::Q4_K_S,  F::IQ4_XS, F::Q3_K_L, F::Q3_K_M, F::IQ3_M,   F::Q3_K_S,
+                                    F::IQ3_XXS, F::Q2_K,   F::IQ2_M,  F::IQ2_XS, F::IQ2_XXS, F::IQ1_M};
 
 bool any_of(F f, std::initializer_list<F> l) {
   for (F x : l)
@@ -86,8 +88,7 @@ GgmlType tensor_type(State& s, GgmlType new_type, const TensorSpec& t) {
     } else if (s.n_expert == 8 && (role & kRoleAttnK)) {
       new_type = G::Q4_K;
     } else if ((role & kRoleFfnDown)) {
-      if (s.i_ffn_down < s.n_layer / 8)
-        new_type = any_of(ft, {F::IQ2_S, F::IQ2_M}) ? G::IQ3_S : G::Q2_K;
+      if (s.i_ffn_down < s.n_layer / 8) new_type = any_of(ft, {F::IQ2_S, F::IQ2_M}) ? G::IQ3_S : G::Q2_K;
       ++s.i_ffn_down;
     } else if ((role & kRoleAttnOutput)) {
       if (s.n_expert == 8) new_type = G::Q5_K;
@@ -123,8 +124,7 @@ GgmlType tensor_type(State& s, GgmlType new_type, const TensorSpec& t) {
       if (il < n / 8) new_type = G::Q4_K;
     } else if (ft == F::IQ3_XXS) new_type = il < n / 8 ? G::Q4_K : G::Q3_K;
     else if (ft == F::Q3_K_M) new_type = il < n / 16 ? G::Q5_K : G::Q4_K;
-    else if (ft == F::IQ3_M && (il < n / 8 || (s.n_expert == 8 && use_more_bits(il, n))))
-      new_type = G::Q4_K;
+    else if (ft == F::IQ3_M && (il < n / 8 || (s.n_expert == 8 && use_more_bits(il, n)))) new_type = G::Q4_K;
     else if (ft == F::Q3_K_L) new_type = G::Q5_K;
     else if (ft == F::Q4_K_M) {
       if (use_more_bits(il, n)) new_type = G::Q6_K;
@@ -134,8 +134,8 @@ GgmlType tensor_type(State& s, GgmlType new_type, const TensorSpec& t) {
     ++s.i_ffn_down;
   } else if ((role & kRoleAttnOutput)) {
     if (s.n_expert == 8) {
-      if (any_of(ft, {F::Q2_K, F::IQ3_XS, F::IQ3_XXS, F::Q3_K_S, F::Q3_K_M, F::IQ4_NL, F::Q4_K_S,
-                      F::Q4_K_M, F::IQ3_S, F::IQ3_M, F::IQ4_XS}))
+      if (any_of(ft, {F::Q2_K, F::IQ3_XS, F::IQ3_XXS, F::Q3_K_S, F::Q3_K_M, F::IQ4_NL, F::Q4_K_S, F::Q4_K_M, F::IQ3_S,
+                      F::IQ3_M, F::IQ4_XS}))
         new_type = G::Q5_K;
     } else {
       if (ft == F::Q2_K) new_type = G::Q3_K;
@@ -161,10 +161,13 @@ GgmlType tensor_type(State& s, GgmlType new_type, const TensorSpec& t) {
   // Fallback when a row does not split into whole blocks.
   if (t.ne[0] % traits(new_type).block_size != 0) {
     switch (new_type) {
+      // clang-format off
       case G::TQ1_0: case G::TQ2_0: new_type = G::Q4_0; break;
       case G::IQ2_XXS: case G::IQ2_XS: case G::IQ2_S: case G::IQ3_XXS: case G::IQ3_S:
       case G::IQ1_S: case G::IQ1_M: case G::Q2_K: case G::Q3_K: case G::IQ4_XS:
-        new_type = G::IQ4_NL; break;
+        // clang-format on
+        new_type = G::IQ4_NL;
+        break;
       case G::Q4_K: new_type = G::Q5_0; break;
       case G::Q5_K: new_type = G::Q5_1; break;
       case G::Q6_K: new_type = G::Q8_0; break;
@@ -192,15 +195,13 @@ std::optional<FType> ftype_from_name(std::string_view name) {
     if (pn.size() != name.size()) continue;
     bool eq = true;
     for (size_t i = 0; i < pn.size() && eq; ++i)
-      eq = std::toupper(static_cast<unsigned char>(pn[i])) ==
-           std::toupper(static_cast<unsigned char>(name[i]));
+      eq = std::toupper(static_cast<unsigned char>(pn[i])) == std::toupper(static_cast<unsigned char>(name[i]));
     if (eq) return p.ftype;
   }
   return std::nullopt;
 }
 
-std::vector<QuantizedTensor> quantize(const ModelArch& arch, const std::vector<TensorSpec>& tensors,
-                                      FType ftype) {
+std::vector<QuantizedTensor> quantize(const ModelArch& arch, const std::vector<TensorSpec>& tensors, FType ftype) {
   State s{arch, ftype, false, arch.moe.n_expert, 0, 0, 0, 0, 0, 0, arch.n_layer};
   s.n_gqa = arch.attention == AttentionKind::Mla ? arch.n_head : arch.n_gqa();
   for (const auto& t : tensors) {

@@ -29,10 +29,12 @@ KernelParams kernel_params(double gtt_gib) {
   k.legacy_cmdline = "amdgpu.gttsize=" + std::to_string(mib) + " ttm.pages_limit=" + p;
   k.notes.push_back("ttm.pages_limit=" + p + " allows " + fmt_gib(gtt_gib) +
                     " GiB of GTT; check /sys/module/ttm/parameters/pages_limit after a reboot.");
-  k.notes.push_back("amdgpu.gttsize (MiB) is deprecated; recent kernels warn and use ttm.pages_limit. "
-                    "Only older kernels need the legacy line.");
-  k.notes.push_back("DKMS/OEM kernels that load amdttm need the same value as amdttm.pages_limit "
-                    "(copy ttm.conf to amdttm.conf).");
+  k.notes.push_back(
+      "amdgpu.gttsize (MiB) is deprecated; recent kernels warn and use ttm.pages_limit. "
+      "Only older kernels need the legacy line.");
+  k.notes.push_back(
+      "DKMS/OEM kernels that load amdttm need the same value as amdttm.pages_limit "
+      "(copy ttm.conf to amdttm.conf).");
   return k;
 }
 

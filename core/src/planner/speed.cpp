@@ -4,10 +4,12 @@
 
 namespace haloplan {
 
+// clang-format off
 const std::array<const char*, kDecodeParams> kDecodeParamNames = {
     "c_weights", "c_experts", "c_kv", "c_kv_nofa", "c_attn", "us_per_layer", "us_per_moe_layer", "us_per_recurrent_layer"};
 const std::array<const char*, kPrefillParams> kPrefillParamNames = {
     "p_dense", "p_experts", "p_attn_fa", "p_attn_nofa", "p_weights"};
+// clang-format on
 
 SpeedInputs speed_inputs(const ModelArch& a, const WeightBreakdown& w) {
   SpeedInputs in;
@@ -26,8 +28,8 @@ SpeedInputs speed_inputs(const ModelArch& a, const WeightBreakdown& w) {
     if (k == LayerKind::Recurrent) ++in.n_recurrent_layers;
     if (k != LayerKind::Full && k != LayerKind::Sliding) continue;
     // QK^T and softmax(QK^T)V: 2 FLOPs per multiply-add, two products.
-    const double hk = a.attention == AttentionKind::Mla ? a.mla.kv_lora_rank + a.mla.qk_rope_head_dim
-                                                        : a.head_dim_k_for(il);
+    const double hk =
+        a.attention == AttentionKind::Mla ? a.mla.kv_lora_rank + a.mla.qk_rope_head_dim : a.head_dim_k_for(il);
     const double hv = a.attention == AttentionKind::Mla ? a.mla.kv_lora_rank : a.head_dim_v_for(il);
     const double f = 2.0 * a.n_head * (hk + hv);
     if (k == LayerKind::Sliding) in.attn_flops_per_ctx_swa += f;
@@ -41,21 +43,23 @@ double attention_flops(const SpeedInputs& in, double ctx) {
   return in.attn_flops_per_ctx * ctx + in.attn_flops_per_ctx_swa * swa_ctx;
 }
 
-DecodeFeatures decode_features(const SpeedInputs& in, double kv_bytes, double depth, bool flash_attn,
-                               double flops, double bw) {
-  return {(in.weight_read_bytes - in.expert_read_bytes) / bw, in.expert_read_bytes / bw,
+DecodeFeatures decode_features(const SpeedInputs& in, double kv_bytes, double depth, bool flash_attn, double flops,
+                               double bw) {
+  return {(in.weight_read_bytes - in.expert_read_bytes) / bw,
+          in.expert_read_bytes / bw,
           flash_attn ? kv_bytes / bw : 0.0,
-          flash_attn ? 0.0 : kv_bytes / bw, attention_flops(in, depth) / flops,
-          in.n_layer * 1e-6,              in.n_moe_layers * 1e-6,
+          flash_attn ? 0.0 : kv_bytes / bw,
+          attention_flops(in, depth) / flops,
+          in.n_layer * 1e-6,
+          in.n_moe_layers * 1e-6,
           in.n_recurrent_layers * 1e-6};
 }
 
-PrefillFeatures prefill_features(const SpeedInputs& in, double mean_ctx, bool flash_attn, double flops,
-                                 double bw, int n_ubatch) {
+PrefillFeatures prefill_features(const SpeedInputs& in, double mean_ctx, bool flash_attn, double flops, double bw,
+                                 int n_ubatch) {
   const double attn = attention_flops(in, mean_ctx) / flops;
-  return {2.0 * in.active_dense_params / flops, 2.0 * in.active_expert_params / flops,
-          flash_attn ? attn : 0.0, flash_attn ? 0.0 : attn,
-          in.all_weight_bytes / (double(std::max(1, n_ubatch)) * bw)};
+  return {2.0 * in.active_dense_params / flops, 2.0 * in.active_expert_params / flops, flash_attn ? attn : 0.0,
+          flash_attn ? 0.0 : attn, in.all_weight_bytes / (double(std::max(1, n_ubatch)) * bw)};
 }
 
 namespace {
@@ -83,8 +87,8 @@ double decode_tps_at(const Backend& b, const Machine& m, const SpeedInputs& in, 
   return s > 0 ? b.speed_factor / s : 0;
 }
 
-double prefill_tps(const Backend& b, const Machine& m, const SpeedInputs& in, int64_t n_prompt,
-                   int64_t depth, const ContextParams& cp) {
+double prefill_tps(const Backend& b, const Machine& m, const SpeedInputs& in, int64_t n_prompt, int64_t depth,
+                   const ContextParams& cp) {
   const double bw = m.bandwidth_gbs * 1e9, flops = m.fp16_tflops * 1e12;
   if (bw <= 0 || flops <= 0) return 0;
   const double mean_ctx = double(depth) + double(n_prompt) / 2.0;

@@ -100,8 +100,7 @@ std::optional<std::string> lz_decompress(std::string_view in, size_t max_out) {
     if (!get_varint(in, pos, len)) return std::nullopt;
     if (len == 0) break;
     len += kMinMatch - 1;
-    if (!get_varint(in, pos, dist) || dist == 0 || dist > out.size() || len > max_out - out.size())
-      return std::nullopt;
+    if (!get_varint(in, pos, dist) || dist == 0 || dist > out.size() || len > max_out - out.size()) return std::nullopt;
     const size_t from = out.size() - size_t(dist);
     for (size_t k = 0; k < len; ++k) out += out[from + k];  // overlapping copies repeat the tail
   }

@@ -151,8 +151,8 @@ class Parser {
 
   bool number(json& out) {
     size_t end = p_;
-    while (end < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[end])) || s_[end] == '.' ||
-                               s_[end] == '+' || s_[end] == '-'))
+    while (end < s_.size() &&
+           (std::isalnum(static_cast<unsigned char>(s_[end])) || s_[end] == '.' || s_[end] == '+' || s_[end] == '-'))
       ++end;
     const std::string_view token = s_.substr(p_, end - p_);
     if (token.empty()) return fail("unexpected " + shown(s_, p_) + " where a value was expected");
@@ -247,7 +247,10 @@ class Parser {
     if (at + 4 > s_.size()) return false;
     for (size_t i = at; i < at + 4; ++i) {
       const char c = s_[i];
-      const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      const int d = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
       if (d < 0) return false;
       cp = cp * 16 + uint32_t(d);
     }
@@ -332,8 +335,14 @@ class Parser {
   std::string path() const {
     std::string p;
     for (const auto& f : frames_) {
-      if (f.array) p += "[" + std::to_string(f.index) + "]";
-      else if (!f.key.empty()) p += (p.empty() ? "" : ".") + f.key;
+      if (f.array) {
+        p += '[';
+        p += std::to_string(f.index);
+        p += ']';
+      } else if (!f.key.empty()) {
+        if (!p.empty()) p += '.';
+        p += f.key;
+      }
     }
     return p;
   }
@@ -345,8 +354,7 @@ class Parser {
 };
 }  // namespace
 
-std::optional<json> parse_json(std::string_view text, std::vector<Diagnostic>& diags,
-                               const std::string& what) {
+std::optional<json> parse_json(std::string_view text, std::vector<Diagnostic>& diags, const std::string& what) {
   json j;
   Parser parser(text);
   const bool ok = parser.parse(j);

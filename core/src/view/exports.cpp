@@ -1,7 +1,6 @@
 #include "haloplan/view/exports.h"
 
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
 namespace haloplan {

@@ -48,19 +48,21 @@ void validate_state(ViewState& s, const Catalog& c, std::vector<Notice>& notices
     if (m->kind != MemoryKind::AmdApu) {
       s.carve_out_gib.reset();
     } else if (*s.carve_out_gib >= m->ram_gib) {
-      notices.push_back({"carve", "a carve-out of " + num_text(*s.carve_out_gib) + " GiB leaves nothing of " +
-                                      m->name + "'s " + num_text(m->ram_gib) + " GiB; the default is used"});
+      notices.push_back({"carve", "a carve-out of " + num_text(*s.carve_out_gib) + " GiB leaves nothing of " + m->name +
+                                      "'s " + num_text(m->ram_gib) + " GiB; the default is used"});
       s.carve_out_gib.reset();
     }
   }
   if (s.os_reserve_gib && *s.os_reserve_gib >= m->ram_gib) {
-    notices.push_back({"reserve", "an OS reserve of " + num_text(*s.os_reserve_gib) + " GiB is all of the machine's memory; the default is used"});
+    notices.push_back({"reserve", "an OS reserve of " + num_text(*s.os_reserve_gib) +
+                                      " GiB is all of the machine's memory; the default is used"});
     s.os_reserve_gib.reset();
   }
   const auto bs = backends_for(c, *m);
   if (!bs.empty() && std::none_of(bs.begin(), bs.end(), [&](const Backend* b) { return b->id == s.backend; })) {
     if (!s.backend.empty())
-      notices.push_back({"backend", "backend '" + s.backend + "' does not run on " + m->name + "; showing " + bs.front()->id});
+      notices.push_back(
+          {"backend", "backend '" + s.backend + "' does not run on " + m->name + "; showing " + bs.front()->id});
     s.backend = bs.front()->id;
   }
   if (!s.model.empty() && !c.model(s.model)) {

@@ -22,7 +22,8 @@ void write_notices(JsonOut& o, const std::vector<Notice>& n) {
 std::string diagnostics_json(const std::vector<Diagnostic>& diags) {
   JsonOut o;
   o.arr();
-  for (const auto& d : diags) o.obj().field("path", d.path).field("message", d.message).field("error", d.error).end_obj();
+  for (const auto& d : diags)
+    o.obj().field("path", d.path).field("message", d.message).field("error", d.error).end_obj();
   return o.end_arr().take();
 }
 

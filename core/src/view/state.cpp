@@ -189,7 +189,7 @@ std::optional<std::string> encode_custom(const json& custom, size_t max_bytes) {
   const std::string text = custom.dump();
   std::optional<std::string> best;
   if (text.size() + 2 <= max_bytes) best = "j:" + percent_encode(text);  // never shorter than the text
-  if (auto lz = lz_compress(text, max_bytes / 4 * 3)) {  // base64 writes 4 characters per 3 bytes
+  if (auto lz = lz_compress(text, max_bytes / 4 * 3)) {                  // base64 writes 4 characters per 3 bytes
     std::string packed = "z:" + base64url_encode(*lz);
     if (!best || packed.size() < best->size()) best = std::move(packed);
   }

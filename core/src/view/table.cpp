@@ -30,10 +30,16 @@ std::string md_cell(const std::string& s) {
 std::string Table::render(Format f) const {
   std::string out;
   if (f == Format::Csv) {
-    for (size_t i = 0; i < headers.size(); ++i) out += (i ? "," : "") + csv_escape(headers[i]);
+    for (size_t i = 0; i < headers.size(); ++i) {
+      if (i) out += ',';
+      out += csv_escape(headers[i]);
+    }
     out += "\n";
     for (const auto& r : rows) {
-      for (size_t i = 0; i < r.size(); ++i) out += (i ? "," : "") + csv_escape(r[i]);
+      for (size_t i = 0; i < r.size(); ++i) {
+        if (i) out += ',';
+        out += csv_escape(r[i]);
+      }
       out += "\n";
     }
     return out;

@@ -25,8 +25,8 @@ std::string pools_note(const Scenario& s, const Pools& p) {
   std::string n = m.name + ": ";
   if (m.kind == MemoryKind::AmdApu) {
     n += "carve-out " + gib(p.carve_out) + " GiB, GTT limit " + gib(p.gtt) + " GiB" +
-         (p.gtt_default ? " (kernel default: half of OS-visible RAM)" : " (set)") + ", OS sees " +
-         gib(p.os_visible) + " GiB, OS reserve " + gib(p.os_reserve) + " GiB.";
+         (p.gtt_default ? " (kernel default: half of OS-visible RAM)" : " (set)") + ", OS sees " + gib(p.os_visible) +
+         " GiB, OS reserve " + gib(p.os_reserve) + " GiB.";
   } else if (m.kind == MemoryKind::Discrete) {
     n += "VRAM " + gib(p.carve_out) + " GiB; system RAM for offloaded layers " + gib(p.gtt) + " GiB.";
   } else {
@@ -56,7 +56,8 @@ Table list_table(const std::string& what, const Catalog& c) {
     for (const auto& m : c.models) {
       const auto w = weight_breakdown(m.arch, FType::BF16);
       t.rows.push_back({m.id, m.name, m.arch.arch, std::to_string(m.arch.n_layer), fixed(w.total_params / 1e9, 2),
-                        fixed(w.active_params / 1e9, 2), std::to_string(m.arch.max_context), m.verified ? "yes" : "partly"});
+                        fixed(w.active_params / 1e9, 2), std::to_string(m.arch.max_context),
+                        m.verified ? "yes" : "partly"});
     }
   } else if (what == "machines") {
     t.title = "Machines";
@@ -65,8 +66,8 @@ Table list_table(const std::string& what, const Catalog& c) {
       std::string opts;
       for (double o : m.carve_out_options_gib) opts += (opts.empty() ? "" : " ") + fixed(o, o == std::floor(o) ? 0 : 1);
       t.rows.push_back({m.id, m.name, fixed(m.ram_gib, 0), fixed(m.bandwidth_gbs, 0),
-                        m.bandwidth_measured_gbs > 0 ? fixed(m.bandwidth_measured_gbs, 0) : "-", fixed(m.fp16_tflops, 1),
-                        opts.empty() ? "-" : opts});
+                        m.bandwidth_measured_gbs > 0 ? fixed(m.bandwidth_measured_gbs, 0) : "-",
+                        fixed(m.fp16_tflops, 1), opts.empty() ? "-" : opts});
     }
   } else {
     t.title = "Backends";
@@ -74,7 +75,8 @@ Table list_table(const std::string& what, const Catalog& c) {
     for (const auto& b : c.backends) {
       t.rows.push_back({b.id, b.name, b.gtt_switchable ? "switch (--rocm-gtt)" : (b.reaches_gtt ? "yes" : "no"),
                         fixed(b.runtime_overhead_mib, 0),
-                        b.speed_calibrated ? std::to_string(b.speed.decode_rows + b.speed.prefill_rows) + " rows (" + b.speed_family + "), " + b.speed.fitted_on
+                        b.speed_calibrated ? std::to_string(b.speed.decode_rows + b.speed.prefill_rows) + " rows (" +
+                                                 b.speed_family + "), " + b.speed.fitted_on
                                            : "not calibrated (estimate)"});
     }
   }
@@ -100,11 +102,15 @@ Table fit_table(const Scenario& s, const Selection& sel, const std::vector<Plan>
   for (const Backend* b : sel.backends) t.headers.push_back(b->id);
   Pools pools = machine_pools(*s.machine, s.knobs);
   for (const Plan& p : plans) {
-    std::vector<std::string> row = {p.model->id, preset(p.quant).name, gib(double(p.weights.total_bytes)),
-                                    fixed(p.weights.bits_per_weight(), 2), gib(double(p.kv.kv_bytes())),
-                                    gib(double(p.kv.state_bytes), 2),
-                                    gib(double(p.buffers.compute_bytes + p.buffers.output_bytes + p.buffers.host_compute_bytes)),
-                                    gib(p.total_bytes())};
+    std::vector<std::string> row = {
+        p.model->id,
+        preset(p.quant).name,
+        gib(double(p.weights.total_bytes)),
+        fixed(p.weights.bits_per_weight(), 2),
+        gib(double(p.kv.kv_bytes())),
+        gib(double(p.kv.state_bytes), 2),
+        gib(double(p.buffers.compute_bytes + p.buffers.output_bytes + p.buffers.host_compute_bytes)),
+        gib(p.total_bytes())};
     for (const Backend* b : sel.backends) {
       const BackendPlan* bp = p.find(b->id);
       row.push_back(p.error.empty() ? verdict_cell(*bp) : "refused: " + p.error);
@@ -113,8 +119,9 @@ Table fit_table(const Scenario& s, const Selection& sel, const std::vector<Plan>
   }
   t.notes.push_back(pools_note(s, pools));
   t.notes.push_back(ctx_note(s));
-  t.notes.push_back("Verdict per backend with headroom in GiB: carve-out = fits the BIOS carve-out; GTT = fits only by "
-                    "spilling into GTT; no fit = short by; OS squeeze = fits but leaves the OS below its reserve.");
+  t.notes.push_back(
+      "Verdict per backend with headroom in GiB: carve-out = fits the BIOS carve-out; GTT = fits only by "
+      "spilling into GTT; no fit = short by; OS squeeze = fits but leaves the OS below its reserve.");
   t.notes.push_back(kEstimateNote);
   return t;
 }
@@ -124,8 +131,8 @@ std::string band_note(const SpeedParams& p) {
   auto pct = [](double v) { return fixed(v * 100, 0); };
   return "Bands (in brackets) hold 80% of the calibration measurements: decode " + pct(p.decode_lo) + "–" +
          pct(p.decode_hi) + "% of the estimate over " + std::to_string(p.decode_rows) + " measurements, prefill " +
-         pct(p.prefill_lo) + "–" + pct(p.prefill_hi) + "% over " + std::to_string(p.prefill_rows) + " (" +
-         p.fitted_on + ").";
+         pct(p.prefill_lo) + "–" + pct(p.prefill_hi) + "% over " + std::to_string(p.prefill_rows) + " (" + p.fitted_on +
+         ").";
 }
 }  // namespace
 
@@ -146,11 +153,13 @@ Table calibration_table(const CalibrationResult& r, const Catalog& c) {
   if (r.cal) {
     const auto& k = *r.cal;
     if (k.decode_rows)
-      t.notes.push_back("Decode: " + std::to_string(k.decode_rows) + " rows, median error " + pct(r.decode_before.median) +
-                        " before, " + pct(r.decode_after.median) + " after; speeds scaled by " + fixed(k.decode_scale, 3) + ".");
+      t.notes.push_back("Decode: " + std::to_string(k.decode_rows) + " rows, median error " +
+                        pct(r.decode_before.median) + " before, " + pct(r.decode_after.median) +
+                        " after; speeds scaled by " + fixed(k.decode_scale, 3) + ".");
     if (k.prefill_rows)
-      t.notes.push_back("Prefill: " + std::to_string(k.prefill_rows) + " rows, median error " + pct(r.prefill_before.median) +
-                        " before, " + pct(r.prefill_after.median) + " after; speeds scaled by " + fixed(k.prefill_scale, 3) + ".");
+      t.notes.push_back("Prefill: " + std::to_string(k.prefill_rows) + " rows, median error " +
+                        pct(r.prefill_before.median) + " before, " + pct(r.prefill_after.median) +
+                        " after; speeds scaled by " + fixed(k.prefill_scale, 3) + ".");
     t.notes.push_back("In a link: cal=" + calibrations_text({k}) + " (CLI: --cal " + calibrations_text({k}) + ").");
   } else {
     t.notes.push_back("No calibration: " + r.error);
@@ -167,23 +176,28 @@ Table speed_table(const Scenario& s, const Selection& sel, const std::vector<Pla
   Table t;
   const Backend* b = sel.speed_backend();
   t.title = "How fast — " + s.machine->name + (b ? ", " + b->name : "");
-  t.headers = {"model", "quant", "active params B", "read/token GB", "decode t/s @0", "decode t/s @" + std::to_string(s.ctx.n_ctx),
-               "prefill t/s", "TTFT s (" + std::to_string(s.prompt_tokens) + " tok)"};
+  t.headers = {"model",           "quant",
+               "active params B", "read/token GB",
+               "decode t/s @0",   "decode t/s @" + std::to_string(s.ctx.n_ctx),
+               "prefill t/s",     "TTFT s (" + std::to_string(s.prompt_tokens) + " tok)"};
   for (const Plan& p : plans) {
     const BackendPlan* bp = b ? p.find(b->id) : nullptr;
     if (!bp) continue;
     auto band = [](double v, double lo, double hi) { return tps(v) + " (" + tps(v * lo) + "-" + tps(v * hi) + ")"; };
-    t.rows.push_back({p.model->id, preset(p.quant).name, fixed(p.weights.active_params / 1e9, 2),
-                      fixed(p.speed_in.weight_read_bytes / 1e9, 2), band(bp->decode_tps_0, bp->decode_lo, bp->decode_hi),
-                      band(bp->decode_tps_ctx, bp->decode_lo, bp->decode_hi),
-                      band(bp->prefill_tps, bp->prefill_lo, bp->prefill_hi),
-                      fixed(bp->ttft_s, 1) + " (" + fixed(bp->ttft_s / bp->prefill_hi, 1) + "-" + fixed(bp->ttft_s / bp->prefill_lo, 1) + ")"});
+    t.rows.push_back(
+        {p.model->id, preset(p.quant).name, fixed(p.weights.active_params / 1e9, 2),
+         fixed(p.speed_in.weight_read_bytes / 1e9, 2), band(bp->decode_tps_0, bp->decode_lo, bp->decode_hi),
+         band(bp->decode_tps_ctx, bp->decode_lo, bp->decode_hi), band(bp->prefill_tps, bp->prefill_lo, bp->prefill_hi),
+         fixed(bp->ttft_s, 1) + " (" + fixed(bp->ttft_s / bp->prefill_hi, 1) + "-" +
+             fixed(bp->ttft_s / bp->prefill_lo, 1) + ")"});
   }
   if (b) {
-    t.notes.push_back("Estimates from the speed model: decode = bytes read per token (active weights, KV at depth) over " +
-                      fixed(s.machine->bandwidth_gbs, 0) + " GB/s with fitted efficiencies and per-layer costs; prefill from FLOPs.");
-    t.notes.push_back(b->speed_calibrated ? band_note(b->speed)
-                                          : "This backend's speed is not calibrated on measurements: the bands are guesses.");
+    t.notes.push_back(
+        "Estimates from the speed model: decode = bytes read per token (active weights, KV at depth) over " +
+        fixed(s.machine->bandwidth_gbs, 0) + " GB/s with fitted efficiencies and per-layer costs; prefill from FLOPs.");
+    t.notes.push_back(b->speed_calibrated
+                          ? band_note(b->speed)
+                          : "This backend's speed is not calibrated on measurements: the bands are guesses.");
     if (b->speed_factor != 1.0)
       t.notes.push_back("Scaled by " + fixed(b->speed_factor, 2) + " relative to llama.cpp (" + b->notes + ").");
   }
@@ -193,14 +207,16 @@ Table speed_table(const Scenario& s, const Selection& sel, const std::vector<Pla
 Table ceiling_table(const Machine& m) {
   Table t;
   const double bw = m.bandwidth_measured_gbs > 0 ? m.bandwidth_measured_gbs : m.bandwidth_gbs;
-  t.title = "Bandwidth ceiling — " + fixed(bw, 0) + " GB/s" + (m.bandwidth_measured_gbs > 0 ? " measured" : " theoretical");
+  t.title =
+      "Bandwidth ceiling — " + fixed(bw, 0) + " GB/s" + (m.bandwidth_measured_gbs > 0 ? " measured" : " theoretical");
   t.headers = {"active params B", "Q4_K_M GB/token", "Q4_K_M max t/s", "Q8_0 GB/token", "Q8_0 max t/s"};
   for (double b : {1.0, 3.0, 5.0, 8.0, 13.0, 22.0, 32.0, 37.0, 70.0, 123.0}) {
     const double q4 = b * 4.8944 / 8.0, q8 = b * 8.5008 / 8.0;  // Llama-3.1-8B bpw as the typical figure
     t.rows.push_back({fixed(b, 0), fixed(q4, 2), tps(bw / q4), fixed(q8, 2), tps(bw / q8)});
   }
-  t.notes.push_back("Upper bound: every active weight read once per token at the machine's bandwidth, no KV, no overhead. "
-                    "Bits per weight 4.8944 (Q4_K_M) and 8.5008 (Q8_0) as llama.cpp publishes for Llama-3.1-8B.");
+  t.notes.push_back(
+      "Upper bound: every active weight read once per token at the machine's bandwidth, no KV, no overhead. "
+      "Bits per weight 4.8944 (Q4_K_M) and 8.5008 (Q8_0) as llama.cpp publishes for Llama-3.1-8B.");
   return t;
 }
 
@@ -212,8 +228,8 @@ std::vector<Table> setup_tables(const Catalog& c, const Scenario& s, std::option
     Table t;
     t.title = "Setup — " + m.name;
     t.headers = {"note"};
-    t.rows.push_back({"No BIOS carve-out or GTT on this machine; the GPU may use " +
-                      gib(machine_pools(m, s.knobs).gtt) + " GiB."});
+    t.rows.push_back(
+        {"No BIOS carve-out or GTT on this machine; the GPU may use " + gib(machine_pools(m, s.knobs).gtt) + " GiB."});
     out.push_back(t);
     return out;
   }
@@ -235,7 +251,8 @@ std::vector<Table> setup_tables(const Catalog& c, const Scenario& s, std::option
     row("GPU pool: " + cols.front().gpu_pool_gib[i].first->id + " GiB",
         [i](const StrategyColumn& col) { return gib(col.gpu_pool_gib[i].second * kGiB); });
   }
-  row("kernel parameters", [](const StrategyColumn& col) { return col.kernel_default ? std::string("none") : col.kernel.cmdline; });
+  row("kernel parameters",
+      [](const StrategyColumn& col) { return col.kernel_default ? std::string("none") : col.kernel.cmdline; });
   row("pros", [](const StrategyColumn& col) {
     std::string s;
     for (const auto& p : col.strategy->pros) s += (s.empty() ? "" : "; ") + p;
@@ -293,8 +310,8 @@ std::vector<Table> guide_tables(const Catalog& c, const Scenario& s, const Selec
     if (!m) continue;
     const FType q = r.quant;
     const auto p = make_plan(c, *m, q, s);
-    std::vector<std::string> row = {m->id, preset(q).name, r.guide_says,
-                                    gib(double(p.weights.total_bytes)), gib(p.total_bytes())};
+    std::vector<std::string> row = {m->id, preset(q).name, r.guide_says, gib(double(p.weights.total_bytes)),
+                                    gib(p.total_bytes())};
     for (const Backend* b : sel.backends) row.push_back(verdict_cell(*p.find(b->id)));
     const auto pg = make_plan(c, *m, q, gtt_first);
     const BackendPlan* vk = pg.find("llamacpp-vulkan");
@@ -303,8 +320,8 @@ std::vector<Table> guide_tables(const Catalog& c, const Scenario& s, const Selec
     if (r.guide_gb) {
       const double g = *r.guide_gb;
       diff = "guide ~" + fixed(g, 0) + " GB; weights alone are " + fixed(p.weights.total_bytes / 1e9, 1) + " GB (" +
-             gib(double(p.weights.total_bytes)) + " GiB); plus KV " + gib(double(p.kv.kv_bytes())) +
-             " GiB at " + std::to_string(s.ctx.n_ctx) + " tokens and buffers " +
+             gib(double(p.weights.total_bytes)) + " GiB); plus KV " + gib(double(p.kv.kv_bytes())) + " GiB at " +
+             std::to_string(s.ctx.n_ctx) + " tokens and buffers " +
              gib(double(p.buffers.compute_bytes + p.buffers.output_bytes)) + " GiB (est.)";
     } else {
       diff = "guide gives no size";
@@ -324,7 +341,8 @@ std::vector<Table> guide_tables(const Catalog& c, const Scenario& s, const Selec
   Table sp;
   const Backend* b = sel.speed_backend();
   sp.title = "How fast — the guide's models" + (b ? ", " + b->name : "");
-  sp.headers = {"model", "quant", "active params B", "decode t/s @0", "decode t/s @" + std::to_string(s.ctx.n_ctx), "prefill t/s"};
+  sp.headers = {"model",      "quant", "active params B", "decode t/s @0", "decode t/s @" + std::to_string(s.ctx.n_ctx),
+                "prefill t/s"};
   for (const auto& r : guide.rows) {
     const CatalogModel* m = c.model(r.model);
     if (!m || !b) continue;
@@ -346,15 +364,16 @@ std::vector<Table> plan_tables(const Catalog& c, const Scenario& s, const Plan& 
   Table t;
   t.title = p.model->name + " " + preset(p.quant).name + " — breakdown";
   t.headers = {"term", "GiB", "how it is known"};
-  t.rows.push_back({"weights (" + fixed(p.weights.bits_per_weight(), 4) + " bpw)", gib(double(p.weights.total_bytes), 2),
-                    "exact: llama.cpp quantisation rules over the tensor list"});
+  t.rows.push_back({"weights (" + fixed(p.weights.bits_per_weight(), 4) + " bpw)",
+                    gib(double(p.weights.total_bytes), 2), "exact: llama.cpp quantisation rules over the tensor list"});
   t.rows.push_back({"  of which token_embd (host)", gib(double(p.weights.token_embd_bytes), 2), "stays in CPU memory"});
   t.rows.push_back({"KV cache (" + std::to_string(p.kv.n_full_layers) + " full, " + std::to_string(p.kv.n_swa_layers) +
                         " SWA layers; " + std::to_string(p.kv.n_ctx) + " cells)",
                     gib(double(p.kv.kv_bytes()), 3), "exact: llama.cpp cache layout"});
   t.rows.push_back({"recurrent state (" + std::to_string(p.kv.n_recurrent_layers) + " layers)",
                     gib(double(p.kv.state_bytes), 3), "exact: F32, per sequence"});
-  t.rows.push_back({"compute buffer (" + p.buffers.dominant_phase + ")", gib(double(p.buffers.compute_bytes), 3), "estimate"});
+  t.rows.push_back(
+      {"compute buffer (" + p.buffers.dominant_phase + ")", gib(double(p.buffers.compute_bytes), 3), "estimate"});
   t.rows.push_back({"output + host buffers", gib(double(p.buffers.output_bytes + p.buffers.host_compute_bytes), 3),
                     "logits exact at start-up; host inputs estimate"});
   t.rows.push_back({"total", gib(p.total_bytes(), 2), "without the runtime's own overhead"});
@@ -363,12 +382,12 @@ std::vector<Table> plan_tables(const Catalog& c, const Scenario& s, const Plan& 
 
   Table b;
   b.title = "Per backend";
-  b.headers = {"backend", "verdict", "GPU side GiB", "in carve-out", "in GTT", "OS free GiB", "max context",
-               "decode t/s @0", "decode t/s @ctx", "prefill t/s"};
+  b.headers = {"backend",     "verdict",     "GPU side GiB",  "in carve-out",    "in GTT",
+               "OS free GiB", "max context", "decode t/s @0", "decode t/s @ctx", "prefill t/s"};
   for (const auto& bp : p.backends) {
     if (std::find(sel.backends.begin(), sel.backends.end(), bp.backend) == sel.backends.end()) continue;
-    b.rows.push_back({bp.backend->id, verdict_cell(bp), gib(bp.placement.gpu_bytes, 2), gib(bp.placement.in_carve_out, 2),
-                      gib(bp.placement.in_gtt, 2), gib(bp.placement.os_free, 1),
+    b.rows.push_back({bp.backend->id, verdict_cell(bp), gib(bp.placement.gpu_bytes, 2),
+                      gib(bp.placement.in_carve_out, 2), gib(bp.placement.in_gtt, 2), gib(bp.placement.os_free, 1),
                       std::to_string(max_context(c, *p.model, p.quant, s, *bp.backend)), tps(bp.decode_tps_0),
                       tps(bp.decode_tps_ctx), tps(bp.prefill_tps)});
   }

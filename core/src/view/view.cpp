@@ -140,7 +140,9 @@ void write_view_head(JsonOut& o, const ViewState& s, const Catalog& c) {
     o.obj().field("id", bp.backend->id).field("name", bp.backend->name).field("verdict", verdict_id(pl.verdict));
     o.field("verdict_label", verdict_label(pl.verdict)).field("gpu_bytes", double(pl.gpu_bytes));
     o.field("host_bytes", double(pl.host_bytes)).field("in_carve_out", double(pl.in_carve_out));
-    o.field("in_gtt", double(pl.in_gtt)).field("gpu_limit", double(pl.gpu_limit)).field("headroom", double(pl.headroom));
+    o.field("in_gtt", double(pl.in_gtt))
+        .field("gpu_limit", double(pl.gpu_limit))
+        .field("headroom", double(pl.headroom));
     o.field("os_free", double(pl.os_free)).field("overhead", double(bp.overhead_bytes));
     o.field("max_context", double(max_context(c, *fm, focus_q, sc, *bp.backend)));
     o.field("decode_tps_0", bp.decode_tps_0).field("decode_tps_ctx", bp.decode_tps_ctx);
@@ -165,7 +167,6 @@ void write_view_head(JsonOut& o, const ViewState& s, const Catalog& c) {
   }
   o.end_obj();
 }
-
 
 bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, const Catalog& c, size_t max_rows) {
   const ViewSetup v = view_setup(s, c);
@@ -267,7 +268,11 @@ std::string catalog_info(const Catalog& c) {
   JsonOut o;
   o.obj().key("machines").arr();
   for (const auto& m : c.machines) {
-    o.obj().field("id", m.id).field("name", m.name).field("apu", m.kind == MemoryKind::AmdApu).field("ram_gib", m.ram_gib);
+    o.obj()
+        .field("id", m.id)
+        .field("name", m.name)
+        .field("apu", m.kind == MemoryKind::AmdApu)
+        .field("ram_gib", m.ram_gib);
     o.key("carve_out_options_gib").arr();
     for (double g : m.carve_out_options_gib) o.num(g);
     o.end_arr().field("default_carve_out_gib", m.default_carve_out_gib);
@@ -277,7 +282,8 @@ std::string catalog_info(const Catalog& c) {
     o.end_arr().end_obj();
   }
   o.end_arr().key("backends").arr();
-  for (const auto& b : c.backends) o.obj().field("id", b.id).field("name", b.name).field("gtt_switchable", b.gtt_switchable).end_obj();
+  for (const auto& b : c.backends)
+    o.obj().field("id", b.id).field("name", b.name).field("gtt_switchable", b.gtt_switchable).end_obj();
   o.end_arr().key("models").arr();
   for (const auto& m : c.models) o.obj().field("id", m.id).field("name", m.name).end_obj();
   o.end_arr().key("quants").arr();

@@ -15,20 +15,20 @@ namespace haloplan {
 
 // One measurement: llama-bench's `test` column and its conditions.
 struct BenchRow {
-  int line = 0;                 // line in the source text (1-based), or JSON entry number
-  std::string model_id;         // catalog id, empty if the source does not name one
-  std::string model_label;      // llama-bench's model type, e.g. "qwen3moe 30B.A3B Q4_K - Medium"
-  std::string backend_label;    // as written: "vulkan-radv", "rocm(hip)-hipblaslt", "ROCm"…
-  std::string quant;            // as written: "Q4_K_M", "UD-Q4_K_XL"…
-  double file_bytes = 0;        // model file size, 0 if unknown
-  double params = 0;            // total parameters, 0 if unknown
-  std::string test;             // "tg128", "pp512@d4096"
-  bool decode = false;          // tgN (decode) or ppN (prefill)
+  int line = 0;               // line in the source text (1-based), or JSON entry number
+  std::string model_id;       // catalog id, empty if the source does not name one
+  std::string model_label;    // llama-bench's model type, e.g. "qwen3moe 30B.A3B Q4_K - Medium"
+  std::string backend_label;  // as written: "vulkan-radv", "rocm(hip)-hipblaslt", "ROCm"…
+  std::string quant;          // as written: "Q4_K_M", "UD-Q4_K_XL"…
+  double file_bytes = 0;      // model file size, 0 if unknown
+  double params = 0;          // total parameters, 0 if unknown
+  std::string test;           // "tg128", "pp512@d4096"
+  bool decode = false;        // tgN (decode) or ppN (prefill)
   int64_t n_tokens = 0, depth = 0;
-  double tps = 0;               // measured tokens per second
-  bool flash_attn = false;      // llama-bench's default is -fa 0
+  double tps = 0;           // measured tokens per second
+  bool flash_attn = false;  // llama-bench's default is -fa 0
   int n_ubatch = 512;
-  int build = 0;                // llama.cpp build number, 0 if unknown
+  int build = 0;  // llama.cpp build number, 0 if unknown
   GgmlType type_k = GgmlType::F16, type_v = GgmlType::F16;
 };
 

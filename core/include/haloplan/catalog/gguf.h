@@ -15,14 +15,25 @@
 namespace haloplan {
 
 enum class GgufType : uint32_t {
-  U8 = 0, I8 = 1, U16 = 2, I16 = 3, U32 = 4, I32 = 5, F32 = 6, Bool = 7, String = 8, Array = 9,
-  U64 = 10, I64 = 11, F64 = 12,
+  U8 = 0,
+  I8 = 1,
+  U16 = 2,
+  I16 = 3,
+  U32 = 4,
+  I32 = 5,
+  F32 = 6,
+  Bool = 7,
+  String = 8,
+  Array = 9,
+  U64 = 10,
+  I64 = 11,
+  F64 = 12,
 };
 
 struct GgufValue {
   GgufType type = GgufType::U8;
-  double num = 0;            // numbers and booleans
-  std::string str;           // strings (bounded)
+  double num = 0;                // numbers and booleans
+  std::string str;               // strings (bounded)
   GgufType elem = GgufType::U8;  // arrays: element type and count
   uint64_t count = 0;
   std::vector<double> nums;  // numeric arrays up to kGgufKeptArray elements (longer: empty)
@@ -51,7 +62,7 @@ struct GgufHeader {
   uint64_t weight_bytes() const;
 };
 
-constexpr uint64_t kGgufMaxString = 1 << 20;         // any one string
+constexpr uint64_t kGgufMaxString = 1 << 20;           // any one string
 constexpr uint64_t kGgufMaxArray = uint64_t(1) << 26;  // elements of one array
 constexpr uint64_t kGgufMaxKv = 1 << 20;
 constexpr uint64_t kGgufMaxTensors = 1 << 20;

@@ -3,13 +3,12 @@
 // header's metadata and tensors. The CLI's `haloplan import` and the page's importer share it.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "haloplan/catalog/gguf.h"
 

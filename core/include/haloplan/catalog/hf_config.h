@@ -2,12 +2,11 @@
 // from llama.cpp's quantisation rules over the architecture, like every shipped model.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace haloplan {
 

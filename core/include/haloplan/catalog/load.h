@@ -2,13 +2,12 @@
 // backends and setup facts. Every problem names its JSON path and what was expected.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "haloplan/planner/catalog.h"
 #include "haloplan/text/diagnostic.h"

@@ -32,11 +32,11 @@ struct FileWeights {
 struct CatalogModel {
   std::string id, name;
   ModelArch arch;
-  double published_total_b = 0;   // parameter counts as published (model card), 0 if not given
+  double published_total_b = 0;  // parameter counts as published (model card), 0 if not given
   double published_active_b = 0;
   std::vector<std::string> sources;
   std::string notes;
-  bool verified = true;  // false: some dimensions were not read from the model's own config
+  bool verified = true;             // false: some dimensions were not read from the model's own config
   std::optional<FileWeights> file;  // imported from a GGUF header: exact bytes at file->quant
   // Filled by the planner on first use. The weights depend on arch alone, so copies of a model
   // share it; a model is not modified once planned (the loader builds a fresh one).
@@ -56,10 +56,9 @@ struct Tuning {
 struct SetupFacts {
   std::vector<Strategy> strategies;
   std::vector<Tuning> tunings;
-  std::vector<std::string> gtt_sources;  // evidence for pages_limit / gttsize rules
+  std::vector<std::string> gtt_sources;       // evidence for pages_limit / gttsize rules
   std::vector<std::string> rocm_gtt_sources;  // evidence for the ROCm GTT switch
 };
-
 
 struct Catalog {
   std::vector<CatalogModel> models;

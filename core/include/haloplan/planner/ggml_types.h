@@ -50,8 +50,8 @@ enum class GgmlType : int {
 
 struct TypeTraits {
   GgmlType type;
-  const char* name;   // ggml's spelling, e.g. "Q4_K"
-  int block_size;     // elements per block
+  const char* name;  // ggml's spelling, e.g. "Q4_K"
+  int block_size;    // elements per block
   int bytes_per_block;
   bool quantized;
 };

@@ -23,14 +23,12 @@ struct WeightBreakdown {
   uint64_t output_bytes = 0;         // the output head (token_embd when tied)
   uint64_t routed_expert_bytes = 0;  // merged 3-D expert tensors
   uint64_t routed_expert_params = 0;
-  uint64_t dense_layer_bytes = 0;    // everything else inside the layers
-  uint64_t active_params = 0;        // parameters used per token (routed experts at k/n)
-  uint64_t decode_read_bytes = 0;    // bytes read per generated token (see speed model)
+  uint64_t dense_layer_bytes = 0;  // everything else inside the layers
+  uint64_t active_params = 0;      // parameters used per token (routed experts at k/n)
+  uint64_t decode_read_bytes = 0;  // bytes read per generated token (see speed model)
   int n_expert = 0, n_expert_used = 0;
   std::array<uint64_t, 48> bytes_by_type{};  // indexed by ggml type id (a plain array: plans copy it)
-  double bits_per_weight() const {
-    return total_params ? 8.0 * double(total_bytes) / double(total_params) : 0.0;
-  }
+  double bits_per_weight() const { return total_params ? 8.0 * double(total_bytes) / double(total_params) : 0.0; }
 };
 
 WeightBreakdown weight_breakdown(const ModelArch& arch, FType ftype);
@@ -69,9 +67,9 @@ struct KvBreakdown {
   int n_stream = 1;
   int64_t swa_cells = 0;  // cells per stream of the sliding-window cache
   int n_full_layers = 0, n_swa_layers = 0, n_recurrent_layers = 0;
-  uint64_t full_bytes = 0;  // full-attention (and MLA) layers
-  uint64_t swa_bytes = 0;   // sliding-window layers
-  uint64_t state_bytes = 0; // recurrent state, F32, per sequence
+  uint64_t full_bytes = 0;                              // full-attention (and MLA) layers
+  uint64_t swa_bytes = 0;                               // sliding-window layers
+  uint64_t state_bytes = 0;                             // recurrent state, F32, per sequence
   uint64_t k_row_bytes_full = 0, v_row_bytes_full = 0;  // one cell of all full layers
   uint64_t kv_bytes() const { return full_bytes + swa_bytes; }
   std::string error;  // non-empty if llama.cpp would refuse these settings

@@ -31,10 +31,10 @@ struct MlaParams {
 struct RecurrentParams {
   RecurrentKind kind = RecurrentKind::Mamba2;
   int d_conv = 4;
-  int d_state = 0;  // Mamba2: ssm state; GDN: key head dim; KDA: head dim
-  int n_group = 0;  // Mamba2: groups; GDN: key heads; KDA: heads
-  int n_head = 0;   // Mamba2: heads; GDN: value heads; KDA: heads
-  int head_dim = 0; // Mamba2: head dim; GDN: value head dim; KDA: head dim
+  int d_state = 0;   // Mamba2: ssm state; GDN: key head dim; KDA: head dim
+  int n_group = 0;   // Mamba2: groups; GDN: key heads; KDA: heads
+  int n_head = 0;    // Mamba2: heads; GDN: value heads; KDA: heads
+  int head_dim = 0;  // Mamba2: head dim; GDN: value head dim; KDA: head dim
   int64_t d_inner() const { return int64_t(n_head) * head_dim; }
 };
 
@@ -43,12 +43,12 @@ struct MoeParams {
   int n_expert_used = 0;
   int n_expert_shared = 0;
   int64_t expert_ff = 0;
-  int64_t shared_ff = 0;       // width of one shared expert block (total across shared experts)
-  int n_dense_layers = 0;      // leading layers with a dense FFN
-  int64_t dense_ff = 0;        // FFN width of those dense layers
-  int interleave = 1;          // layer il (after the dense ones) is MoE iff (il+1) % interleave == 0
+  int64_t shared_ff = 0;             // width of one shared expert block (total across shared experts)
+  int n_dense_layers = 0;            // leading layers with a dense FFN
+  int64_t dense_ff = 0;              // FFN width of those dense layers
+  int interleave = 1;                // layer il (after the dense ones) is MoE iff (il+1) % interleave == 0
   bool dense_ff_beside_moe = false;  // Gemma-4: every MoE layer also has a dense MLP of width dense_ff
-  bool expert_bias = false;    // gpt-oss: biases on expert projections
+  bool expert_bias = false;          // gpt-oss: biases on expert projections
 };
 
 struct ModelArch {
@@ -63,11 +63,11 @@ struct ModelArch {
   int64_t n_vocab = 0;
   int64_t max_context = 0;
   bool tied_embeddings = false;
-  bool attention_bias = false;  // q/k/v biases (Qwen2, gpt-oss)
-  bool qk_norm = false;         // per-head q/k norms (Qwen3)
-  bool attention_sinks = false; // gpt-oss
-  bool ffn_gated = true;        // gate+up+down (SwiGLU/GeGLU); false: up+down (Nemotron-H squared ReLU)
-  bool attn_output_gate = false; // Qwen3-Next/3.5: q projection also yields a gate (2x width)
+  bool attention_bias = false;    // q/k/v biases (Qwen2, gpt-oss)
+  bool qk_norm = false;           // per-head q/k norms (Qwen3)
+  bool attention_sinks = false;   // gpt-oss
+  bool ffn_gated = true;          // gate+up+down (SwiGLU/GeGLU); false: up+down (Nemotron-H squared ReLU)
+  bool attn_output_gate = false;  // Qwen3-Next/3.5: q projection also yields a gate (2x width)
 
   AttentionKind attention = AttentionKind::Standard;
   std::string pattern = "A";  // cycled over layers: A full, S sliding, R recurrent, F mlp-only

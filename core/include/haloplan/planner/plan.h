@@ -16,7 +16,7 @@ struct Scenario {
   const Machine* machine = nullptr;
   Knobs knobs;
   ContextParams ctx;
-  int64_t prompt_tokens = 4096;  // for time to first token
+  int64_t prompt_tokens = 4096;        // for time to first token
   std::optional<uint64_t> file_bytes;  // known GGUF size (custom quant mixes)
 };
 
@@ -65,16 +65,14 @@ Plan make_plan(const Catalog& c, const CatalogModel& model, FType quant, const S
 
 // Largest context (multiple of 256, at most the model's trained context) at which the model fits
 // the backend's pool without squeezing the OS; 0 if not even 256 fits.
-int64_t max_context(const Catalog& c, const CatalogModel& model, FType quant, const Scenario& s,
-                    const Backend& b);
+int64_t max_context(const Catalog& c, const CatalogModel& model, FType quant, const Scenario& s, const Backend& b);
 // First preset of the quant ladder that fits at the scenario's context.
-std::optional<FType> best_quant(const Catalog& c, const CatalogModel& model, const Scenario& s,
-                                const Backend& b);
+std::optional<FType> best_quant(const Catalog& c, const CatalogModel& model, const Scenario& s, const Backend& b);
 // Smallest whole-GiB GTT limit (keeping the carve-out) that makes the model fit; nullopt if none.
-std::optional<double> min_gtt_gib(const Catalog& c, const CatalogModel& model, FType quant,
-                                  const Scenario& s, const Backend& b);
+std::optional<double> min_gtt_gib(const Catalog& c, const CatalogModel& model, FType quant, const Scenario& s,
+                                  const Backend& b);
 // Smallest BIOS carve-out option that makes the model fit a carve-out-only backend.
-std::optional<double> min_carve_out_gib(const Catalog& c, const CatalogModel& model, FType quant,
-                                        const Scenario& s, const Backend& b);
+std::optional<double> min_carve_out_gib(const Catalog& c, const CatalogModel& model, FType quant, const Scenario& s,
+                                        const Backend& b);
 
 }  // namespace haloplan

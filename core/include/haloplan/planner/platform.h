@@ -22,11 +22,11 @@ enum class MemoryKind {
 struct Machine {
   std::string id, name;
   MemoryKind kind = MemoryKind::AmdApu;
-  double ram_gib = 0;            // installed system memory
-  double vram_gib = 0;           // discrete GPUs only
-  double bandwidth_gbs = 0;      // theoretical GPU-side memory bandwidth, GB/s
-  double bandwidth_measured_gbs = 0;  // measured (0 if unknown)
-  double fp16_tflops = 0;        // dense FP16 peak of the GPU
+  double ram_gib = 0;                         // installed system memory
+  double vram_gib = 0;                        // discrete GPUs only
+  double bandwidth_gbs = 0;                   // theoretical GPU-side memory bandwidth, GB/s
+  double bandwidth_measured_gbs = 0;          // measured (0 if unknown)
+  double fp16_tflops = 0;                     // dense FP16 peak of the GPU
   std::vector<double> carve_out_options_gib;  // BIOS choices (AMD APUs)
   double default_carve_out_gib = 0;
   double gpu_limit_fraction = 0.5;  // default GTT (AMD: half of OS-visible RAM) / Apple wired limit
@@ -73,13 +73,13 @@ struct SpeedFamily {
 struct Backend {
   std::string id, name;
   std::vector<MemoryKind> machine_kinds;  // where it runs
-  bool reaches_gtt = true;       // Vulkan: carve-out + GTT
-  bool gtt_switchable = false;   // ROCm/HIP: GTT only on GTT-aware kernels (a user switch)
-  bool gtt_default = true;       // value of the switch when the user does not set it
-  double runtime_overhead_mib = 0;  // driver/runtime allocations outside llama.cpp's buffers
-  double speed_factor = 1.0;     // throughput relative to the calibrated engine (e.g. Ollama)
-  std::string speed_family;      // which calibration family it uses
-  SpeedParams speed;             // that family's parameters
+  bool reaches_gtt = true;                // Vulkan: carve-out + GTT
+  bool gtt_switchable = false;            // ROCm/HIP: GTT only on GTT-aware kernels (a user switch)
+  bool gtt_default = true;                // value of the switch when the user does not set it
+  double runtime_overhead_mib = 0;        // driver/runtime allocations outside llama.cpp's buffers
+  double speed_factor = 1.0;              // throughput relative to the calibrated engine (e.g. Ollama)
+  std::string speed_family;               // which calibration family it uses
+  SpeedParams speed;                      // that family's parameters
   bool speed_calibrated = false;
   std::vector<std::string> sources;
   std::string notes;
@@ -112,12 +112,12 @@ const char* verdict_label(Verdict v);  // human words
 
 struct Placement {
   Verdict verdict = Verdict::NoFit;
-  double gpu_bytes = 0;      // what the backend allocates on the GPU side
-  double host_bytes = 0;     // what stays in OS memory (token_embd, logits, host buffers)
+  double gpu_bytes = 0;   // what the backend allocates on the GPU side
+  double host_bytes = 0;  // what stays in OS memory (token_embd, logits, host buffers)
   double in_carve_out = 0, in_gtt = 0;
-  double gpu_limit = 0;      // carve-out (+ GTT when reachable)
-  double headroom = 0;       // gpu_limit - gpu_bytes (negative: short by)
-  double os_free = 0;        // OS-visible RAM left after GTT use and host bytes
+  double gpu_limit = 0;  // carve-out (+ GTT when reachable)
+  double headroom = 0;   // gpu_limit - gpu_bytes (negative: short by)
+  double os_free = 0;    // OS-visible RAM left after GTT use and host bytes
 };
 
 Placement place(const Pools& p, bool reaches_gtt, double gpu_bytes, double host_bytes);

@@ -13,16 +13,18 @@
 
 namespace haloplan {
 
+// clang-format off
 enum class FType {
   F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0,
   Q2_K, Q2_K_S, Q3_K_S, Q3_K_M, Q3_K_L, Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K,
   IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ2_M, IQ3_XXS, IQ3_XS, IQ3_S, IQ3_M, IQ4_NL, IQ4_XS,
   TQ1_0, TQ2_0, MXFP4_MOE,
 };
+// clang-format on
 
 struct Preset {
   FType ftype;
-  const char* name;      // as llama-quantize spells it, e.g. "Q4_K_M"
+  const char* name;  // as llama-quantize spells it, e.g. "Q4_K_M"
   GgmlType default_type;
 };
 
@@ -40,7 +42,6 @@ struct QuantizedTensor {
 };
 
 // Assigns a ggml type to every tensor as llama-quantize would (no imatrix, no overrides).
-std::vector<QuantizedTensor> quantize(const ModelArch& arch, const std::vector<TensorSpec>& tensors,
-                                      FType ftype);
+std::vector<QuantizedTensor> quantize(const ModelArch& arch, const std::vector<TensorSpec>& tensors, FType ftype);
 
 }  // namespace haloplan

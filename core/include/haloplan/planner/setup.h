@@ -12,10 +12,10 @@ namespace haloplan {
 
 struct KernelParams {
   double gtt_gib = 0;
-  uint64_t pages = 0;            // ttm.pages_limit, 4 KiB pages = GiB * 262144
-  std::string cmdline;           // kernel command line fragment
-  std::string modprobe;          // /etc/modprobe.d/ttm.conf contents
-  std::string legacy_cmdline;    // for kernels that still honour amdgpu.gttsize (MiB)
+  uint64_t pages = 0;          // ttm.pages_limit, 4 KiB pages = GiB * 262144
+  std::string cmdline;         // kernel command line fragment
+  std::string modprobe;        // /etc/modprobe.d/ttm.conf contents
+  std::string legacy_cmdline;  // for kernels that still honour amdgpu.gttsize (MiB)
   std::vector<std::string> notes;
 };
 

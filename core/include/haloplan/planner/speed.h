@@ -13,9 +13,9 @@ namespace haloplan {
 
 // Inputs the speed model needs from a model at a quant.
 struct SpeedInputs {
-  double weight_read_bytes = 0;   // per generated token
-  double expert_read_bytes = 0;   // of which routed experts
-  double all_weight_bytes = 0;    // read once per ubatch in prefill
+  double weight_read_bytes = 0;     // per generated token
+  double expert_read_bytes = 0;     // of which routed experts
+  double all_weight_bytes = 0;      // read once per ubatch in prefill
   double active_dense_params = 0;   // per token, outside the routed experts
   double active_expert_params = 0;  // routed experts at the experts-used count
   int n_layer = 0, n_moe_layers = 0, n_recurrent_layers = 0;
@@ -23,7 +23,7 @@ struct SpeedInputs {
   // full-attention layers, and separately over sliding-window layers (capped at the window).
   double attn_flops_per_ctx = 0;
   double attn_flops_per_ctx_swa = 0;
-  int64_t window = 0;             // sliding window, 0 if none
+  int64_t window = 0;  // sliding window, 0 if none
   // Query heads per KV head (1 for multi-head attention). Without flash attention llama.cpp
   // multiplies each KV head by its group of query heads: one matrix-vector product per head in
   // multi-head attention, a small matrix product when the group is large.
@@ -38,11 +38,11 @@ using DecodeFeatures = std::array<double, kDecodeParams>;
 using PrefillFeatures = std::array<double, kPrefillParams>;
 // Attention FLOPs per token attending to ctx positions (windowed layers capped at the window).
 double attention_flops(const SpeedInputs& in, double ctx);
-DecodeFeatures decode_features(const SpeedInputs& in, double kv_bytes, double depth, bool flash_attn,
-                               double flops, double bandwidth_bps);
+DecodeFeatures decode_features(const SpeedInputs& in, double kv_bytes, double depth, bool flash_attn, double flops,
+                               double bandwidth_bps);
 // mean_ctx: the mean number of positions each prompt token attends to.
-PrefillFeatures prefill_features(const SpeedInputs& in, double mean_ctx, bool flash_attn,
-                                 double flops, double bandwidth_bps, int n_ubatch);
+PrefillFeatures prefill_features(const SpeedInputs& in, double mean_ctx, bool flash_attn, double flops,
+                                 double bandwidth_bps, int n_ubatch);
 
 double decode_seconds(const SpeedParams& p, const DecodeFeatures& f);
 double prefill_seconds(const SpeedParams& p, const PrefillFeatures& f);
@@ -54,7 +54,7 @@ double decode_tps(const Backend& b, const Machine& m, const SpeedInputs& in, con
 double decode_tps_at(const Backend& b, const Machine& m, const SpeedInputs& in, double kv_bytes, double depth,
                      bool flash_attn);
 // Prefill tokens/s for a prompt of n_prompt tokens after `depth` tokens.
-double prefill_tps(const Backend& b, const Machine& m, const SpeedInputs& in, int64_t n_prompt,
-                   int64_t depth, const ContextParams& cp);
+double prefill_tps(const Backend& b, const Machine& m, const SpeedInputs& in, int64_t n_prompt, int64_t depth,
+                   const ContextParams& cp);
 
 }  // namespace haloplan

@@ -22,7 +22,7 @@ class JsonOut {
   JsonOut& boolean(bool v);
   JsonOut& null();
   JsonOut& strs(const std::vector<std::string>& v);  // an array of strings
-  JsonOut& raw(std::string_view json_value);          // an already serialised JSON value
+  JsonOut& raw(std::string_view json_value);         // an already serialised JSON value
 
   // key + value in one step, for the common cases.
   JsonOut& field(std::string_view k, std::string_view v) { return key(k).str(v); }

@@ -2,12 +2,11 @@
 // numbers too large for a double, broken UTF-8); a problem names its line, column and JSON path.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "haloplan/text/diagnostic.h"
 
@@ -16,9 +15,7 @@ namespace haloplan::detail {
 using nlohmann::json;
 
 // Parses text with a nesting limit, so hostile input cannot exhaust the stack.
-std::optional<json> parse_json(std::string_view text, std::vector<Diagnostic>& diags,
-                               const std::string& what);
-
+std::optional<json> parse_json(std::string_view text, std::vector<Diagnostic>& diags, const std::string& what);
 
 std::string type_word(const json& j);
 

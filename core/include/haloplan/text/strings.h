@@ -11,8 +11,8 @@
 
 namespace haloplan {
 
-std::string lower(std::string_view s);       // ASCII letters only; other bytes unchanged
-std::string_view trim(std::string_view s);   // without leading and trailing ASCII white space
+std::string lower(std::string_view s);      // ASCII letters only; other bytes unchanged
+std::string_view trim(std::string_view s);  // without leading and trailing ASCII white space
 
 // The non-empty parts of s between separators ("a,,b" -> {"a", "b"}).
 std::vector<std::string> split(std::string_view s, char sep);

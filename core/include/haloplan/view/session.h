@@ -22,8 +22,8 @@ class Session {
   // the validated state without its custom models ("custom_count" says how many were taken), its
   // link, notices and the pickers' catalog info (only when the catalog changed since the last
   // call). Custom models that do not fit in a link of kMaxLinkBytes stay with the page: the link
-  // carries the scenario alone, with a notice. same_custom: the state carries no custom models and the last call's hold, so thousands
-  // of models are neither sent nor parsed nor built into a catalog again on every change.
+  // carries the scenario alone, with a notice. same_custom: the state carries no custom models and the last call's
+  // hold, so thousands of models are neither sent nor parsed nor built into a catalog again on every change.
   std::string compute(std::string_view state_json, bool same_custom);
   // One table part of the last compute()'s view ("fit", "speed", "ceiling", "setup") as
   // {"<part>": ...}, with at most max_rows rows of the fit and speed tables (0: all); {} before
@@ -71,8 +71,8 @@ class Session {
   // when the page's custom models are unchanged.
   ViewState last_;
   std::string last_key_;
-  uint64_t custom_rev_ = 0;          // counts the custom-model lists the page has sent
-  std::string info_key_;             // the catalog whose pickers' info the page has
+  uint64_t custom_rev_ = 0;           // counts the custom-model lists the page has sent
+  std::string info_key_;              // the catalog whose pickers' info the page has
   bool link_without_custom_ = false;  // the link for this catalog had to leave the custom models out
   GgufImport gguf_;
 };

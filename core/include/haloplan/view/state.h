@@ -4,23 +4,22 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "haloplan/catalog/calib.h"
 
 namespace haloplan {
 
 constexpr int kLinkVersion = 1;
-constexpr size_t kMaxLinkBytes = 256 * 1024;       // a fragment longer than this is refused
-constexpr size_t kMaxCustomBytes = 1024 * 1024;    // custom models, after decompression
+constexpr size_t kMaxLinkBytes = 256 * 1024;     // a fragment longer than this is refused
+constexpr size_t kMaxCustomBytes = 1024 * 1024;  // custom models, after decompression
 
 struct ViewState {
-  std::string machine;  // empty: the catalog's first machine
+  std::string machine;                                           // empty: the catalog's first machine
   std::optional<double> carve_out_gib, gtt_gib, os_reserve_gib;  // empty: the machine's default
   bool rocm_gtt = false;
   std::string backend;  // backend for speed and the picture; empty: the machine's first
@@ -31,12 +30,12 @@ struct ViewState {
   bool flash_attn = true;
   int64_t prompt = 4096;
   std::vector<std::string> quants = {"Q4_K_M"};  // fit and speed table columns
-  std::string model;                              // focused model; empty: the first
-  std::string quant = "Q4_K_M";                   // focused model's quant
-  std::string filter;                             // fit table filter text
-  std::string sort;                               // fit table sort column key; empty: catalog order
+  std::string model;                             // focused model; empty: the first
+  std::string quant = "Q4_K_M";                  // focused model's quant
+  std::string filter;                            // fit table filter text
+  std::string sort;                              // fit table sort column key; empty: catalog order
   bool desc = false;
-  std::string section;                            // section to scroll to (deep link); empty: top
+  std::string section;                              // section to scroll to (deep link); empty: top
   nlohmann::json custom = nlohmann::json::array();  // user models, models.json entry schema
   std::vector<std::string> removed;                 // shipped model ids the user deleted
   std::vector<Calibration> cal;                     // the user's own llama-bench calibrations

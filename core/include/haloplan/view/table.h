@@ -2,12 +2,11 @@
 // header), its JSON form for the page, and the cell formatters every table shares.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace haloplan {
 

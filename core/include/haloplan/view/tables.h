@@ -34,8 +34,7 @@ Table ceiling_table(const Machine& m);
 // Pasted llama-bench rows against the speed model before and after the calibration fitted on them.
 Table calibration_table(const CalibrationResult& r, const Catalog& c);
 std::vector<Table> setup_tables(const Catalog& c, const Scenario& s, std::optional<double> gtt);
-std::vector<Table> guide_tables(const Catalog& c, const Scenario& s, const Selection& sel,
-                                const Guide& guide);
+std::vector<Table> guide_tables(const Catalog& c, const Scenario& s, const Selection& sel, const Guide& guide);
 std::vector<Table> plan_tables(const Catalog& c, const Scenario& s, const Plan& p, const Selection& sel);
 
 }  // namespace haloplan

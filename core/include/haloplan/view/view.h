@@ -3,10 +3,9 @@
 // catalog info. The shapes are described in docs/ARCHITECTURE.md.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "haloplan/text/json_out.h"
 #include "haloplan/view/scenario.h"
