@@ -34,15 +34,12 @@ void load_catalog(const Options& o, Catalog& c) {
     for (const auto& x : d) std::cerr << "haloplan: " << x.text() << "\n";
     throw std::runtime_error("the shipped catalog is broken");
   }
-  if (!o.link_custom.empty() || !o.link_removed.empty() || !o.cal.empty()) {
-    ViewState s;
-    s.custom = o.link_custom;
-    s.removed = o.link_removed;
-    s.cal = o.cal;
-    for (const auto& cal : o.cal)
+  const ViewState& st = o.state;
+  if (!st.custom.empty() || !st.removed.empty() || !st.cal.empty()) {
+    for (const auto& cal : st.cal)
       if (!c.backend(cal.backend)) throw UsageError("--cal: unknown backend '" + cal.backend + "'");
     std::vector<Notice> notices;
-    c = apply_custom(c, s, notices);
+    c = apply_custom(c, st, notices);
     for (const auto& n : notices) std::cerr << "haloplan: warning: link: " << n.message << "\n";
   }
   for (const auto& path : o.catalogs) {
@@ -184,7 +181,7 @@ int main(int argc, char** argv) {
     } else if (o.command == "speed") {
       print_tables({speed_table(c, s, sel), ceiling_table(*s.machine)}, o.format);
     } else if (o.command == "setup") {
-      print_tables(setup_tables(c, s, o.gtt), o.format);
+      print_tables(setup_tables(c, s, o.state.gtt_gib), o.format);
     } else if (o.command == "guide") {
       Guide guide;
       const auto d = load_guide(embedded::guide_json(), c, guide);

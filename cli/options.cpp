@@ -6,7 +6,8 @@
 #include <cstdlib>
 #include <set>
 
-#include "haloplan/view/view.h"
+#include "haloplan/text/strings.h"
+#include "haloplan/view/scenario.h"
 
 namespace haloplan::cli {
 
@@ -15,51 +16,10 @@ namespace {
 const std::set<std::string> kCommands = {"fit",      "speed",    "setup",  "guide",     "plan", "models",
                                          "machines", "backends", "import", "calibrate", "help"};
 
-double parse_number(const std::string& flag, const std::string& v, double lo, double hi) {
-  char* end = nullptr;
-  errno = 0;
-  const double d = std::strtod(v.c_str(), &end);
-  if (v.empty() || errno != 0 || *end != '\0' || !std::isfinite(d))
-    throw UsageError(flag + " expects a number, got '" + v + "'");
-  if (d < lo || d > hi)
-    throw UsageError(flag + " " + v + " is out of range (" + std::to_string(int64_t(lo)) + " to " +
-                     std::to_string(int64_t(hi)) + ")");
-  return d;
-}
-
-int64_t parse_count(const std::string& flag, std::string v, int64_t lo, int64_t hi) {
-  int64_t mult = 1;
-  if (!v.empty() && (v.back() == 'k' || v.back() == 'K')) {
-    mult = 1024;
-    v.pop_back();
-  }
-  char* end = nullptr;
-  errno = 0;
-  const long long n = std::strtoll(v.c_str(), &end, 10);
-  if (v.empty() || errno != 0 || *end != '\0') throw UsageError(flag + " expects a whole number, got '" + v + "'");
-  const int64_t r = int64_t(n) * mult;
-  if (r < lo || r > hi)
-    throw UsageError(flag + " " + std::to_string(r) + " is out of range (" + std::to_string(lo) + " to " +
-                     std::to_string(hi) + ")");
-  return r;
-}
-
-bool parse_onoff(const std::string& flag, const std::string& v) {
-  if (v == "on" || v == "true" || v == "1") return true;
-  if (v == "off" || v == "false" || v == "0") return false;
-  throw UsageError(flag + " expects on or off, got '" + v + "'");
-}
-
-std::vector<std::string> split_list(const std::string& v) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= v.size()) {
-    size_t comma = v.find(',', start);
-    if (comma == std::string::npos) comma = v.size();
-    if (comma > start) out.push_back(v.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
+// A flag's value into one field of the scenario, by the link's own reader.
+void set_field(Options& o, const std::string& flag, const char* key, const std::string& v) {
+  const std::string err = set_state_field(o.state, key, v);
+  if (!err.empty()) throw UsageError(flag + ": " + err);
 }
 
 // A page link (or its fragment) sets the scenario as the page had it; later flags override it.
@@ -67,29 +27,16 @@ void apply_link(std::string v, Options& o) {
   const auto hash = v.find('#');
   if (hash != std::string::npos) v = v.substr(hash + 1);
   std::vector<Notice> notices;
-  const ViewState s = decode_link(v, notices);
+  ViewState s = decode_link(v, notices);
   for (const auto& n : notices) o.link_notices.push_back(n.message);
-  if (!s.machine.empty()) o.machine = s.machine;
-  o.carve_out = s.carve_out_gib;
-  o.gtt = s.gtt_gib;
-  o.os_reserve = s.os_reserve_gib;
-  o.rocm_gtt = s.rocm_gtt;
-  o.ctx = s.ctx;
-  o.k_type = s.type_k;
-  o.v_type = s.type_v;
-  o.slots = s.slots;
-  o.kv_unified = s.kv_unified;
-  o.flash_attn = s.flash_attn;
-  o.prompt = s.prompt;
+  if (s.machine.empty()) s.machine = o.state.machine;
   o.quants = s.quants;
   if (o.command == "speed" || o.command == "plan") o.backend = s.backend;
   if (o.command == "plan" && !s.model.empty()) {
     o.models = {s.model};
     o.quants = {s.quant};
   }
-  o.link_custom = s.custom;
-  o.link_removed = s.removed;
-  o.cal = s.cal;
+  o.state = std::move(s);
 }
 
 }  // namespace
@@ -145,35 +92,36 @@ Options parse_options(int argc, char** argv) {
     if (i >= argc) throw UsageError(flag + " needs a value");
     return argv[i++];
   };
+  o.state.machine = "framework-desktop-128";  // the guide's machine
   while (i < argc) {
     const std::string a = argv[i++];
-    if (a == "--machine") o.machine = value(a);
-    else if (a == "--carve-out") o.carve_out = parse_number(a, value(a), 0, 65536);
-    else if (a == "--gtt") {
-      const std::string v = value(a);
-      if (v == "default") o.gtt.reset();
-      else o.gtt = parse_number(a, v, 0, 65536);
-    } else if (a == "--os-reserve") o.os_reserve = parse_number(a, value(a), 0, 65536);
-    else if (a == "--rocm-gtt") o.rocm_gtt = parse_onoff(a, value(a));
-    else if (a == "--backend") o.backend = value(a);
-    else if (a == "--model") {
-      for (auto& m : split_list(value(a))) o.models.push_back(m);
+    if (a == "--machine") set_field(o, a, "machine", value(a));
+    else if (a == "--carve-out") set_field(o, a, "carve", value(a));
+    else if (a == "--gtt") set_field(o, a, "gtt", value(a));
+    else if (a == "--os-reserve") set_field(o, a, "reserve", value(a));
+    else if (a == "--rocm-gtt") set_field(o, a, "rocmgtt", value(a));
+    else if (a == "--backend") {
+      o.backend = value(a);
+      set_field(o, a, "backend", o.backend);
+    } else if (a == "--model") {
+      for (auto& m : split(value(a), ',')) o.models.push_back(m);
     } else if (a == "--quant") {
-      for (auto& q : split_list(value(a))) o.quants.push_back(q);
-    } else if (a == "--ctx") o.ctx = parse_count(a, value(a), 1, int64_t(1) << 26);
-    else if (a == "--kv-type") o.k_type = o.v_type = value(a);
-    else if (a == "--k-type") o.k_type = value(a);
-    else if (a == "--v-type") o.v_type = value(a);
-    else if (a == "--slots") o.slots = int(parse_count(a, value(a), 1, 256));
-    else if (a == "--kv-unified") o.kv_unified = parse_onoff(a, value(a));
-    else if (a == "--flash-attn") o.flash_attn = parse_onoff(a, value(a));
-    else if (a == "--prompt") o.prompt = parse_count(a, value(a), 1, int64_t(1) << 26);
+      for (auto& q : split(value(a), ',')) o.quants.push_back(q);
+    } else if (a == "--ctx") set_field(o, a, "ctx", value(a));
+    else if (a == "--kv-type") {
+      const std::string v = value(a);
+      set_field(o, a, "ktype", v);
+      set_field(o, a, "vtype", v);
+    } else if (a == "--k-type") set_field(o, a, "ktype", value(a));
+    else if (a == "--v-type") set_field(o, a, "vtype", value(a));
+    else if (a == "--slots") set_field(o, a, "slots", value(a));
+    else if (a == "--kv-unified") set_field(o, a, "unified", value(a));
+    else if (a == "--flash-attn") set_field(o, a, "fa", value(a));
+    else if (a == "--prompt") set_field(o, a, "prompt", value(a));
     else if (a == "--catalog") o.catalogs.push_back(value(a));
     else if (a == "--link") apply_link(value(a), o);
-    else if (a == "--cal") {
-      const std::string err = parse_calibrations(value(a), o.cal);
-      if (!err.empty()) throw UsageError("--cal: " + err);
-    } else if (a == "--format") {
+    else if (a == "--cal") set_field(o, a, "cal", value(a));
+    else if (a == "--format") {
       const std::string f = value(a);
       if (f == "markdown" || f == "md") o.format = Format::Markdown;
       else if (f == "csv") o.format = Format::Csv;
@@ -199,58 +147,16 @@ FType parse_quant(const std::string& q) {
   throw UsageError("unknown quant '" + q + "'; known presets include " + names + ", Q4_0, MXFP4_MOE, F16");
 }
 
-namespace {
-GgmlType parse_cache_type(const std::string& flag, const std::string& v) {
-  static const std::set<std::string> ok = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL"};
-  auto t = type_from_name(v);
-  if (!t || !ok.count(type_name(*t)))
-    throw UsageError(flag + " '" + v +
-                     "' is not a KV cache type; use f32, f16, bf16, q8_0, q5_1, q5_0, q4_1, q4_0 or iq4_nl");
-  return *t;
-}
-}  // namespace
-
 Scenario make_scenario(const Options& o, const Catalog& c) {
-  Scenario s;
-  s.machine = c.machine(o.machine);
-  if (!s.machine) {
-    std::string ids;
-    for (const auto& m : c.machines) ids += (ids.empty() ? "" : ", ") + m.id;
-    throw UsageError("unknown machine '" + o.machine + "'; known: " + ids);
-  }
-  if (o.carve_out) {
-    if (s.machine->kind != MemoryKind::AmdApu)
-      throw UsageError("--carve-out applies to AMD APUs; " + s.machine->id + " has no BIOS carve-out");
-    if (*o.carve_out >= s.machine->ram_gib)
-      throw UsageError("--carve-out " + std::to_string(int(*o.carve_out)) + " GiB leaves nothing of the machine's " +
-                       std::to_string(int(s.machine->ram_gib)) + " GiB to the OS");
-  }
-  s.knobs.carve_out_gib = o.carve_out;
-  s.knobs.gtt_gib = o.gtt;
-  s.knobs.os_reserve_gib = o.os_reserve;
-  s.knobs.rocm_gtt = o.rocm_gtt;
-  if (!o.backend.empty()) {
-    const Backend* b = c.backend(o.backend);
-    if (!b) {
-      std::string ids;
-      for (const auto& x : c.backends) ids += (ids.empty() ? "" : ", ") + x.id;
-      throw UsageError("unknown backend '" + o.backend + "'; known: " + ids);
-    }
-    const auto list = backends_for(c, *s.machine);
-    if (std::find(list.begin(), list.end(), b) == list.end())
-      throw UsageError("backend '" + b->id + "' does not run on " + s.machine->id);
-  }
-  s.ctx.n_ctx = o.ctx;
-  s.ctx.n_seq = o.slots;
-  s.ctx.kv_unified = o.kv_unified;
-  s.ctx.flash_attn = o.flash_attn;
-  if (o.k_type) s.ctx.type_k = parse_cache_type("--k-type", *o.k_type);
-  if (o.v_type) s.ctx.type_v = parse_cache_type("--v-type", *o.v_type);
-  if (!o.flash_attn && traits(s.ctx.type_v).quantized)
-    throw UsageError("a quantized V cache (" + std::string(type_name(s.ctx.type_v)) +
+  ViewState s = o.state;
+  std::vector<Notice> notices;
+  validate_state(s, c, notices);
+  if (!notices.empty()) throw UsageError(notices.front().what_is_wrong());
+  const Scenario sc = scenario_for(s, c);
+  if (!sc.ctx.flash_attn && traits(sc.ctx.type_v).quantized)
+    throw UsageError("a quantized V cache (" + std::string(type_name(sc.ctx.type_v)) +
                      ") requires --flash-attn on; llama.cpp refuses to start otherwise");
-  s.prompt_tokens = o.prompt;
-  return s;
+  return sc;
 }
 
 Selection select(const Options& o, const Catalog& c) {
@@ -278,7 +184,7 @@ Selection select(const Options& o, const Catalog& c) {
   }
   sel.quants_given = !sel.quants.empty();
   if (sel.quants.empty()) sel.quants.push_back(FType::Q4_K_M);
-  if (const Machine* m = c.machine(o.machine)) {
+  if (const Machine* m = c.machine(o.state.machine)) {
     for (const Backend* b : backends_for(c, *m))
       if (o.backend.empty() || b->id == o.backend) sel.backends.push_back(b);
   }

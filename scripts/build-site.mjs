@@ -30,8 +30,8 @@ for (const f of ['haloplan.mjs', 'haloplan.wasm', 'haloplan-tools.mjs', 'halopla
 fs.rmSync(out, { recursive: true, force: true });
 fs.mkdirSync(path.join(out, 'icons'), { recursive: true });
 
-// Modules in dependency order (the single-file bundle concatenates them in this order).
-const MODULES = ['dom.js', 'core.js', 'pictures.js', 'store.js', 'catalog.js', 'app.js'];
+// The page's modules (esbuild bundles them from app.js, for the site and the single file).
+const MODULES = ['dom.js', 'table.js', 'core.js', 'pictures.js', 'store.js', 'catalog.js', 'schedule.js', 'render.js', 'app.js'];
 const ICONS = fs.readdirSync(path.join(web, 'icons')).map((f) => `icons/${f}`);
 const STATIC = ['index.html', 'manifest.webmanifest', 'app.js', ...ICONS];
 const sha = (s) => `'sha256-${createHash('sha256').update(s).digest('base64')}'`;
@@ -106,23 +106,26 @@ fs.writeFileSync(path.join(out, 'sw.js'), sw);
 
 // ---------------------------------------------------------------- single file
 
-const declared = new Map();
-function stripModule(name, src) {
-  const lines = src.split('\n').filter((l) => !/^import\s/.test(l));
-  const body = lines.join('\n')
-    .replace(/^export default [A-Za-z_$][\w$]*;\s*$/m, '')
-    .replace(/^export (?=(async function|function|class|const|let|var)\b)/gm, '');
-  for (const m of body.matchAll(/^(?:async function|function|class|const|let|var)\s+([A-Za-z_$][\w$]*)/gm)) {
-    if (declared.has(m[1])) fail(`top-level name '${m[1]}' is declared in both ${declared.get(m[1])} and ${name}; the bundle needs unique names`);
-    declared.set(m[1], name);
+// The same modules bundled by esbuild, with the single-file glue (wasm inlined, tools included)
+// in place of the page's glue: one inline module that works from file://.
+let script = '';
+{
+  const single = fs.mkdtempSync(path.join(path.dirname(out), '.single-staging-'));
+  try {
+    for (const m of MODULES) fs.copyFileSync(path.join(web, m), path.join(single, m));
+    fs.copyFileSync(path.join(wasmDir, 'haloplan_single.mjs'), path.join(single, 'haloplan.mjs'));
+    try {
+      execFileSync('esbuild', [path.join(single, 'app.js'), '--bundle', '--format=esm', '--minify', '--target=es2020',
+        '--legal-comments=none', '--external:./haloplan-tools.mjs', `--outfile=${path.join(single, 'bundle.js')}`],
+      { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      fail(`esbuild failed on the single-file bundle: ${e.stderr || e.message}`);
+    }
+    script = fs.readFileSync(path.join(single, 'bundle.js'), 'utf8').trim().replace(/<\/script/gi, '<\\/script');
+  } finally {
+    fs.rmSync(single, { recursive: true, force: true });
   }
-  if (/^export\s/m.test(body)) fail(`${name}: an export form the bundler does not handle`);
-  return `// ---- ${name}\n${body}`;
 }
-
-const glue = fs.readFileSync(path.join(wasmDir, 'haloplan_single.mjs'), 'utf8');
-const script = [stripModule('haloplan_single.mjs', glue), ...MODULES.map((m) => stripModule(m, fs.readFileSync(path.join(web, m), 'utf8')))]
-  .join('\n').replace(/<\/script/gi, '<\\/script');
 const iconData = `data:image/svg+xml;base64,${fs.readFileSync(path.join(web, 'icons/icon.svg')).toString('base64')}`;
 
 let html = fs.readFileSync(path.join(web, 'index.html'), 'utf8');

@@ -256,5 +256,5 @@ TEST_CASE("a calibration travels in the link and bad ones are named") {
   validate_state(u, shipped(), unknown);
   CHECK(u.cal.empty());
   REQUIRE(unknown.size() == 1);
-  CHECK(unknown[0].message == "calibration for unknown backend 'no-such-backend' was dropped");
+  CHECK(unknown[0].message == "calibration for unknown backend 'no-such-backend'; it was dropped");
 }

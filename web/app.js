@@ -1,10 +1,15 @@
-// haloplan's page: reads the knobs, asks the wasm core for every table, draws them, keeps the
-// scenario in the URL fragment and the user's catalog in the browser.
+// haloplan's page: the state and its wiring. It reads the knobs, asks the wasm core for the view,
+// hands the result to the renderers (render.js) through the part scheduler (schedule.js), keeps
+// the scenario in the URL fragment and the user's catalog in the browser.
 import { loadCore, computeView, fullTable, decodeLink, exportTable, calibrate } from './core.js';
-import { el, replace, tableView, patchTable, replaceFrozen, copyText, download, gibText } from './dom.js';
-import { layoutPicture, speedChart } from './pictures.js';
+import { el, replace, copyText, download } from './dom.js';
+import { tableView } from './table.js';
 import { loadCatalog, saveCatalog, sameCatalog, loadTheme, saveTheme } from './store.js';
 import { CatalogEditor } from './catalog.js';
+import { renderPart, createScheduler } from './schedule.js';
+import {
+  initRender, flash, renderKnobs, renderFit, renderLayout, renderSpeed, renderCalibration, renderSetup, renderGuide,
+} from './render.js';
 
 const app = {
   state: null,
@@ -101,76 +106,7 @@ function commitCatalog(next, message, undoable = false) {
     undoable ? el('button', { type: 'button', onclick: () => app.editor.undoLast() }, 'Undo') : null);
 }
 
-// ---------------------------------------------------------------- rendering
-
-function flash(button, text) {
-  const old = button.dataset.label || button.textContent;
-  button.dataset.label = old;
-  button.textContent = text;
-  setTimeout(() => { button.textContent = old; }, 1500);
-}
-
-// Copy a table as shown, rendered by the core (the CLI's own Markdown and CSV).
-async function onExport(shown, format, button) {
-  const text = exportTable(shown, format);
-  app.lastExport = text;
-  flash(button, (await copyText(text)) ? 'Copied' : 'Copy failed');
-}
-
-function copyButton(label, text, id) {
-  return el('button', { type: 'button', id, onclick: async (e) => flash(e.currentTarget, (await copyText(text)) ? 'Copied' : 'Copy failed — select the text') }, label);
-}
-
-function setOptions(select, options, value) {
-  const key = JSON.stringify(options);
-  if (select.dataset.key !== key) {
-    select.dataset.key = key;
-    replace(select, options.map(([v, label]) => el('option', { value: v }, label)));
-  }
-  select.value = value;
-}
-
-function setValue(input, value) {
-  if (document.activeElement === input) return;  // never fight the user's typing
-  const v = value === null || value === undefined ? '' : String(value);
-  if (input.value !== v) input.value = v;
-}
-
-function renderKnobs(r) {
-  const s = r.state;
-  const info = r.info;
-  const m = info.machines.find((x) => x.id === s.machine);
-  setOptions($('k-machine'), info.machines.map((x) => [x.id, x.name]), s.machine);
-  $('k-ram').value = `${m.ram_gib} GiB`;
-  const carve = $('k-carve');
-  setOptions(carve, [['', m.apu ? `machine default (${m.default_carve_out_gib} GiB)` : 'none on this machine']]
-    .concat(m.carve_out_options_gib.map((o) => [String(o), `${o} GiB`])), s.carve === null ? '' : String(s.carve));
-  carve.disabled = !m.apu;
-  setValue($('k-gtt'), s.gtt);
-  $('k-gtt').placeholder = `kernel default (${gibText(r.pools.gtt_default ? r.pools.gtt : 0, 0)} GiB)`;
-  if (!r.pools.gtt_default) $('k-gtt').placeholder = 'kernel default';
-  setValue($('k-reserve'), s.reserve);
-  $('k-reserve').placeholder = `default (${m.default_os_reserve_gib} GiB)`;
-  const switchable = m.backends.some((id) => (info.backends.find((b) => b.id === id) || {}).gtt_switchable);
-  $('k-rocmgtt').checked = s.rocmgtt;
-  $('k-rocmgtt').closest('.field').hidden = !switchable;
-  setOptions($('k-backend'), m.backends.map((id) => [id, (info.backends.find((b) => b.id === id) || { name: id }).name]), s.backend);
-  setValue($('k-ctx'), s.ctx);
-  setOptions($('k-ktype'), info.cache_types.map((t) => [t, t]), s.ktype);
-  setOptions($('k-vtype'), info.cache_types.map((t) => [t, t]), s.vtype);
-  setValue($('k-slots'), s.slots);
-  $('k-unified').checked = s.unified;
-  $('k-fa').checked = s.fa;
-  setValue($('k-prompt'), s.prompt);
-  const quants = info.quants.concat(s.quants.filter((q) => !info.quants.includes(q)));
-  const box = $('k-quants');
-  if (box.dataset.key !== quants.join()) {
-    box.dataset.key = quants.join();
-    replace(box, quants.map((q) => el('label', null,
-      el('input', { type: 'checkbox', value: q, 'data-quant': q }), q)));
-  }
-  for (const input of box.querySelectorAll('input')) input.checked = s.quants.includes(input.value);
-}
+// ---------------------------------------------------------------- knobs and rendering
 
 function readKnobs() {
   const s = { ...app.state };
@@ -209,241 +145,11 @@ function readKnobs() {
   return s;
 }
 
-const VERDICT_CLASS = { 'carve-out': 'v-carve-out', gtt: 'v-gtt', 'no-fit': 'v-no-fit', 'os-squeeze': 'v-os-squeeze' };
-
-function renderFit(r) {
-  const s = r.state;
-  const t = r.fit;
-  const order = t.rows.map((_, i) => i);  // filtered and sorted by the core
-  $('fit-count').textContent = `${t.matching} of ${t.total} rows`;
-  setValue($('fit-filter'), s.filter);
-  const nb = r.backends.length;
-  const firstVerdict = t.headers.length - nb;
-  const verdictClass = (i, j) => {
-    const d = t.data[i];
-    const v = d.error ? 'refused' : d.verdicts[t.headers[j]].verdict;
-    return `v ${VERDICT_CLASS[v] || 'v-refused'}`;
-  };
-  const opts = {
-    order,
-    later: later('fit'),
-    ...pageOpts('fit', t),
-    onExport,
-    sort: { col: s.sort, desc: s.desc },
-    onSort: (h) => setState({ sort: h, desc: s.sort === h ? !s.desc : false }),
-    rowClass: (i) => (t.data[i].model === s.model && t.data[i].quant === s.quant ? 'focused' : null),
-    cell: (i, j, text) => {
-      const d = t.data[i];
-      if (j === 0) {
-        return el('button', { type: 'button', class: 'pick', 'aria-label': `Show ${d.name} ${d.quant} in detail`,
-          onclick: () => setState({ model: d.model, quant: d.quant }) }, text);
-      }
-      if (j >= firstVerdict) return el('span', { class: verdictClass(i, j) }, text);
-      return null;
-    },
-    patchCell: (i, j, text, td) => {
-      if (j === 0) return true;  // the same model: its button stays
-      if (j < firstVerdict) return false;
-      const span = td.firstChild;
-      const cls = verdictClass(i, j);
-      if (span.className !== cls) span.className = cls;
-      if (span.textContent !== text) span.textContent = text;
-      return true;
-    },
-  };
-  const box = $('fit-table');
-  if (patchTable(box.firstChild, t, opts)) {
-    renderFocus(r);
-    return;
-  }
-  replaceFrozen('fit-table', tableView(t, opts));
-  renderFocus(r);
-}
-
-// The focused model's part is built anew only when more than its tables' numbers changed.
-let focusKey = '';
-function renderFocus(r) {
-  const f = r.focus;
-  const b = f && f.backends.find((x) => x.id === r.state.backend);
-  const key = f ? JSON.stringify([f.model, f.name, f.quant, f.verified, f.error, f.notes, f.sources, b && b.name, b && b.command, r.state.ctx]) : '';
-  const wraps = $('focus').querySelectorAll(':scope > .table-wrap');
-  if (f && key === focusKey && wraps.length === f.tables.length && f.tables.every((t, i) => patchTable(wraps[i], t, {}))) return;
-  focusKey = key;
-  if (!f) { replace('focus'); return; }
-  const parts = [el('h3', null, `Breakdown — ${f.name} ${f.quant}`)];
-  if (!f.verified) parts.push(el('p', { class: 'notice' }, 'Some dimensions of this model were not read from its own config; treat its numbers as estimates.'));
-  if (f.error) parts.push(el('p', { class: 'notice' }, `llama.cpp would refuse these settings: ${f.error}`));
-  for (const t of f.tables) parts.push(tableView(t, { onExport }));
-  if (b) {
-    parts.push(el('h4', { id: 'run-it' }, `Run it: llama-server on ${b.name}`));
-    if (b.command) {
-      parts.push(el('pre', { id: 'server-command' }, b.command),
-        copyButton('Copy the command', b.command, 'copy-server-command'),
-        el('p', { class: 'muted' }, `Replace the file name with your GGUF's path. The command carries the context (${r.state.ctx} tokens), slots, K/V cache types and flash attention of this scenario, puts every layer on the GPU (-ngl 999) and, on unified memory, loads without mmap so the weights are not held twice.`));
-    } else {
-      parts.push(el('p', { class: 'muted' }, `${b.name} is not started with llama-server; pick a llama.cpp backend above for a command.`));
-    }
-  }
-  if (f.notes) parts.push(el('p', { class: 'muted' }, `Notes: ${f.notes}`));
-  if (f.sources && f.sources.length) {
-    parts.push(el('details', null, el('summary', null, `Sources (${f.sources.length})`),
-      el('ul', { class: 'notes' }, f.sources.map((x) => el('li', null, x)))));
-  }
-  replace('focus', parts);
-}
-
-function renderLayout(r) {
-  const f = r.focus;
-  $('layout-lead').textContent = f
-    ? `${f.name} ${f.quant} at ${r.state.ctx} tokens, placed into ${r.machine.name}'s memory by each backend. Hover a block for its size.`
-    : 'Pick a model in the table below.';
-  replace('layout-svg', layoutPicture({ ...r.machine, apu: r.machine.apu }, r.pools, f));
-  const items = [['sw-carve', 'carve-out / VRAM'], ['sw-os', 'OS-visible RAM'], ['sw-gtt', 'GTT limit (outline)'], ['sw-reserve', 'OS reserve'],
-    ['sw-weights', 'weights'], ['sw-kv', 'KV cache'], ['sw-state', 'recurrent state'], ['sw-compute', 'compute buffer (estimate)'],
-    ['sw-over', 'runtime overhead (estimate)'], ['sw-host', 'host side']];
-  replace('layout-legend', items.map(([c, label]) => el('span', { class: c }, label)));
-}
-
-function card(label, big, small) {
-  return el('div', { class: 'card' }, el('div', { class: 'small' }, label), el('div', { class: 'big' }, big), small ? el('div', { class: 'small' }, small) : null);
-}
-
-function tps(v) { return v >= 100 ? v.toFixed(0) : v.toFixed(1); }
-
-function renderSpeed(r) {
-  const f = r.focus;
-  const b = f && f.backends.find((x) => x.id === r.state.backend);
-  if (b) {
-    const backing = (n) => (b.calibrated ? `80% band from ${n} measurements` : 'not calibrated: the band is a guess');
-    const band = (v, lo, hi, n) => `estimate; ${tps(v * lo)}–${tps(v * hi)} (${backing(n)})`;
-    const dband = (v) => band(v, b.decode_lo, b.decode_hi, b.decode_rows);
-    replace('speed-focus',
-      card(`${f.name} ${f.quant} · ${b.name}`, `${tps(b.decode_tps_0)} t/s`, `decode at depth 0 — ${dband(b.decode_tps_0)}`),
-      card(`decode with ${r.state.ctx} tokens in context`, `${tps(b.decode_tps_ctx)} t/s`, dband(b.decode_tps_ctx)),
-      card(`prefill, ${r.state.prompt}-token prompt`, `${tps(b.prefill_tps)} t/s`, band(b.prefill_tps, b.prefill_lo, b.prefill_hi, b.prefill_rows)),
-      card('time to first token', `${b.ttft_s.toFixed(1)} s`, `estimate; ${(b.ttft_s / b.prefill_hi).toFixed(1)}–${(b.ttft_s / b.prefill_lo).toFixed(1)} s`));
-  } else {
-    replace('speed-focus');
-  }
-  if (f && f.curve) replace('speed-chart', speedChart(f.curve, `Decode speed of ${f.name} ${f.quant} against context depth (${b ? b.name : ''}), estimate with its error band`));
-  else replace('speed-chart');
-  const speedOpts = { ...pageOpts('speed', r.speed), later: later('speed') };
-  if (!patchTable($('speed-table').firstChild, r.speed, speedOpts)) replaceFrozen('speed-table', tableView(r.speed, { onExport, ...speedOpts }));
-  renderPart('ceiling', [r.ceiling], () => replace('ceiling-table', tableView(r.ceiling, { onExport })));
-}
-
-// Paste-back calibration: the fitted value waits in `pendingCal` until the user applies it.
-let pendingCal = null;
-
-function calList(state) {
-  return state.cal ? state.cal.split(',') : [];
-}
-
-function renderCalibration(r) {
-  const sel = $('cal-backend');
-  const cur = sel.value;
-  replace(sel, el('option', { value: '' }, 'as the rows say'), ...r.info.backends.map((b) => el('option', { value: b.id }, b.name)));
-  sel.value = cur;
-  const active = calList(r.state);
-  replace('cal-active', active.length
-    ? el('p', {}, `In use: ${active.map((c) => { const [b, d, p, nd, np] = c.split(':'); return `${b} — decode ×${d} (${nd} rows), prefill ×${p} (${np} rows)`; }).join('; ')}. `,
-      el('button', { type: 'button', onclick: () => setState({ cal: null }) }, 'Remove calibration'))
-    : null);
-}
-
-async function fitCalibration() {
-  let res;
-  try {
-    res = await calibrate(app.state, $('cal-text').value, $('cal-backend').value);
-  } catch (e) {
-    res = { error: `the calibration fitter could not be loaded (${e.message})` };
-  }
-  pendingCal = res.cal ? { text: res.cal, backend: res.backend } : null;
-  $('cal-use').disabled = !pendingCal;
-  replace('cal-result', res.table ? tableView(res.table, { onExport }) : el('p', {}, res.error));
-}
-
-function useCalibration() {
-  if (!pendingCal) return;
-  const others = calList(app.state).filter((c) => !c.startsWith(`${pendingCal.backend}:`));
-  setState({ cal: others.concat([pendingCal.text]).join(','), backend: pendingCal.backend });
-  pendingCal = null;
-  $('cal-use').disabled = true;
-}
-
-function renderSetup(r) {
-  const kernel = r.setup.find((t) => t.title.startsWith('Kernel parameters'));
-  if (kernel) {
-    const cmdline = kernel.rows[0][1];
-    const modprobe = kernel.rows[1][1];
-    const copyBtn = (label, text) => copyButton(label, text);
-    replace('setup-kernel',
-      el('h3', null, kernel.title),
-      el('p', null, 'Kernel command line (for example in GRUB_CMDLINE_LINUX):'),
-      el('pre', { id: 'kernel-cmdline' }, cmdline), copyBtn('Copy kernel parameters', cmdline),
-      el('p', null, 'Or as a module option file, /etc/modprobe.d/ttm.conf:'),
-      el('pre', null, modprobe), copyBtn('Copy module options', modprobe));
-  }
-  replace('setup-tables', r.setup.map((t) => tableView(t, { onExport })));
-}
-
-function live(name, value) {
-  for (const span of document.querySelectorAll(`[data-live="${name}"]`)) span.textContent = value;
-}
-
-// The guide's prose, filled with the scenario's numbers (all computed by the core).
-function renderGuide(r) {
-  const info = r.info;
-  const m = info.machines.find((x) => x.id === r.state.machine);
-  const p = r.pools;
-  const g = (bytes) => gibText(bytes, bytes % (1024 ** 3) === 0 ? 0 : 1);
-  live('machine', r.machine.name);
-  live('ram', String(m.ram_gib));
-  live('carve', g(p.carve_out));
-  live('os', g(p.os_visible));
-  live('gtt', g(p.gtt));
-  live('gtt-how', p.gtt_default ? ' (the kernel default)' : ' (set by you)');
-  live('reserve', g(p.os_reserve));
-  live('ceiling', g(p.carve_out + p.gtt));
-  live('carve-options', m.carve_out_options_gib.length ? m.carve_out_options_gib.join(', ') : 'none (this machine has no carve-out)');
-  const names = (list) => (list.length ? list.map((b) => b.name).join(', ') : 'none');
-  live('gtt-yes', names(r.backends.filter((b) => b.reaches_gtt)));
-  live('gtt-no', names(r.backends.filter((b) => !b.reaches_gtt)));
-  const f = r.focus;
-  const fb = f && f.backends.find((x) => x.id === r.state.backend);
-  live('focus', f ? `${f.name} ${f.quant} at ${r.state.ctx} tokens` : 'the selected model');
-  live('focus-verdicts', f ? f.backends.map((b) => `${b.name}: ${b.verdict_label}`).join('; ') : '—');
-  const strategies = r.setup[0];
-  const col = (name, row) => {
-    const j = strategies.headers.findIndex((h) => h.startsWith(name));
-    const rr = strategies.rows.find((x) => x[0] === row);
-    return j > 0 && rr ? rr[j].replace(/ \(kernel default\)$/, '') : '—';
-  };
-  live('uma-carve', col('UMA-first', 'BIOS carve-out GiB'));
-  live('gtt-carve', col('GTT-first', 'BIOS carve-out GiB'));
-  live('gtt-gtt', col('GTT-first', 'GTT limit GiB'));
-  live('bw', String(r.machine.bandwidth_gbs));
-  live('bw-measured', r.machine.bandwidth_measured_gbs > 0 ? String(r.machine.bandwidth_measured_gbs) : String(r.machine.bandwidth_gbs));
-  const readGb = f ? f.read_bytes / 1e9 : NaN;
-  const bw = r.machine.bandwidth_measured_gbs > 0 ? r.machine.bandwidth_measured_gbs : r.machine.bandwidth_gbs;
-  live('read', Number.isFinite(readGb) ? readGb.toFixed(2) : '—');
-  live('ceiling-tps', Number.isFinite(readGb) && readGb > 0 ? tps(bw / readGb) : '—');
-  live('decode', fb ? tps(fb.decode_tps_0) : '—');
-  live('decode-ctx', fb ? tps(fb.decode_tps_ctx) : '—');
-  const tunings = r.setup.find((t) => t.title === 'Other tunings');
-  replace('guide-tunings-list', tunings ? el('ul', null, tunings.rows.map((row) => el('li', null,
-    el('strong', null, row[0]), ` (${row[1]}): ${row[2]}.`, row[3] !== '-' ? ` Side effect: ${row[3]}.` : ''))) : null,
-  tunings ? el('details', null, el('summary', null, 'Sources'), el('ul', { class: 'notes' }, tunings.notes.map((n) => el('li', null, n)))) : null);
-}
-
-// Re-renders a part only when what it shows has changed (most knobs leave setup, guide and the
-// ceiling table as they were).
-const lastRendered = new Map();
-function renderPart(name, inputs, fn) {
-  const key = JSON.stringify(inputs);
-  if (lastRendered.get(name) === key) return;
-  lastRendered.set(name, key);
-  fn();
+// Copy a table as shown, rendered by the core (the CLI's own Markdown and CSV).
+async function onExport(shown, format, button) {
+  const text = exportTable(shown, format);
+  app.lastExport = text;
+  flash(button, (await copyText(text)) ? 'Copied' : 'Copy failed');
 }
 
 // The page's parts, in page order. A part on screen is drawn with the change that produced the
@@ -457,95 +163,39 @@ const PARTS = [
     renderSpeed(r);
     renderPart('calibration', [r.info.backends, r.state.cal], () => renderCalibration(r));
   }],
-  ['setup', (r) => renderPart('setup', [r.setup], () => renderSetup(r))],
-  ['guide', (r) => renderPart('guide', [r.pools, r.backends, r.focus && r.focus.backends, r.focus && r.focus.read_bytes, r.setup, r.state.model, r.state.quant, r.state.ctx, r.state.backend], () => renderGuide(r))],
+  ['setup', (r) => renderPart('setup', [r.setup, r.kernel], () => renderSetup(r))],
+  ['guide', (r) => renderPart('guide', [r.pools, r.backends, r.focus && r.focus.backends, r.focus && r.focus.read_bytes, r.strategies, r.info.tunings, r.state.model, r.state.quant, r.state.ctx, r.state.backend], () => renderGuide(r))],
   ['catalog', () => app.editor.refresh()],
 ];
-const drawPart = new Map(PARTS);
-// The parts on screen (the link is always written after). Until the first intersection report
-// they are taken from the parts' boxes; without layout (the build's prerender) every part counts.
-const near = new Set();
-function seedNear() {
-  const names = PARTS.map(([name]) => name).filter((name) => name !== 'link');
-  const boxes = names.map((name) => $(name).getBoundingClientRect());
-  const laidOut = boxes.some((b) => b.width || b.height);
-  names.forEach((name, i) => {
-    if (!laidOut || (boxes[i].bottom > 0 && boxes[i].top < window.innerHeight)) near.add(name);
-  });
-}
-const stale = new Set();
-// Parts drawn only in view: the rest of a big table's rows, patched right after (see patchTable).
-const unfinished = new Map();
-const later = (name) => (fn) => unfinished.set(name, fn);
-let drawTimer = 0;
+const scheduler = createScheduler(PARTS, () => app.result);
+const later = (name) => scheduler.later(name);
+initRender({ setState, later, pageOpts, onExport });
 
-function watchParts() {
-  if (!('IntersectionObserver' in window)) return;
-  const io = new IntersectionObserver((entries) => {
-    for (const e of entries) {
-      const name = e.target.id;
-      if (!e.isIntersecting) {
-        near.delete(name);
-        continue;
-      }
-      near.add(name);
-      if (stale.has(name)) drawStale(name);
-    }
-    markPending();
-  }, { rootMargin: '0px' });
-  for (const [name] of PARTS) if (name !== 'link') io.observe($(name));
-  // Printing shows every part.
-  window.addEventListener('beforeprint', () => { finishAll(); markPending(); });
-}
+// Paste-back calibration: the fitted value waits in `pendingCal` until the user applies it.
+let pendingCal = null;
 
-function drawStale(name) {
-  stale.delete(name);
-  unfinished.delete(name);
-  drawPart.get(name)(app.result);
-}
-
-function finish(name) {
-  const fn = unfinished.get(name);
-  unfinished.delete(name);
-  fn();
-}
-
-function finishAll() {
-  for (const name of [...unfinished.keys()]) finish(name);
-  for (const name of [...stale]) drawStale(name);
-}
-
-// body[data-pending] lists the parts not yet drawn, or not all drawn, from the latest result
-// (tests wait for none). They are drawn one per task: first the rest of parts drawn in view.
-function markPending() {
-  const pending = [...unfinished.keys(), ...stale];
-  if (pending.length) document.body.dataset.pending = pending.join(' ');
-  else delete document.body.dataset.pending;
-  if (pending.length && !drawTimer) {
-    drawTimer = setTimeout(() => {
-      drawTimer = 0;
-      if (unfinished.size) finish(unfinished.keys().next().value);
-      else {
-        const next = PARTS.find(([name]) => stale.has(name));
-        if (next) drawStale(next[0]);
-      }
-      markPending();
-    }, 0);
+async function fitCalibration() {
+  let res;
+  try {
+    res = await calibrate(app.state, $('cal-text').value, $('cal-backend').value);
+  } catch (e) {
+    res = { error: `the calibration fitter could not be loaded (${e.message})` };
   }
+  pendingCal = res.cal ? { merged: res.cal_merged, backend: res.backend } : null;
+  $('cal-use').disabled = !pendingCal;
+  replace('cal-result', res.table ? tableView(res.table, { onExport }) : el('p', {}, res.error));
+}
+
+function useCalibration() {
+  if (!pendingCal) return;
+  setState({ cal: pendingCal.merged, backend: pendingCal.backend });
+  pendingCal = null;
+  $('cal-use').disabled = true;
 }
 
 function render(r) {
   renderKnobs(r);
-  for (const [name, draw] of PARTS) {
-    unfinished.delete(name);
-    if (near.has(name)) {
-      stale.delete(name);
-      draw(r);
-    } else {
-      stale.add(name);
-    }
-  }
-  markPending();
+  scheduler.draw(r);
   renderNotices();
   if (app.embed) {
     $('embed-open').href = `./#${r.link}`;
@@ -732,9 +382,9 @@ async function main() {
     // Show an imported model everywhere: focus it and make sure its quant has a column.
     focus: (model, quant) => setState({ model, quant, quants: app.state.quants.includes(quant) ? app.state.quants : app.state.quants.concat([quant]) }),
   });
-  seedNear();
+  scheduler.seedNear();
   update();
-  watchParts();
+  scheduler.watchParts();
   window.addEventListener('hashchange', onHashChange);
   $('loading').hidden = true;
   delete document.documentElement.dataset.prerendered;  // the live tables replace the build's

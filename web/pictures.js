@@ -15,7 +15,7 @@ function text(x, y, s, anchor = 'start') {
 
 // pools: bytes from the core; focus: the focused model's terms and per-backend placement.
 export function layoutPicture(machine, pools, focus) {
-  const discrete = !machine.apu && pools.carve_out > 0 && pools.os_visible >= pools.ram;
+  const discrete = machine.kind === 'discrete';
   const total = discrete ? pools.carve_out + pools.ram : pools.ram;
   const sx = (W - 2 * LEFT) / Math.max(total, 1);
   const X = (b) => LEFT + b * sx;

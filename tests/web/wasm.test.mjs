@@ -110,3 +110,42 @@ test('custom models in the state are planned; broken ones are reported and left 
   JSON.parse(core.compute(JSON.stringify({ custom: [] }), false));
   assert.ok(!JSON.parse(core.computePart('fit', 0)).fit.data.some((d) => d.model === 'my-8b'));
 });
+
+// The shared plan fixture (tests/fixtures/plans.json, also run by tests/test_plans.cpp): the
+// wasm core's view and `haloplan plan --format json` against what the sources say.
+test('the shared plan fixture: the wasm core and the CLI agree with their sources', () => {
+  const close = (want, got, what) => {
+    const ok = want.rel_tol !== undefined ? Math.abs(got - want.value) <= want.rel_tol * want.value : got === want.value;
+    assert.ok(ok, `${what}: ${got} against ${want.value} (${want.source})`);
+  };
+  for (const c of fixture('plans.json').cases) {
+    const s = c.state;
+    const e = c.expect;
+    // The page's path: the view's focused model.
+    const r = JSON.parse(core.compute(JSON.stringify(s), false));
+    assert.deepEqual(r.notices, [], c.name);
+    const f = r.focus;
+    const b = f.backends.find((x) => x.id === s.backend);
+    const wasm = {
+      weights_bytes: f.terms.weights + f.terms.token_embd, kv_bytes: f.terms.kv, state_bytes: f.terms.state,
+      max_context: b.max_context, decode_tps: b.decode_tps_0, prefill_tps: b.prefill_tps,
+      verdicts: Object.fromEntries(f.backends.map((x) => [x.id, x.verdict])),
+    };
+    // The CLI's path: its flags for the same scenario.
+    const args = ['plan', '--machine', s.machine, '--model', s.model, '--quant', s.quant, '--ctx', String(s.ctx),
+      '--backend', s.backend, '--format', 'json'];
+    if (s.ktype) args.push('--k-type', s.ktype);
+    if (s.vtype) args.push('--v-type', s.vtype);
+    if (s.fa === false) args.push('--flash-attn', 'off');
+    if (s.prompt) args.push('--prompt', String(s.prompt));
+    const fromCli = JSON.parse(execFileSync(cli, args, { encoding: 'utf8' }));
+    for (const [who, got] of [['wasm', wasm], ['cli', fromCli]]) {
+      for (const key of ['weights_bytes', 'kv_bytes', 'state_bytes', 'max_context', 'decode_tps', 'prefill_tps']) {
+        if (e[key]) close(e[key], got[key], `${c.name}: ${who} ${key}`);
+      }
+      for (const [backend, allowed] of Object.entries(e.verdicts || {})) {
+        assert.ok(allowed.includes(got.verdicts[backend]), `${c.name}: ${who} ${backend} is ${got.verdicts[backend]} (${e.verdict_source})`);
+      }
+    }
+  }
+});

@@ -69,6 +69,191 @@ std::string pattern_from_types(const json& types, bool& ok) {
   return p;
 }
 
+// What a family's mapper fills: the entry, its attention block and its MoE block.
+struct Entry {
+  json m, att = json::object(), moe;
+};
+
+// The per-layer pattern from layer_types when the config lists it; "" and ok=false otherwise.
+std::string layer_types_pattern(const Config& c, bool& ok) {
+  ok = false;
+  auto lt = c.j.find("layer_types");
+  return lt != c.j.end() ? pattern_from_types(*lt, ok) : "";
+}
+
+void dense_ff(Config& c, Entry& e) { e.m["intermediate_size"] = c.need("intermediate_size"); }
+
+void routed_experts(Config& c, Entry& e, const char* n_expert, const char* ff) {
+  e.moe["n_expert"] = c.need(n_expert);
+  e.moe["n_expert_used"] = c.need("num_experts_per_tok");
+  e.moe["expert_ff"] = c.need(ff);
+}
+
+void map_dense(Config& c, const std::string& type, Entry& e) {
+  e.m["arch"] = type == "phi3" ? "phi3" : type;
+  if (type == "mistral") e.m["arch"] = "llama";
+  if (type == "qwen2") e.m["attention_bias"] = true;  // Qwen2 always has q/k/v biases
+  if (type == "qwen3") e.m["qk_norm"] = true;
+  dense_ff(c, e);
+}
+
+void map_mixtral(Config& c, const std::string&, Entry& e) {
+  e.m["arch"] = "llama";
+  routed_experts(c, e, "num_local_experts", "intermediate_size");
+}
+
+void map_qwen3_moe(Config& c, const std::string&, Entry& e) {
+  e.m["arch"] = "qwen3moe";
+  e.m["qk_norm"] = true;
+  routed_experts(c, e, "num_experts", "moe_intermediate_size");
+}
+
+void map_qwen3_next(Config& c, const std::string&, Entry& e) {
+  e.m["arch"] = "qwen3next";
+  e.m["qk_norm"] = true;
+  e.m["attn_output_gate"] = true;
+  const int64_t every = c.need("full_attention_interval");
+  e.att["pattern"] = std::string(size_t(std::max<int64_t>(every, 1) - 1), 'R') + "A";
+  e.att["recurrent"] = {{"kind", "gated-deltanet"},
+                        {"d_conv", c.need("linear_conv_kernel_dim")},
+                        {"n_head", c.need("linear_num_value_heads")},
+                        {"head_dim", c.need("linear_value_head_dim")},
+                        {"n_group", c.need("linear_num_key_heads")},
+                        {"d_state", c.need("linear_key_head_dim")}};
+  routed_experts(c, e, "num_experts", "moe_intermediate_size");
+  if (auto sh = c.num("shared_expert_intermediate_size"); sh && *sh > 0) {
+    e.moe["n_expert_shared"] = 1;
+    e.moe["shared_ff"] = int64_t(*sh);
+  }
+}
+
+void map_gemma(Config& c, const std::string& type, Entry& e) {
+  const bool g3 = type != "gemma2";
+  e.m["arch"] = g3 ? "gemma3" : "gemma2";
+  if (g3) e.m["qk_norm"] = true;
+  dense_ff(c, e);
+  e.att["sliding_window"] = c.need("sliding_window");
+  bool ok = false;
+  std::string p = layer_types_pattern(c, ok);
+  if (!ok) {
+    const int64_t every = c.opt("sliding_window_pattern", g3 ? 6 : 2);
+    p = std::string(size_t(std::max<int64_t>(every, 1) - 1), 'S') + "A";
+  }
+  e.att["pattern"] = p;
+}
+
+void map_gpt_oss(Config& c, const std::string&, Entry& e) {
+  e.m["arch"] = "gpt-oss";
+  e.m["attention_bias"] = true;
+  e.m["attention_sinks"] = true;
+  e.att["sliding_window"] = c.need("sliding_window");
+  bool ok = false;
+  e.att["pattern"] = layer_types_pattern(c, ok);
+  if (!ok) e.att["pattern"] = "SA";
+  e.moe["n_expert"] = c.need("num_local_experts");
+  e.moe["n_expert_used"] = c.num("num_experts_per_tok") ? c.need("num_experts_per_tok") : c.need("experts_per_token");
+  e.moe["expert_ff"] = c.need("intermediate_size");
+  e.moe["expert_bias"] = true;
+}
+
+void map_deepseek(Config& c, const std::string& type, Entry& e) {
+  const bool mla = type != "glm4_moe";
+  e.m["arch"] = mla ? "deepseek2" : "glm4moe";
+  if (mla) {
+    const int64_t nope = c.need("qk_nope_head_dim"), rope = c.need("qk_rope_head_dim");
+    e.att = {{"kind", "mla"},
+             {"q_lora_rank", c.opt("q_lora_rank", 0)},
+             {"kv_lora_rank", c.need("kv_lora_rank")},
+             {"qk_nope_head_dim", nope},
+             {"qk_rope_head_dim", rope},
+             {"v_head_dim", c.need("v_head_dim")}};
+    e.m["head_dim"] = nope + rope;
+  }
+  if (c.flag("use_qk_norm", false)) e.m["qk_norm"] = true;
+  routed_experts(c, e, "n_routed_experts", "moe_intermediate_size");
+  if (const int64_t sh = c.opt("n_shared_experts", 0); sh > 0) {
+    e.moe["n_expert_shared"] = sh;
+    e.moe["shared_ff"] = sh * c.need("moe_intermediate_size");
+  }
+  if (const int64_t k = c.opt("first_k_dense_replace", 0); k > 0) {
+    e.moe["n_dense_layers"] = k;
+    e.moe["dense_ff"] = c.need("intermediate_size");
+  }
+}
+
+void map_granite_hybrid(Config& c, const std::string&, Entry& e) {
+  e.m["arch"] = "granitehybrid";
+  bool ok = false;
+  e.att["pattern"] = layer_types_pattern(c, ok);
+  if (!ok) c.missing.push_back("layer_types");
+  e.att["recurrent"] = {{"kind", "mamba2"},
+                        {"d_conv", c.opt("mamba_d_conv", 4)},
+                        {"n_head", c.need("mamba_n_heads")},
+                        {"head_dim", c.need("mamba_d_head")},
+                        {"n_group", c.opt("mamba_n_groups", 1)},
+                        {"d_state", c.need("mamba_d_state")}};
+  if (c.opt("num_local_experts", 0) > 0) {
+    routed_experts(c, e, "num_local_experts", "intermediate_size");
+    if (auto sh = c.num("shared_intermediate_size"); sh && *sh > 0) {
+      e.moe["n_expert_shared"] = 1;
+      e.moe["shared_ff"] = int64_t(*sh);
+    }
+  } else {
+    e.m["intermediate_size"] = c.opt("shared_intermediate_size", c.need("intermediate_size"));
+  }
+}
+
+void map_nemotron_h(Config& c, const std::string&, Entry& e) {
+  e.m["arch"] = "nemotron_h";
+  e.m["ffn_gated"] = false;
+  dense_ff(c, e);
+  const std::string hp = c.str("hybrid_override_pattern");
+  if (hp.empty()) c.missing.push_back("hybrid_override_pattern");
+  std::string p;
+  for (char ch : hp) p += ch == 'M' ? 'R' : (ch == '*' ? 'A' : 'F');
+  e.att["pattern"] = p;
+  e.att["recurrent"] = {{"kind", "mamba2"},
+                        {"d_conv", c.opt("conv_kernel", 4)},
+                        {"n_head", c.need("mamba_num_heads")},
+                        {"head_dim", c.need("mamba_head_dim")},
+                        {"n_group", c.opt("n_groups", 1)},
+                        {"d_state", c.need("ssm_state_size")}};
+}
+
+using Mapper = void (*)(Config&, const std::string&, Entry&);
+Mapper mapper_for(const std::string& type) {
+  if (type == "llama" || type == "mistral" || type == "phi3" || type == "qwen2" || type == "qwen3") return map_dense;
+  if (type == "mixtral") return map_mixtral;
+  if (type == "qwen3_moe") return map_qwen3_moe;
+  if (type == "qwen3_next") return map_qwen3_next;
+  if (type == "gemma2" || type == "gemma3" || type == "gemma3_text") return map_gemma;
+  if (type == "gpt_oss") return map_gpt_oss;
+  if (type == "deepseek_v3" || type == "kimi_k2" || type == "glm4_moe") return map_deepseek;
+  if (type == "granitemoehybrid") return map_granite_hybrid;
+  if (type == "nemotron_h") return map_nemotron_h;
+  return nullptr;
+}
+
+// The sizes every transformers config has.
+void map_common(Config& c, const std::string& type, const std::string& display, Entry& e) {
+  const std::string base =
+      display.substr(display.find_last_of('/') == std::string::npos ? 0 : display.find_last_of('/') + 1);
+  e.m["id"] = slug(base, "hf-model");
+  e.m["name"] = display.substr(0, 200);
+  const int64_t L = c.need("num_hidden_layers"), E = c.need("hidden_size"), H = c.need("num_attention_heads");
+  const int64_t V = c.need("vocab_size");
+  e.m["n_layers"] = L;
+  e.m["hidden_size"] = E;
+  e.m["n_heads"] = H;
+  e.m["n_kv_heads"] = c.opt("num_key_value_heads", H);
+  if (auto hd = c.num("head_dim"); hd && *hd > 0) e.m["head_dim"] = int64_t(*hd);
+  else if (H > 0) e.m["head_dim"] = E / H;
+  e.m["vocab_size"] = V;
+  e.m["max_context"] = std::max<int64_t>(256, c.opt("max_position_embeddings", 4096));
+  e.m["tied_embeddings"] = c.flag("tie_word_embeddings", type.rfind("gemma", 0) == 0);
+  if (c.flag("attention_bias", false)) e.m["attention_bias"] = true;
+}
+
 }  // namespace
 
 HfImport hf_config_to_model(std::string_view text, const std::string& name) {
@@ -91,191 +276,34 @@ HfImport hf_config_to_model(std::string_view text, const std::string& name) {
   std::string type = c.str("model_type");
   if (auto tc = root->find("text_config"); tc != root->end() && tc->is_object() && tc->contains("model_type"))
     type = (*tc)["model_type"].is_string() ? (*tc)["model_type"].get<std::string>() : type;
-  const auto& known = hf_model_types();
   if (type.empty()) {
     out.error = "config.json has no model_type; it is not a Hugging Face transformers config";
     return out;
   }
-  if (std::find(known.begin(), known.end(), type) == known.end()) {
-    std::string list;
-    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-    out.error = "model_type '" + type.substr(0, 64) + "' is not one this version maps (known: " + list +
+  const Mapper map = mapper_for(type);
+  if (!map) {
+    out.error = "model_type '" + type.substr(0, 64) +
+                "' is not one this version maps (known: " + join(hf_model_types(), ", ") +
                 "); add the model by hand from its numbers instead";
     return out;
   }
-
-  json m;
   const std::string display = !name.empty() ? name : (!c.str("_name_or_path").empty() ? c.str("_name_or_path") : type);
-  m["id"] = slug(display.substr(display.find_last_of('/') == std::string::npos ? 0 : display.find_last_of('/') + 1),
-                 "hf-model");
-  m["name"] = display.substr(0, 200);
-  const int64_t L = c.need("num_hidden_layers");
-  const int64_t E = c.need("hidden_size");
-  const int64_t H = c.need("num_attention_heads");
-  const int64_t V = c.need("vocab_size");
-  m["n_layers"] = L;
-  m["hidden_size"] = E;
-  m["n_heads"] = H;
-  m["n_kv_heads"] = c.opt("num_key_value_heads", H);
-  if (auto hd = c.num("head_dim"); hd && *hd > 0) m["head_dim"] = int64_t(*hd);
-  else if (H > 0) m["head_dim"] = E / H;
-  m["vocab_size"] = V;
-  m["max_context"] = std::max<int64_t>(256, c.opt("max_position_embeddings", 4096));
-  m["tied_embeddings"] = c.flag("tie_word_embeddings", type.rfind("gemma", 0) == 0);
-  if (c.flag("attention_bias", false)) m["attention_bias"] = true;
-  json att = json::object(), moe;
-
-  auto dense_ff = [&] { m["intermediate_size"] = c.need("intermediate_size"); };
-  if (type == "llama" || type == "mistral" || type == "phi3") {
-    m["arch"] = type == "phi3" ? "phi3" : "llama";
-    dense_ff();
-  } else if (type == "mixtral") {
-    m["arch"] = "llama";
-    moe["n_expert"] = c.need("num_local_experts");
-    moe["n_expert_used"] = c.need("num_experts_per_tok");
-    moe["expert_ff"] = c.need("intermediate_size");
-  } else if (type == "qwen2") {
-    m["arch"] = "qwen2";
-    m["attention_bias"] = true;  // Qwen2 always has q/k/v biases
-    dense_ff();
-  } else if (type == "qwen3") {
-    m["arch"] = "qwen3";
-    m["qk_norm"] = true;
-    dense_ff();
-  } else if (type == "qwen3_moe") {
-    m["arch"] = "qwen3moe";
-    m["qk_norm"] = true;
-    moe["n_expert"] = c.need("num_experts");
-    moe["n_expert_used"] = c.need("num_experts_per_tok");
-    moe["expert_ff"] = c.need("moe_intermediate_size");
-  } else if (type == "qwen3_next") {
-    m["arch"] = "qwen3next";
-    m["qk_norm"] = true;
-    m["attn_output_gate"] = true;
-    const int64_t every = c.need("full_attention_interval");
-    att["pattern"] = std::string(size_t(std::max<int64_t>(every, 1) - 1), 'R') + "A";
-    att["recurrent"] = {{"kind", "gated-deltanet"},
-                        {"d_conv", c.need("linear_conv_kernel_dim")},
-                        {"n_head", c.need("linear_num_value_heads")},
-                        {"head_dim", c.need("linear_value_head_dim")},
-                        {"n_group", c.need("linear_num_key_heads")},
-                        {"d_state", c.need("linear_key_head_dim")}};
-    moe["n_expert"] = c.need("num_experts");
-    moe["n_expert_used"] = c.need("num_experts_per_tok");
-    moe["expert_ff"] = c.need("moe_intermediate_size");
-    if (auto sh = c.num("shared_expert_intermediate_size"); sh && *sh > 0) {
-      moe["n_expert_shared"] = 1;
-      moe["shared_ff"] = int64_t(*sh);
-    }
-  } else if (type == "gemma2" || type == "gemma3" || type == "gemma3_text") {
-    const bool g3 = type != "gemma2";
-    m["arch"] = g3 ? "gemma3" : "gemma2";
-    if (g3) m["qk_norm"] = true;
-    dense_ff();
-    att["sliding_window"] = c.need("sliding_window");
-    bool ok = false;
-    auto lt = merged.find("layer_types");
-    std::string p = lt != merged.end() ? pattern_from_types(*lt, ok) : "";
-    if (!ok) {
-      const int64_t every = c.opt("sliding_window_pattern", g3 ? 6 : 2);
-      p = std::string(size_t(std::max<int64_t>(every, 1) - 1), 'S') + "A";
-    }
-    att["pattern"] = p;
-  } else if (type == "gpt_oss") {
-    m["arch"] = "gpt-oss";
-    m["attention_bias"] = true;
-    m["attention_sinks"] = true;
-    att["sliding_window"] = c.need("sliding_window");
-    bool ok = false;
-    auto lt = merged.find("layer_types");
-    att["pattern"] = lt != merged.end() ? pattern_from_types(*lt, ok) : "";
-    if (!ok) att["pattern"] = "SA";
-    moe["n_expert"] = c.need("num_local_experts");
-    moe["n_expert_used"] = c.num("num_experts_per_tok") ? c.need("num_experts_per_tok") : c.need("experts_per_token");
-    moe["expert_ff"] = c.need("intermediate_size");
-    moe["expert_bias"] = true;
-  } else if (type == "deepseek_v3" || type == "kimi_k2" || type == "glm4_moe") {
-    const bool mla = type != "glm4_moe";
-    m["arch"] = mla ? "deepseek2" : "glm4moe";
-    if (mla) {
-      const int64_t nope = c.need("qk_nope_head_dim"), rope = c.need("qk_rope_head_dim");
-      att = {{"kind", "mla"},
-             {"q_lora_rank", c.opt("q_lora_rank", 0)},
-             {"kv_lora_rank", c.need("kv_lora_rank")},
-             {"qk_nope_head_dim", nope},
-             {"qk_rope_head_dim", rope},
-             {"v_head_dim", c.need("v_head_dim")}};
-      m["head_dim"] = nope + rope;
-    }
-    if (c.flag("use_qk_norm", false)) m["qk_norm"] = true;
-    moe["n_expert"] = c.need("n_routed_experts");
-    moe["n_expert_used"] = c.need("num_experts_per_tok");
-    moe["expert_ff"] = c.need("moe_intermediate_size");
-    if (const int64_t sh = c.opt("n_shared_experts", 0); sh > 0) {
-      moe["n_expert_shared"] = sh;
-      moe["shared_ff"] = sh * c.need("moe_intermediate_size");
-    }
-    if (const int64_t k = c.opt("first_k_dense_replace", 0); k > 0) {
-      moe["n_dense_layers"] = k;
-      moe["dense_ff"] = c.need("intermediate_size");
-    }
-  } else if (type == "granitemoehybrid") {
-    m["arch"] = "granitehybrid";
-    bool ok = false;
-    auto lt = merged.find("layer_types");
-    const std::string p = lt != merged.end() ? pattern_from_types(*lt, ok) : "";
-    if (!ok) c.missing.push_back("layer_types");
-    att["pattern"] = p;
-    att["recurrent"] = {{"kind", "mamba2"},
-                        {"d_conv", c.opt("mamba_d_conv", 4)},
-                        {"n_head", c.need("mamba_n_heads")},
-                        {"head_dim", c.need("mamba_d_head")},
-                        {"n_group", c.opt("mamba_n_groups", 1)},
-                        {"d_state", c.need("mamba_d_state")}};
-    if (c.opt("num_local_experts", 0) > 0) {
-      moe["n_expert"] = c.need("num_local_experts");
-      moe["n_expert_used"] = c.need("num_experts_per_tok");
-      moe["expert_ff"] = c.need("intermediate_size");
-      if (auto sh = c.num("shared_intermediate_size"); sh && *sh > 0) {
-        moe["n_expert_shared"] = 1;
-        moe["shared_ff"] = int64_t(*sh);
-      }
-    } else {
-      m["intermediate_size"] = c.opt("shared_intermediate_size", c.need("intermediate_size"));
-    }
-  } else if (type == "nemotron_h") {
-    m["arch"] = "nemotron_h";
-    m["ffn_gated"] = false;
-    dense_ff();
-    const std::string hp = c.str("hybrid_override_pattern");
-    if (hp.empty()) c.missing.push_back("hybrid_override_pattern");
-    std::string p;
-    for (char ch : hp) p += ch == 'M' ? 'R' : (ch == '*' ? 'A' : 'F');
-    att["pattern"] = p;
-    att["recurrent"] = {{"kind", "mamba2"},
-                        {"d_conv", c.opt("conv_kernel", 4)},
-                        {"n_head", c.need("mamba_num_heads")},
-                        {"head_dim", c.need("mamba_head_dim")},
-                        {"n_group", c.opt("n_groups", 1)},
-                        {"d_state", c.need("ssm_state_size")}};
-  }
+  Entry e;
+  map_common(c, type, display, e);
+  map(c, type, e);
   if (!c.missing.empty() || !c.invalid.empty()) {
-    auto join = [](const std::vector<std::string>& v) {
-      std::string list;
-      for (const auto& k : v) list += (list.empty() ? "" : ", ") + k;
-      return list;
-    };
     out.error = "config.json (model_type '" + type + "')";
-    if (!c.missing.empty()) out.error += " is missing " + join(c.missing);
-    if (!c.invalid.empty()) out.error += std::string(c.missing.empty() ? "" : ";") + " has invalid " + join(c.invalid);
+    if (!c.missing.empty()) out.error += " is missing " + join(c.missing, ", ");
+    if (!c.invalid.empty())
+      out.error += std::string(c.missing.empty() ? "" : ";") + " has invalid " + join(c.invalid, ", ");
     return out;
   }
-  if (!att.empty()) m["attention"] = att;
-  if (!moe.is_null()) m["moe"] = moe;
-  m["sources"] = json::array(
+  if (!e.att.empty()) e.m["attention"] = e.att;
+  if (!e.moe.is_null()) e.m["moe"] = e.moe;
+  e.m["sources"] = json::array(
       {"Hugging Face config.json" + (display.empty() ? std::string() : " (" + display.substr(0, 200) + ")")});
-  m["notes"] = "from Hugging Face config.json; weights from llama.cpp's quantisation rules";
-  out.model = std::move(m);
+  e.m["notes"] = "from Hugging Face config.json; weights from llama.cpp's quantisation rules";
+  out.model = std::move(e.m);
   return out;
 }
 

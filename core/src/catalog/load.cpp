@@ -235,13 +235,6 @@ std::vector<Diagnostic> merge_models(std::string_view text, Catalog& into) {
 }
 
 namespace {
-std::optional<MemoryKind> kind_from(const std::string& s) {
-  if (s == "amd-apu") return MemoryKind::AmdApu;
-  if (s == "apple") return MemoryKind::Apple;
-  if (s == "unified-nvidia") return MemoryKind::UnifiedNvidia;
-  if (s == "discrete") return MemoryKind::Discrete;
-  return std::nullopt;
-}
 const char* kKinds = "amd-apu, apple, unified-nvidia or discrete";
 }  // namespace
 
@@ -262,7 +255,7 @@ std::vector<Diagnostic> load_machines(std::string_view text, Catalog& into) {
       if (!m.id.empty() && !valid_id(m.id)) r.error("id", "\"" + m.id + "\" is not a valid id");
       set_if(r.str("name", true, 200), m.name);
       if (auto k = r.str("kind", true, 32)) {
-        if (auto mk = kind_from(*k)) m.kind = *mk;
+        if (auto mk = memory_kind_from(*k)) m.kind = *mk;
         else r.error("kind", "is \"" + *k + "\"; expected " + kKinds);
       }
       set_if(r.number("ram_gib", true, 1, 65536), m.ram_gib);
@@ -339,7 +332,7 @@ std::vector<Diagnostic> load_backends(std::string_view text, Catalog& into) {
       if (!b.id.empty() && !valid_id(b.id)) r.error("id", "\"" + b.id + "\" is not a valid id");
       set_if(r.str("name", true, 200), b.name);
       for (const auto& k : r.str_list("runs_on", true, 8)) {
-        if (auto mk = kind_from(k)) b.machine_kinds.push_back(*mk);
+        if (auto mk = memory_kind_from(k)) b.machine_kinds.push_back(*mk);
         else r.error("runs_on", "has \"" + k + "\"; expected " + kKinds);
       }
       set_if(r.boolean("reaches_gtt", true), b.reaches_gtt);

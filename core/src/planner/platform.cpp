@@ -6,6 +6,22 @@
 
 namespace haloplan {
 
+const char* memory_kind_id(MemoryKind k) {
+  switch (k) {
+    case MemoryKind::AmdApu: return "amd-apu";
+    case MemoryKind::Apple: return "apple";
+    case MemoryKind::UnifiedNvidia: return "unified-nvidia";
+    case MemoryKind::Discrete: return "discrete";
+  }
+  return "amd-apu";
+}
+
+std::optional<MemoryKind> memory_kind_from(std::string_view id) {
+  for (MemoryKind k : {MemoryKind::AmdApu, MemoryKind::Apple, MemoryKind::UnifiedNvidia, MemoryKind::Discrete})
+    if (id == memory_kind_id(k)) return k;
+  return std::nullopt;
+}
+
 namespace {
 std::string gib_text(double bytes) {
   char buf[32];

@@ -5,17 +5,9 @@
 #include <cstdio>
 
 #include "haloplan/planner/plan.h"
+#include "haloplan/text/strings.h"
 
 namespace haloplan {
-
-namespace {
-std::string fmt_gib(double g) {
-  char buf[32];
-  if (g == std::floor(g)) std::snprintf(buf, sizeof buf, "%.0f", g);
-  else std::snprintf(buf, sizeof buf, "%.2f", g);
-  return buf;
-}
-}  // namespace
 
 KernelParams kernel_params(double gtt_gib) {
   KernelParams k;
@@ -27,7 +19,7 @@ KernelParams kernel_params(double gtt_gib) {
   k.modprobe = "options ttm pages_limit=" + p + "\n";
   const uint64_t mib = uint64_t(std::llround(gtt_gib * 1024.0));
   k.legacy_cmdline = "amdgpu.gttsize=" + std::to_string(mib) + " ttm.pages_limit=" + p;
-  k.notes.push_back("ttm.pages_limit=" + p + " allows " + fmt_gib(gtt_gib) +
+  k.notes.push_back("ttm.pages_limit=" + p + " allows " + gib_amount(gtt_gib) +
                     " GiB of GTT; check /sys/module/ttm/parameters/pages_limit after a reboot.");
   k.notes.push_back(
       "amdgpu.gttsize (MiB) is deprecated; recent kernels warn and use ttm.pages_limit. "
@@ -74,6 +66,12 @@ std::vector<StrategyColumn> setup_strategies(const Catalog& c, const Machine& m,
     cols.push_back(std::move(col));
   }
   return cols;
+}
+
+std::optional<KernelParams> advised_kernel_params(const std::vector<StrategyColumn>& cols,
+                                                  std::optional<double> user_gtt_gib) {
+  if (cols.empty()) return std::nullopt;
+  return kernel_params(user_gtt_gib.value_or(cols.back().gtt_gib));
 }
 
 }  // namespace haloplan

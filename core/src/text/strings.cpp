@@ -72,6 +72,12 @@ std::optional<int64_t> parse_whole(std::string_view s, int64_t lo, int64_t hi) {
   return v;
 }
 
+std::string gib_amount(double gib) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, gib == double(int64_t(gib)) ? "%.0f" : "%.2f", gib);
+  return buf;
+}
+
 bool valid_id(std::string_view s) {
   if (s.empty() || s.size() > kMaxIdLength) return false;
   for (char c : s)

@@ -30,43 +30,72 @@ Catalog apply_custom(const Catalog& shipped, const ViewState& s, std::vector<Not
   return c;
 }
 
+namespace {
+
+// A problem with the state and what was done about it.
+void note(std::vector<Notice>& notices, const char* key, const std::string& problem, const std::string& done) {
+  notices.push_back({key, problem + "; " + done, problem});
+}
+
+template <class T, class Id>
+std::string id_list(const std::vector<T>& items, Id id) {
+  std::vector<std::string> ids;
+  for (const auto& x : items) ids.push_back(id(x));
+  return join(ids, ", ");
+}
+
+// The carve-out and OS reserve the machine can have; each wrong one is reset to the default.
+void validate_memory_knobs(ViewState& s, const Machine& m, std::vector<Notice>& notices) {
+  if (s.carve_out_gib && m.kind != MemoryKind::AmdApu) {
+    note(notices, "carve", "a carve-out applies to AMD APUs; " + m.id + " has no BIOS carve-out", "none is used");
+    s.carve_out_gib.reset();
+  } else if (s.carve_out_gib && *s.carve_out_gib >= m.ram_gib) {
+    note(notices, "carve",
+         "a carve-out of " + num_text(*s.carve_out_gib) + " GiB leaves nothing of the machine's " +
+             num_text(m.ram_gib) + " GiB to the OS",
+         "the default is used");
+    s.carve_out_gib.reset();
+  }
+  if (s.os_reserve_gib && *s.os_reserve_gib >= m.ram_gib) {
+    note(notices, "reserve",
+         "an OS reserve of " + num_text(*s.os_reserve_gib) + " GiB is all of the machine's " + num_text(m.ram_gib) +
+             " GiB",
+         "the default is used");
+    s.os_reserve_gib.reset();
+  }
+}
+
+}  // namespace
+
 void validate_state(ViewState& s, const Catalog& c, std::vector<Notice>& notices) {
   if (c.machines.empty()) return;
   std::erase_if(s.cal, [&](const Calibration& cal) {
     if (c.backend(cal.backend)) return false;
-    notices.push_back({"cal", "calibration for unknown backend '" + cal.backend + "' was dropped"});
+    note(notices, "cal", "calibration for unknown backend '" + cal.backend + "'", "it was dropped");
     return true;
   });
   const Machine* m = c.machine(s.machine);
   if (!m) {
     if (!s.machine.empty())
-      notices.push_back({"machine", "unknown machine '" + s.machine + "'; showing " + c.machines.front().id});
+      note(notices, "machine",
+           "unknown machine '" + s.machine + "'; known: " + id_list(c.machines, [](const Machine& x) { return x.id; }),
+           "showing " + c.machines.front().id);
     m = &c.machines.front();
     s.machine = m->id;
   }
-  if (s.carve_out_gib) {
-    if (m->kind != MemoryKind::AmdApu) {
-      s.carve_out_gib.reset();
-    } else if (*s.carve_out_gib >= m->ram_gib) {
-      notices.push_back({"carve", "a carve-out of " + num_text(*s.carve_out_gib) + " GiB leaves nothing of " + m->name +
-                                      "'s " + num_text(m->ram_gib) + " GiB; the default is used"});
-      s.carve_out_gib.reset();
-    }
-  }
-  if (s.os_reserve_gib && *s.os_reserve_gib >= m->ram_gib) {
-    notices.push_back({"reserve", "an OS reserve of " + num_text(*s.os_reserve_gib) +
-                                      " GiB is all of the machine's memory; the default is used"});
-    s.os_reserve_gib.reset();
-  }
+  validate_memory_knobs(s, *m, notices);
   const auto bs = backends_for(c, *m);
   if (!bs.empty() && std::none_of(bs.begin(), bs.end(), [&](const Backend* b) { return b->id == s.backend; })) {
-    if (!s.backend.empty())
-      notices.push_back(
-          {"backend", "backend '" + s.backend + "' does not run on " + m->name + "; showing " + bs.front()->id});
+    if (!s.backend.empty() && !c.backend(s.backend))
+      note(notices, "backend",
+           "unknown backend '" + s.backend + "'; known: " + id_list(c.backends, [](const Backend& x) { return x.id; }),
+           "showing " + bs.front()->id);
+    else if (!s.backend.empty())
+      note(notices, "backend", "backend '" + s.backend + "' does not run on " + m->name, "showing " + bs.front()->id);
     s.backend = bs.front()->id;
   }
   if (!s.model.empty() && !c.model(s.model)) {
-    notices.push_back({"model", "model '" + s.model + "' is not in the catalog"});
+    note(notices, "model", "model '" + s.model + "' is not in the catalog", "the first model is shown");
     s.model.clear();
   }
   if (s.model.empty() && !c.models.empty()) s.model = c.models.front().id;

@@ -152,6 +152,7 @@ std::string Session::hf_config(std::string_view text, const std::string& name) c
 std::string Session::calibrate(std::string_view state_json, std::string_view text, const std::string& backend) {
   std::vector<Notice> n;
   ViewState s = state_from_json(state_json, n);
+  std::vector<Calibration> kept = std::move(s.cal);  // the state's own, for the merged value
   s.cal.clear();
   const Catalog& c = catalog_for(s, n, catalog_key(s.custom.dump(), s)).cat;
   validate_state(s, c, n);
@@ -160,8 +161,13 @@ std::string Session::calibrate(std::string_view state_json, std::string_view tex
   if (!m || (!backend.empty() && !b))
     return json{{"table", nullptr}, {"cal", nullptr}, {"error", "unknown machine or backend"}}.dump();
   const auto r = calibrate_from_bench(c, *m, b, text, c.model(s.model));
+  if (r.cal) {  // this backend's new calibration replaces its old one; the others stay
+    std::erase_if(kept, [&](const Calibration& k) { return k.backend == r.cal->backend; });
+    kept.push_back(*r.cal);
+  }
   return json{{"table", table_json(calibration_table(r, c))},
               {"cal", r.cal ? json(calibrations_text({*r.cal})) : json(nullptr)},
+              {"cal_merged", r.cal ? json(calibrations_text(kept)) : json(nullptr)},
               {"backend", r.cal ? json(r.cal->backend) : json(nullptr)},
               {"error", r.error}}
       .dump();

@@ -21,6 +21,15 @@ std::optional<bool> parse_bool(const std::string& v) {
   return std::nullopt;
 }
 
+// "f16, bf16, ... or f32": the cache types llama.cpp's -ctk/-ctv take.
+std::string cache_type_list() {
+  std::vector<std::string> names;
+  for (GgmlType t : kv_cache_types()) names.push_back(kv_cache_type_name(t));
+  const std::string last = names.back();
+  names.pop_back();
+  return join(names, ", ") + " or " + last;
+}
+
 // One field of the state: how it reads from and writes to its text form (the link value).
 // Returns an error message, or "" when the value was taken.
 struct Field {
@@ -49,11 +58,11 @@ std::string id_field(std::string& f, const std::string& v, const char* what) {
 }
 
 // Fields of the common kinds: a yes/no switch and a whole number in a range.
-Field bool_field(const char* key, bool ViewState::*member, bool omit_when_false = false) {
+Field bool_field(const char* key, bool ViewState::*member, const char* what, bool omit_when_false = false) {
   return {key,
-          [key, member](ViewState& s, const std::string& v) -> std::string {
+          [member, what](ViewState& s, const std::string& v) -> std::string {
             auto b = parse_bool(v);
-            if (!b) return std::string(key) + " must be 1 or 0, got '" + v.substr(0, 32) + "'";
+            if (!b) return std::string(what) + " must be on or off (1 or 0), got '" + v.substr(0, 32) + "'";
             s.*member = *b;
             return "";
           },
@@ -63,14 +72,21 @@ Field bool_field(const char* key, bool ViewState::*member, bool omit_when_false 
           }};
 }
 
+// A whole number in [lo, hi]; a count of tokens may also be written in KiB of tokens ("32k").
 template <class Int>
-Field int_field(const char* key, Int ViewState::*member, int64_t lo, int64_t hi, const char* what) {
+Field int_field(const char* key, Int ViewState::*member, int64_t lo, int64_t hi, const char* what,
+                bool tokens = false) {
   return {key,
-          [member, lo, hi, what](ViewState& s, const std::string& v) -> std::string {
-            auto n = parse_whole(v, lo, hi);
-            if (!n)
-              return std::string(what) + " must be a whole number" + (lo == 1 && hi > 256 ? " of tokens" : "") +
-                     " from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got '" + v.substr(0, 32) + "'";
+          [member, lo, hi, what, tokens](ViewState& s, const std::string& v) -> std::string {
+            std::optional<int64_t> n;
+            if (tokens && v.size() > 1 && (v.back() == 'k' || v.back() == 'K')) {
+              if (auto kib = parse_whole(std::string_view(v).substr(0, v.size() - 1), 1, hi / 1024)) n = *kib * 1024;
+            } else {
+              n = parse_whole(v, lo, hi);
+            }
+            if (!n || *n < lo || *n > hi)
+              return std::string(what) + " must be a whole number" + (tokens ? " of tokens" : "") + " from " +
+                     std::to_string(lo) + " to " + std::to_string(hi) + ", got '" + v.substr(0, 32) + "'";
             s.*member = Int(*n);
             return "";
           },
@@ -87,28 +103,30 @@ const std::vector<Field>& fields() {
        [](const ViewState& s) { return gib_text(s.gtt_gib); }},
       {"reserve", [](ViewState& s, const std::string& v) { return gib_field(s.os_reserve_gib, v, "OS reserve"); },
        [](const ViewState& s) { return gib_text(s.os_reserve_gib); }},
-      bool_field("rocmgtt", &ViewState::rocm_gtt),
+      bool_field("rocmgtt", &ViewState::rocm_gtt, "ROCm from GTT"),
       {"backend", [](ViewState& s, const std::string& v) { return id_field(s.backend, v, "backend"); },
        [](const ViewState& s) -> std::optional<std::string> { return s.backend; }},
-      int_field("ctx", &ViewState::ctx, 1, int64_t(1) << 26, "context"),
+      int_field("ctx", &ViewState::ctx, 1, int64_t(1) << 26, "context", true),
       {"ktype",
        [](ViewState& s, const std::string& v) -> std::string {
-         if (!kv_cache_type(v)) return "K cache type '" + v.substr(0, 32) + "' is not a KV cache type";
+         if (!kv_cache_type(v))
+           return "K cache type '" + v.substr(0, 32) + "' is not a KV cache type; use " + cache_type_list();
          s.type_k = v;
          return "";
        },
        [](const ViewState& s) -> std::optional<std::string> { return s.type_k; }},
       {"vtype",
        [](ViewState& s, const std::string& v) -> std::string {
-         if (!kv_cache_type(v)) return "V cache type '" + v.substr(0, 32) + "' is not a KV cache type";
+         if (!kv_cache_type(v))
+           return "V cache type '" + v.substr(0, 32) + "' is not a KV cache type; use " + cache_type_list();
          s.type_v = v;
          return "";
        },
        [](const ViewState& s) -> std::optional<std::string> { return s.type_v; }},
       int_field("slots", &ViewState::slots, 1, 256, "slots"),
-      bool_field("unified", &ViewState::kv_unified),
-      bool_field("fa", &ViewState::flash_attn),
-      int_field("prompt", &ViewState::prompt, 1, int64_t(1) << 26, "prompt"),
+      bool_field("unified", &ViewState::kv_unified, "one KV cache for all slots"),
+      bool_field("fa", &ViewState::flash_attn, "flash attention"),
+      int_field("prompt", &ViewState::prompt, 1, int64_t(1) << 26, "prompt", true),
       {"quants",
        [](ViewState& s, const std::string& v) -> std::string {
          std::vector<std::string> q;
@@ -152,7 +170,7 @@ const std::vector<Field>& fields() {
        [](const ViewState& s) -> std::optional<std::string> {
          return s.sort.empty() ? std::nullopt : std::optional<std::string>(s.sort);
        }},
-      bool_field("desc", &ViewState::desc, true),
+      bool_field("desc", &ViewState::desc, "descending sort", true),
       {"at", [](ViewState& s, const std::string& v) { return id_field(s.section, v, "section"); },
        [](const ViewState& s) -> std::optional<std::string> {
          return s.section.empty() ? std::nullopt : std::optional<std::string>(s.section);
@@ -288,7 +306,7 @@ ViewState decode_link(std::string_view fragment, std::vector<Notice>& notices) {
       continue;
     }
     const std::string err = f->read(s, *value);
-    if (!err.empty()) notices.push_back({key, err + "; the default is used"});
+    if (!err.empty()) notices.push_back({key, err + "; the default is used", err});
   }
   if (!versioned) notices.push_back({"v", "the link has no version (v=); it was read as version 1"});
   return s;
@@ -378,9 +396,15 @@ ViewState state_from_json(std::string_view text, std::vector<Notice>& notices) {
       continue;
     }
     const std::string err = f->read(s, text_value);
-    if (!err.empty()) notices.push_back({key, err + "; the default is used"});
+    if (!err.empty()) notices.push_back({key, err + "; the default is used", err});
   }
   return s;
+}
+
+std::string set_state_field(ViewState& s, std::string_view key, const std::string& text) {
+  const Field* f = find_field(key);
+  if (!f) return "unknown scenario field '" + std::string(key.substr(0, 32)) + "'";
+  return f->read(s, text);
 }
 
 }  // namespace haloplan

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "haloplan/planner/setup.h"
+#include "haloplan/text/strings.h"
 
 namespace haloplan {
 
@@ -206,7 +207,7 @@ Table speed_table(const Scenario& s, const Selection& sel, const std::vector<Pla
 
 Table ceiling_table(const Machine& m) {
   Table t;
-  const double bw = m.bandwidth_measured_gbs > 0 ? m.bandwidth_measured_gbs : m.bandwidth_gbs;
+  const double bw = ceiling_bandwidth_gbs(m);
   t.title =
       "Bandwidth ceiling — " + fixed(bw, 0) + " GB/s" + (m.bandwidth_measured_gbs > 0 ? " measured" : " theoretical");
   t.headers = {"active params B", "Q4_K_M GB/token", "Q4_K_M max t/s", "Q8_0 GB/token", "Q8_0 max t/s"};
@@ -268,10 +269,10 @@ std::vector<Table> setup_tables(const Catalog& c, const Scenario& s, std::option
   for (const auto& src : c.setup.rocm_gtt_sources) t.notes.push_back("ROCm and GTT: " + src);
   out.push_back(t);
 
-  const double want = gtt.value_or(cols.back().gtt_gib);
-  const auto k = kernel_params(want);
+  const KernelParams k = *advised_kernel_params(cols, gtt);
+  const double want = k.gtt_gib;
   Table kp;
-  kp.title = "Kernel parameters for a " + fixed(want, want == std::floor(want) ? 0 : 2) + " GiB GTT limit";
+  kp.title = "Kernel parameters for a " + gib_amount(want) + " GiB GTT limit";
   kp.headers = {"where", "setting"};
   kp.rows.push_back({"kernel command line", k.cmdline});
   kp.rows.push_back({"/etc/modprobe.d/ttm.conf", k.modprobe.substr(0, k.modprobe.size() - 1)});

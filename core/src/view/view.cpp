@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "haloplan/planner/setup.h"
 #include "haloplan/text/decimal.h"
 #include "haloplan/text/json_out.h"
 #include "haloplan/text/strings.h"
@@ -16,6 +17,7 @@ namespace {
 
 void write_pools(JsonOut& o, const Pools& p) {
   o.obj().field("ram", double(p.ram)).field("carve_out", double(p.carve_out)).field("os_visible", double(p.os_visible));
+  o.field("gpu_ceiling", double(p.carve_out + p.gtt));  // the most any backend can reach
   o.field("gtt", double(p.gtt)).field("os_reserve", double(p.os_reserve)).field("gtt_default", p.gtt_default);
   o.key("warnings").strs(p.warnings).end_obj();
 }
@@ -103,56 +105,93 @@ std::vector<size_t> sort_order(const Table& t, const std::vector<Plan>& plans, c
 
 }  // namespace
 
-void write_view_head(JsonOut& o, const ViewState& s, const Catalog& c) {
-  const ViewSetup v = view_setup(s, c);
-  if (!v.sc.machine) return;
+namespace {
+
+// The machine as the page draws it, with the bandwidth its ceiling uses (measured if known).
+void write_machine(JsonOut& o, const Machine& m) {
+  o.key("machine").obj().field("id", m.id).field("name", m.name).field("kind", memory_kind_id(m.kind));
+  o.field("apu", m.kind == MemoryKind::AmdApu).field("ram_gib", m.ram_gib);
+  o.key("carve_out_options_gib").arr();
+  for (double g : m.carve_out_options_gib) o.num(g);
+  o.end_arr().field("bandwidth_gbs", m.bandwidth_gbs).field("bandwidth_measured_gbs", m.bandwidth_measured_gbs);
+  o.field("ceiling_bandwidth_gbs", ceiling_bandwidth_gbs(m)).end_obj();
+}
+
+void write_kernel(JsonOut& o, const KernelParams& k) {
+  o.obj().field("gtt_gib", k.gtt_gib).field("pages", double(k.pages)).field("cmdline", k.cmdline);
+  o.field("modprobe", k.modprobe).field("legacy_cmdline", k.legacy_cmdline).key("notes").strs(k.notes).end_obj();
+}
+
+// UMA-first and GTT-first as numbers (GiB), and the kernel parameters the setup advice shows.
+void write_setup(JsonOut& o, const Catalog& c, const Machine& m, const ViewState& s, const Knobs& k) {
+  const auto cols = setup_strategies(c, m, k);
+  o.key("strategies").arr();
+  for (const auto& col : cols) {
+    o.obj().field("id", col.strategy->id).field("name", col.strategy->name);
+    o.field("carve_out_gib", col.carve_out_gib).field("gtt_gib", col.gtt_gib);
+    o.field("os_visible_gib", col.os_visible_gib).field("kernel_default", col.kernel_default);
+    o.key("gpu_pool_gib").obj();
+    for (const auto& [b, gib] : col.gpu_pool_gib) o.field(b->id, gib);
+    o.end_obj().key("kernel");
+    if (col.kernel_default) o.null();
+    else write_kernel(o, col.kernel);
+    o.end_obj();
+  }
+  o.end_arr().key("kernel");
+  if (const auto kp = advised_kernel_params(cols, s.gtt_gib)) write_kernel(o, *kp);
+  else o.null();
+}
+
+// An estimate and its 80% band as [low, high].
+void write_band(JsonOut& o, const char* key, double v, double lo, double hi) {
+  o.key(key).arr().num(v * lo).num(v * hi).end_arr();
+}
+
+void write_focus_backend(JsonOut& o, const Catalog& c, const Plan& p, const Scenario& sc, const BackendPlan& bp) {
+  const auto& pl = bp.placement;
+  o.obj().field("id", bp.backend->id).field("name", bp.backend->name).field("verdict", verdict_id(pl.verdict));
+  o.field("verdict_label", verdict_label(pl.verdict)).field("gpu_bytes", double(pl.gpu_bytes));
+  o.field("host_bytes", double(pl.host_bytes)).field("in_carve_out", double(pl.in_carve_out));
+  o.field("in_gtt", double(pl.in_gtt)).field("gpu_limit", double(pl.gpu_limit)).field("headroom", double(pl.headroom));
+  o.field("os_free", double(pl.os_free)).field("overhead", double(bp.overhead_bytes));
+  o.field("max_context", double(max_context(c, *p.model, p.quant, sc, *bp.backend)));
+  o.field("decode_tps_0", bp.decode_tps_0).field("decode_tps_ctx", bp.decode_tps_ctx);
+  o.field("prefill_tps", bp.prefill_tps).field("ttft_s", bp.ttft_s).field("decode_lo", bp.decode_lo);
+  o.field("decode_hi", bp.decode_hi).field("prefill_lo", bp.prefill_lo).field("prefill_hi", bp.prefill_hi);
+  o.key("bands").obj();
+  write_band(o, "decode_tps_0", bp.decode_tps_0, bp.decode_lo, bp.decode_hi);
+  write_band(o, "decode_tps_ctx", bp.decode_tps_ctx, bp.decode_lo, bp.decode_hi);
+  write_band(o, "prefill_tps", bp.prefill_tps, bp.prefill_lo, bp.prefill_hi);
+  // Time to first token: a faster prefill gives the shorter time.
+  const double lo = bp.prefill_hi > 0 ? bp.ttft_s / bp.prefill_hi : 0,
+               hi = bp.prefill_lo > 0 ? bp.ttft_s / bp.prefill_lo : 0;
+  o.key("ttft_s").arr().num(lo).num(hi).end_arr().end_obj();
+  o.field("decode_rows", double(bp.backend->speed.decode_rows));
+  o.field("prefill_rows", double(bp.backend->speed.prefill_rows));
+  o.field("calibrated", bp.backend->speed_calibrated);
+  o.field("command", llama_server_command(p, sc, *bp.backend).value_or("")).end_obj();
+}
+
+// The focused model: breakdown, placement per backend, decode speed against depth.
+void write_focus(JsonOut& o, const ViewState& s, const Catalog& c, const ViewSetup& v, const CatalogModel& fm) {
   const Scenario& sc = v.sc;
   const Machine& m = *sc.machine;
-  const FType focus_q = v.focus_q;
-  const Selection& fit_sel = v.fit_sel;
-
-  o.key("pools");
-  write_pools(o, machine_pools(m, sc.knobs));
-  o.key("machine").obj().field("id", m.id).field("name", m.name).field("apu", m.kind == MemoryKind::AmdApu);
-  o.field("bandwidth_gbs", m.bandwidth_gbs).field("bandwidth_measured_gbs", m.bandwidth_measured_gbs).end_obj();
-  o.key("backends").arr();
-  for (const Backend* b : fit_sel.backends)
-    o.obj().field("id", b->id).field("name", b->name).field("reaches_gtt", backend_reaches_gtt(*b, sc.knobs)).end_obj();
-  o.end_arr();
-
-  // The focused model: breakdown, placement per backend, decode speed against depth.
-  const CatalogModel* fm = c.model(s.model);
-  if (!fm) return;
-  const Plan p = make_plan(c, *fm, focus_q, sc);
-  o.key("focus").obj().field("model", fm->id).field("name", fm->name).field("quant", preset(focus_q).name);
-  o.field("verified", fm->verified).key("sources").strs(fm->sources).field("notes", fm->notes).field("error", p.error);
+  const Plan p = make_plan(c, fm, v.focus_q, sc);
+  o.key("focus").obj().field("model", fm.id).field("name", fm.name).field("quant", preset(v.focus_q).name);
+  o.field("verified", fm.verified).key("sources").strs(fm.sources).field("notes", fm.notes).field("error", p.error);
   o.field("read_bytes", p.speed_in.weight_read_bytes);  // weights read per token (the guide's figure)
+  // The bandwidth ceiling for those bytes: every weight read once per token, nothing else.
+  const double read_gb = p.speed_in.weight_read_bytes / 1e9;
+  o.field("ceiling_tps", read_gb > 0 ? ceiling_bandwidth_gbs(m) / read_gb : 0.0);
   o.key("tables").arr();
-  for (const auto& t : plan_tables(c, sc, p, fit_sel)) write_table(o, t);
+  for (const auto& t : plan_tables(c, sc, p, v.fit_sel)) write_table(o, t);
   o.end_arr();
   o.key("terms").obj().field("weights", double(p.weights.total_bytes - p.weights.token_embd_bytes));
   o.field("token_embd", double(p.weights.token_embd_bytes)).field("kv", double(p.kv.kv_bytes()));
   o.field("state", double(p.kv.state_bytes)).field("compute", double(p.buffers.compute_bytes));
   o.field("host", double(p.buffers.output_bytes + p.buffers.host_compute_bytes)).end_obj();
   o.key("backends").arr();
-  for (const auto& bp : p.backends) {
-    const auto& pl = bp.placement;
-    o.obj().field("id", bp.backend->id).field("name", bp.backend->name).field("verdict", verdict_id(pl.verdict));
-    o.field("verdict_label", verdict_label(pl.verdict)).field("gpu_bytes", double(pl.gpu_bytes));
-    o.field("host_bytes", double(pl.host_bytes)).field("in_carve_out", double(pl.in_carve_out));
-    o.field("in_gtt", double(pl.in_gtt))
-        .field("gpu_limit", double(pl.gpu_limit))
-        .field("headroom", double(pl.headroom));
-    o.field("os_free", double(pl.os_free)).field("overhead", double(bp.overhead_bytes));
-    o.field("max_context", double(max_context(c, *fm, focus_q, sc, *bp.backend)));
-    o.field("decode_tps_0", bp.decode_tps_0).field("decode_tps_ctx", bp.decode_tps_ctx);
-    o.field("prefill_tps", bp.prefill_tps).field("ttft_s", bp.ttft_s).field("decode_lo", bp.decode_lo);
-    o.field("decode_hi", bp.decode_hi).field("prefill_lo", bp.prefill_lo).field("prefill_hi", bp.prefill_hi);
-    o.field("decode_rows", double(bp.backend->speed.decode_rows));
-    o.field("prefill_rows", double(bp.backend->speed.prefill_rows));
-    o.field("calibrated", bp.backend->speed_calibrated);
-    o.field("command", llama_server_command(p, sc, *bp.backend).value_or("")).end_obj();
-  }
+  for (const auto& bp : p.backends) write_focus_backend(o, c, p, sc, bp);
   o.end_arr();
   if (const Backend* b = c.backend(s.backend)) {
     o.key("curve").obj().field("backend", b->id).field("band_lo", b->speed.decode_lo);
@@ -161,11 +200,38 @@ void write_view_head(JsonOut& o, const ViewState& s, const Catalog& c) {
     constexpr int kPoints = 24;
     for (int i = 0; i <= kPoints; ++i) {
       const int64_t d = depth_max * i / kPoints;
-      o.arr().num(double(d)).num(decode_tps(*b, m, p.speed_in, fm->arch, sc.ctx, d)).end_arr();
+      o.arr().num(double(d)).num(decode_tps(*b, m, p.speed_in, fm.arch, sc.ctx, d)).end_arr();
     }
     o.end_arr().end_obj();
   }
   o.end_obj();
+}
+
+}  // namespace
+
+void write_view_head(JsonOut& o, const ViewState& s, const Catalog& c) {
+  const ViewSetup v = view_setup(s, c);
+  if (!v.sc.machine) return;
+  const Machine& m = *v.sc.machine;
+  o.key("pools");
+  write_pools(o, machine_pools(m, v.sc.knobs));
+  write_machine(o, m);
+  o.key("backends").arr();
+  for (const Backend* b : v.fit_sel.backends)
+    o.obj()
+        .field("id", b->id)
+        .field("name", b->name)
+        .field("reaches_gtt", backend_reaches_gtt(*b, v.sc.knobs))
+        .end_obj();
+  o.end_arr();
+  write_setup(o, c, m, s, v.sc.knobs);
+  o.key("calibrations").arr();
+  for (const auto& k : s.cal) {
+    o.obj().field("backend", k.backend).field("decode_scale", k.decode_scale).field("prefill_scale", k.prefill_scale);
+    o.field("decode_rows", double(k.decode_rows)).field("prefill_rows", double(k.prefill_rows)).end_obj();
+  }
+  o.end_arr();
+  if (const CatalogModel* fm = c.model(s.model)) write_focus(o, s, c, v, *fm);
 }
 
 bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, const Catalog& c, size_t max_rows) {
@@ -290,6 +356,11 @@ std::string catalog_info(const Catalog& c) {
   for (FType f : quant_ladder()) o.str(preset(f).name);
   o.end_arr().key("cache_types").arr();
   for (GgmlType t : kv_cache_types()) o.str(kv_cache_type_name(t));
+  o.end_arr().key("tunings").arr();
+  for (const auto& t : c.setup.tunings) {
+    o.obj().field("id", t.id).field("name", t.name).field("parameter", t.parameter).field("effect", t.effect);
+    o.field("side_effect", t.side_effect).key("sources").strs(t.sources).end_obj();
+  }
   return o.end_arr().end_obj().take();
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace haloplan {
@@ -34,6 +35,11 @@ struct Machine {
   std::vector<std::string> sources;
   std::string notes;
 };
+
+// The bandwidth a machine's speed ceiling uses: measured when known, else theoretical.
+inline double ceiling_bandwidth_gbs(const Machine& m) {
+  return m.bandwidth_measured_gbs > 0 ? m.bandwidth_measured_gbs : m.bandwidth_gbs;
+}
 
 // Decode: seconds per token = sum of decode[i] * decode_features[i]
 //   c_weights  x weight bytes read outside the routed experts / BW (inverse of the bandwidth
@@ -107,6 +113,11 @@ Pools machine_pools(const Machine& m, const Knobs& k);
 bool backend_reaches_gtt(const Backend& b, const Knobs& k);
 
 enum class Verdict { CarveOut, Gtt, NoFit, OsSqueeze };
+// A memory kind as data files and the view name it: "amd-apu", "apple", "unified-nvidia",
+// "discrete"; and back (nullopt for anything else).
+const char* memory_kind_id(MemoryKind k);
+std::optional<MemoryKind> memory_kind_from(std::string_view id);
+
 const char* verdict_id(Verdict v);     // "carve-out" | "gtt" | "no-fit" | "os-squeeze"
 const char* verdict_label(Verdict v);  // human words
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,5 +35,10 @@ struct StrategyColumn {
 // the kernel's default GTT; GTT-first takes the smallest carve-out and sets GTT to what the OS
 // reserve leaves.
 std::vector<StrategyColumn> setup_strategies(const Catalog& c, const Machine& m, const Knobs& k);
+
+// The kernel parameters the setup advice shows: for the GTT limit the user set, else for the
+// GTT-first column's; nullopt on a machine without strategies (no carve-out, no GTT).
+std::optional<KernelParams> advised_kernel_params(const std::vector<StrategyColumn>& cols,
+                                                  std::optional<double> user_gtt_gib);
 
 }  // namespace haloplan

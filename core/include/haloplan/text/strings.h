@@ -21,6 +21,10 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep = "
 // A number as short text with up to `digits` significant digits ("%.*g": 0.5, 1e+06).
 std::string num_text(double v, int digits = 10);
 
+// An amount of GiB as settings name it: whole numbers without decimals ("120"), others with two
+// ("0.50").
+std::string gib_amount(double gib);
+
 // A whole text as a number in [lo, hi]: a decimal (JSON's grammar, an optional '+', at most 32
 // characters) or a whole number of decimal digits only (at most 20); nullopt for anything else.
 std::optional<double> parse_number(std::string_view s, double lo, double hi);

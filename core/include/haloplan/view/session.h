@@ -47,8 +47,9 @@ class Session {
   std::string gguf_finish();
   // A Hugging Face config.json -> {"model": entry | null, "error": "..."}.
   std::string hf_config(std::string_view text, const std::string& name) const;
-  // Pasted llama-bench output -> {"table", "cal": "backend:…" | null, "backend", "error"}, fitted
-  // against the speed model without the state's own calibrations.
+  // Pasted llama-bench output -> {"table", "cal": "backend:…" | null, "cal_merged": the state's
+  // calibrations with this one in place of the backend's old one | null, "backend", "error"},
+  // fitted against the speed model without the state's own calibrations.
   std::string calibrate(std::string_view state_json, std::string_view text, const std::string& backend);
 
   // How many catalogs have been built (a rebuild happens only when custom models, removals or

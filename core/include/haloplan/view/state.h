@@ -44,7 +44,14 @@ struct ViewState {
 // Something in a link or state that could not be used; `key` names the part ("ctx", "custom").
 struct Notice {
   std::string key, message;
+  std::string problem;  // what is wrong, without what was done about it ("" : the message)
+  const std::string& what_is_wrong() const { return problem.empty() ? message : problem; }
 };
+
+// Sets one field of the state from its text form, as a link carries it ("ctx", "32768"): ""
+// when taken, else what is wrong (and the state is unchanged). The CLI's flags go through it,
+// so a flag and a link refuse a value with the same words. Unknown keys are refused.
+std::string set_state_field(ViewState& s, std::string_view key, const std::string& text);
 
 // Fragment without the leading '#': "v=1&machine=...&ctx=32768&...". A bare section id
 // ("#guide-gtt") is a deep link into the default view.

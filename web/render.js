@@ -1,0 +1,276 @@
+// The page's renderers: each draws one part of the view from the core's result (numbers and
+// tables computed by the core; nothing here derives a figure of its own). app.js wires them
+// through initRender; schedule.js decides when each part is drawn.
+import { el, replace, copyText, gibText } from './dom.js';
+import { tableView, patchTable, replaceFrozen } from './table.js';
+import { layoutPicture, speedChart } from './pictures.js';
+import { renderPart } from './schedule.js';
+
+const $ = (id) => document.getElementById(id);
+
+// What the renderers call back into: setState(patch), later(part) (see schedule.js),
+// pageOpts(table name, table) and onExport(shown, format, button).
+let hooks = null;
+export function initRender(h) {
+  hooks = h;
+}
+const setState = (patch) => hooks.setState(patch);
+const later = (name) => hooks.later(name);
+const pageOpts = (name, t) => hooks.pageOpts(name, t);
+const onExport = (...args) => hooks.onExport(...args);
+
+export function flash(button, text) {
+  const old = button.dataset.label || button.textContent;
+  button.dataset.label = old;
+  button.textContent = text;
+  setTimeout(() => { button.textContent = old; }, 1500);
+}
+
+export function copyButton(label, text, id) {
+  return el('button', { type: 'button', id, onclick: async (e) => flash(e.currentTarget, (await copyText(text)) ? 'Copied' : 'Copy failed — select the text') }, label);
+}
+
+export function setOptions(select, options, value) {
+  const key = JSON.stringify(options);
+  if (select.dataset.key !== key) {
+    select.dataset.key = key;
+    replace(select, options.map(([v, label]) => el('option', { value: v }, label)));
+  }
+  select.value = value;
+}
+
+export function setValue(input, value) {
+  if (document.activeElement === input) return;  // never fight the user's typing
+  const v = value === null || value === undefined ? '' : String(value);
+  if (input.value !== v) input.value = v;
+}
+
+export function renderKnobs(r) {
+  const s = r.state;
+  const info = r.info;
+  const m = info.machines.find((x) => x.id === s.machine);
+  setOptions($('k-machine'), info.machines.map((x) => [x.id, x.name]), s.machine);
+  $('k-ram').value = `${m.ram_gib} GiB`;
+  const carve = $('k-carve');
+  setOptions(carve, [['', m.apu ? `machine default (${m.default_carve_out_gib} GiB)` : 'none on this machine']]
+    .concat(m.carve_out_options_gib.map((o) => [String(o), `${o} GiB`])), s.carve === null ? '' : String(s.carve));
+  carve.disabled = !m.apu;
+  setValue($('k-gtt'), s.gtt);
+  $('k-gtt').placeholder = `kernel default (${gibText(r.pools.gtt_default ? r.pools.gtt : 0, 0)} GiB)`;
+  if (!r.pools.gtt_default) $('k-gtt').placeholder = 'kernel default';
+  setValue($('k-reserve'), s.reserve);
+  $('k-reserve').placeholder = `default (${m.default_os_reserve_gib} GiB)`;
+  const switchable = m.backends.some((id) => (info.backends.find((b) => b.id === id) || {}).gtt_switchable);
+  $('k-rocmgtt').checked = s.rocmgtt;
+  $('k-rocmgtt').closest('.field').hidden = !switchable;
+  setOptions($('k-backend'), m.backends.map((id) => [id, (info.backends.find((b) => b.id === id) || { name: id }).name]), s.backend);
+  setValue($('k-ctx'), s.ctx);
+  setOptions($('k-ktype'), info.cache_types.map((t) => [t, t]), s.ktype);
+  setOptions($('k-vtype'), info.cache_types.map((t) => [t, t]), s.vtype);
+  setValue($('k-slots'), s.slots);
+  $('k-unified').checked = s.unified;
+  $('k-fa').checked = s.fa;
+  setValue($('k-prompt'), s.prompt);
+  const quants = info.quants.concat(s.quants.filter((q) => !info.quants.includes(q)));
+  const box = $('k-quants');
+  if (box.dataset.key !== quants.join()) {
+    box.dataset.key = quants.join();
+    replace(box, quants.map((q) => el('label', null,
+      el('input', { type: 'checkbox', value: q, 'data-quant': q }), q)));
+  }
+  for (const input of box.querySelectorAll('input')) input.checked = s.quants.includes(input.value);
+}
+
+const VERDICT_CLASS = { 'carve-out': 'v-carve-out', gtt: 'v-gtt', 'no-fit': 'v-no-fit', 'os-squeeze': 'v-os-squeeze' };
+
+export function renderFit(r) {
+  const s = r.state;
+  const t = r.fit;
+  const order = t.rows.map((_, i) => i);  // filtered and sorted by the core
+  $('fit-count').textContent = `${t.matching} of ${t.total} rows`;
+  setValue($('fit-filter'), s.filter);
+  const nb = r.backends.length;
+  const firstVerdict = t.headers.length - nb;
+  const verdictClass = (i, j) => {
+    const d = t.data[i];
+    const v = d.error ? 'refused' : d.verdicts[t.headers[j]].verdict;
+    return `v ${VERDICT_CLASS[v] || 'v-refused'}`;
+  };
+  const opts = {
+    order,
+    later: later('fit'),
+    ...pageOpts('fit', t),
+    onExport,
+    sort: { col: s.sort, desc: s.desc },
+    onSort: (h) => setState({ sort: h, desc: s.sort === h ? !s.desc : false }),
+    rowClass: (i) => (t.data[i].model === s.model && t.data[i].quant === s.quant ? 'focused' : null),
+    cell: (i, j, text) => {
+      const d = t.data[i];
+      if (j === 0) {
+        return el('button', { type: 'button', class: 'pick', 'aria-label': `Show ${d.name} ${d.quant} in detail`,
+          onclick: () => setState({ model: d.model, quant: d.quant }) }, text);
+      }
+      if (j >= firstVerdict) return el('span', { class: verdictClass(i, j) }, text);
+      return null;
+    },
+    patchCell: (i, j, text, td) => {
+      if (j === 0) return true;  // the same model: its button stays
+      if (j < firstVerdict) return false;
+      const span = td.firstChild;
+      const cls = verdictClass(i, j);
+      if (span.className !== cls) span.className = cls;
+      if (span.textContent !== text) span.textContent = text;
+      return true;
+    },
+  };
+  const box = $('fit-table');
+  if (patchTable(box.firstChild, t, opts)) {
+    renderFocus(r);
+    return;
+  }
+  replaceFrozen('fit-table', tableView(t, opts));
+  renderFocus(r);
+}
+
+// The focused model's part is built anew only when more than its tables' numbers changed.
+let focusKey = '';
+export function renderFocus(r) {
+  const f = r.focus;
+  const b = f && f.backends.find((x) => x.id === r.state.backend);
+  const key = f ? JSON.stringify([f.model, f.name, f.quant, f.verified, f.error, f.notes, f.sources, b && b.name, b && b.command, r.state.ctx]) : '';
+  const wraps = $('focus').querySelectorAll(':scope > .table-wrap');
+  if (f && key === focusKey && wraps.length === f.tables.length && f.tables.every((t, i) => patchTable(wraps[i], t, {}))) return;
+  focusKey = key;
+  if (!f) { replace('focus'); return; }
+  const parts = [el('h3', null, `Breakdown — ${f.name} ${f.quant}`)];
+  if (!f.verified) parts.push(el('p', { class: 'notice' }, 'Some dimensions of this model were not read from its own config; treat its numbers as estimates.'));
+  if (f.error) parts.push(el('p', { class: 'notice' }, `llama.cpp would refuse these settings: ${f.error}`));
+  for (const t of f.tables) parts.push(tableView(t, { onExport }));
+  if (b) {
+    parts.push(el('h4', { id: 'run-it' }, `Run it: llama-server on ${b.name}`));
+    if (b.command) {
+      parts.push(el('pre', { id: 'server-command' }, b.command),
+        copyButton('Copy the command', b.command, 'copy-server-command'),
+        el('p', { class: 'muted' }, `Replace the file name with your GGUF's path. The command carries the context (${r.state.ctx} tokens), slots, K/V cache types and flash attention of this scenario, puts every layer on the GPU (-ngl 999) and, on unified memory, loads without mmap so the weights are not held twice.`));
+    } else {
+      parts.push(el('p', { class: 'muted' }, `${b.name} is not started with llama-server; pick a llama.cpp backend above for a command.`));
+    }
+  }
+  if (f.notes) parts.push(el('p', { class: 'muted' }, `Notes: ${f.notes}`));
+  if (f.sources && f.sources.length) {
+    parts.push(el('details', null, el('summary', null, `Sources (${f.sources.length})`),
+      el('ul', { class: 'notes' }, f.sources.map((x) => el('li', null, x)))));
+  }
+  replace('focus', parts);
+}
+
+export function renderLayout(r) {
+  const f = r.focus;
+  $('layout-lead').textContent = f
+    ? `${f.name} ${f.quant} at ${r.state.ctx} tokens, placed into ${r.machine.name}'s memory by each backend. Hover a block for its size.`
+    : 'Pick a model in the table below.';
+  replace('layout-svg', layoutPicture(r.machine, r.pools, f));
+  const items = [['sw-carve', 'carve-out / VRAM'], ['sw-os', 'OS-visible RAM'], ['sw-gtt', 'GTT limit (outline)'], ['sw-reserve', 'OS reserve'],
+    ['sw-weights', 'weights'], ['sw-kv', 'KV cache'], ['sw-state', 'recurrent state'], ['sw-compute', 'compute buffer (estimate)'],
+    ['sw-over', 'runtime overhead (estimate)'], ['sw-host', 'host side']];
+  replace('layout-legend', items.map(([c, label]) => el('span', { class: c }, label)));
+}
+
+function card(label, big, small) {
+  return el('div', { class: 'card' }, el('div', { class: 'small' }, label), el('div', { class: 'big' }, big), small ? el('div', { class: 'small' }, small) : null);
+}
+
+function tps(v) { return v >= 100 ? v.toFixed(0) : v.toFixed(1); }
+
+export function renderSpeed(r) {
+  const f = r.focus;
+  const b = f && f.backends.find((x) => x.id === r.state.backend);
+  if (b) {
+    const backing = (n) => (b.calibrated ? `80% band from ${n} measurements` : 'not calibrated: the band is a guess');
+    const band = ([lo, hi], n) => `estimate; ${tps(lo)}–${tps(hi)} (${backing(n)})`;
+    const [tlo, thi] = b.bands.ttft_s;
+    replace('speed-focus',
+      card(`${f.name} ${f.quant} · ${b.name}`, `${tps(b.decode_tps_0)} t/s`, `decode at depth 0 — ${band(b.bands.decode_tps_0, b.decode_rows)}`),
+      card(`decode with ${r.state.ctx} tokens in context`, `${tps(b.decode_tps_ctx)} t/s`, band(b.bands.decode_tps_ctx, b.decode_rows)),
+      card(`prefill, ${r.state.prompt}-token prompt`, `${tps(b.prefill_tps)} t/s`, band(b.bands.prefill_tps, b.prefill_rows)),
+      card('time to first token', `${b.ttft_s.toFixed(1)} s`, `estimate; ${tlo.toFixed(1)}–${thi.toFixed(1)} s`));
+  } else {
+    replace('speed-focus');
+  }
+  if (f && f.curve) replace('speed-chart', speedChart(f.curve, `Decode speed of ${f.name} ${f.quant} against context depth (${b ? b.name : ''}), estimate with its error band`));
+  else replace('speed-chart');
+  const speedOpts = { ...pageOpts('speed', r.speed), later: later('speed') };
+  if (!patchTable($('speed-table').firstChild, r.speed, speedOpts)) replaceFrozen('speed-table', tableView(r.speed, { onExport, ...speedOpts }));
+  renderPart('ceiling', [r.ceiling], () => replace('ceiling-table', tableView(r.ceiling, { onExport })));
+}
+
+export function renderCalibration(r) {
+  const sel = $('cal-backend');
+  const cur = sel.value;
+  replace(sel, el('option', { value: '' }, 'as the rows say'), ...r.info.backends.map((b) => el('option', { value: b.id }, b.name)));
+  sel.value = cur;
+  const active = r.calibrations;
+  replace('cal-active', active.length
+    ? el('p', {}, `In use: ${active.map((c) => `${c.backend} — decode ×${c.decode_scale} (${c.decode_rows} rows), prefill ×${c.prefill_scale} (${c.prefill_rows} rows)`).join('; ')}. `,
+      el('button', { type: 'button', onclick: () => setState({ cal: null }) }, 'Remove calibration'))
+    : null);
+}
+
+export function renderSetup(r) {
+  const k = r.kernel;
+  if (k) {
+    const cmdline = k.cmdline;
+    const modprobe = k.modprobe.trimEnd();
+    const copyBtn = (label, text) => copyButton(label, text);
+    replace('setup-kernel',
+      el('h3', null, `Kernel parameters for a ${k.gtt_gib} GiB GTT limit`),
+      el('p', null, 'Kernel command line (for example in GRUB_CMDLINE_LINUX):'),
+      el('pre', { id: 'kernel-cmdline' }, cmdline), copyBtn('Copy kernel parameters', cmdline),
+      el('p', null, 'Or as a module option file, /etc/modprobe.d/ttm.conf:'),
+      el('pre', null, modprobe), copyBtn('Copy module options', modprobe));
+  }
+  replace('setup-tables', r.setup.map((t) => tableView(t, { onExport })));
+}
+
+function live(name, value) {
+  for (const span of document.querySelectorAll(`[data-live="${name}"]`)) span.textContent = value;
+}
+
+// The guide's prose, filled with the scenario's numbers (all computed by the core).
+export function renderGuide(r) {
+  const m = r.machine;
+  const p = r.pools;
+  const g = (bytes) => gibText(bytes, bytes % (1024 ** 3) === 0 ? 0 : 1);
+  live('machine', r.machine.name);
+  live('ram', String(m.ram_gib));
+  live('carve', g(p.carve_out));
+  live('os', g(p.os_visible));
+  live('gtt', g(p.gtt));
+  live('gtt-how', p.gtt_default ? ' (the kernel default)' : ' (set by you)');
+  live('reserve', g(p.os_reserve));
+  live('ceiling', g(p.gpu_ceiling));
+  live('carve-options', m.carve_out_options_gib.length ? m.carve_out_options_gib.join(', ') : 'none (this machine has no carve-out)');
+  const names = (list) => (list.length ? list.map((b) => b.name).join(', ') : 'none');
+  live('gtt-yes', names(r.backends.filter((b) => b.reaches_gtt)));
+  live('gtt-no', names(r.backends.filter((b) => !b.reaches_gtt)));
+  const f = r.focus;
+  const fb = f && f.backends.find((x) => x.id === r.state.backend);
+  live('focus', f ? `${f.name} ${f.quant} at ${r.state.ctx} tokens` : 'the selected model');
+  live('focus-verdicts', f ? f.backends.map((b) => `${b.name}: ${b.verdict_label}`).join('; ') : '—');
+  const strategy = (id) => r.strategies.find((x) => x.id === id);
+  const gibOf = (col, key) => (col ? col[key].toFixed(1) : '—');
+  live('uma-carve', gibOf(strategy('uma-first'), 'carve_out_gib'));
+  live('gtt-carve', gibOf(strategy('gtt-first'), 'carve_out_gib'));
+  live('gtt-gtt', gibOf(strategy('gtt-first'), 'gtt_gib'));
+  live('bw', String(r.machine.bandwidth_gbs));
+  live('bw-measured', String(r.machine.ceiling_bandwidth_gbs));
+  live('read', f ? (f.read_bytes / 1e9).toFixed(2) : '—');
+  live('ceiling-tps', f && f.ceiling_tps > 0 ? tps(f.ceiling_tps) : '—');
+  live('decode', fb ? tps(fb.decode_tps_0) : '—');
+  live('decode-ctx', fb ? tps(fb.decode_tps_ctx) : '—');
+  const tunings = r.info.tunings;
+  replace('guide-tunings-list', tunings.length ? el('ul', null, tunings.map((t) => el('li', null,
+    el('strong', null, t.name), ` (${t.parameter}): ${t.effect}.`, t.side_effect ? ` Side effect: ${t.side_effect}.` : ''))) : null,
+  tunings.length ? el('details', null, el('summary', null, 'Sources'), el('ul', { class: 'notes' },
+    tunings.flatMap((t) => t.sources.map((n) => el('li', null, `${t.id}: ${n}`))))) : null);
+}
