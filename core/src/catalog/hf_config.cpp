@@ -89,6 +89,26 @@ void routed_experts(Config& c, Entry& e, const char* n_expert, const char* ff) {
   e.moe["expert_ff"] = c.need(ff);
 }
 
+// One shared expert of the given width, when the config has one.
+void shared_expert(Config& c, Entry& e, const char* key) {
+  if (auto sh = c.num(key); sh && *sh > 0) {
+    e.moe["n_expert_shared"] = 1;
+    e.moe["shared_ff"] = int64_t(*sh);
+  }
+}
+
+// Mamba-2 state sizes under each family's own key names: conv kernel, heads, head size, groups,
+// state size (kernel and groups have defaults).
+json mamba2(Config& c, const char* conv, const char* heads, const char* head_dim, const char* groups,
+            const char* state) {
+  return {{"kind", "mamba2"},
+          {"d_conv", c.opt(conv, 4)},
+          {"n_head", c.need(heads)},
+          {"head_dim", c.need(head_dim)},
+          {"n_group", c.opt(groups, 1)},
+          {"d_state", c.need(state)}};
+}
+
 void map_dense(Config& c, const std::string& type, Entry& e) {
   e.m["arch"] = type == "phi3" ? "phi3" : type;
   if (type == "mistral") e.m["arch"] = "llama";
@@ -121,10 +141,7 @@ void map_qwen3_next(Config& c, const std::string&, Entry& e) {
                         {"n_group", c.need("linear_num_key_heads")},
                         {"d_state", c.need("linear_key_head_dim")}};
   routed_experts(c, e, "num_experts", "moe_intermediate_size");
-  if (auto sh = c.num("shared_expert_intermediate_size"); sh && *sh > 0) {
-    e.moe["n_expert_shared"] = 1;
-    e.moe["shared_ff"] = int64_t(*sh);
-  }
+  shared_expert(c, e, "shared_expert_intermediate_size");
 }
 
 void map_gemma(Config& c, const std::string& type, Entry& e) {
@@ -186,18 +203,10 @@ void map_granite_hybrid(Config& c, const std::string&, Entry& e) {
   bool ok = false;
   e.att["pattern"] = layer_types_pattern(c, ok);
   if (!ok) c.missing.push_back("layer_types");
-  e.att["recurrent"] = {{"kind", "mamba2"},
-                        {"d_conv", c.opt("mamba_d_conv", 4)},
-                        {"n_head", c.need("mamba_n_heads")},
-                        {"head_dim", c.need("mamba_d_head")},
-                        {"n_group", c.opt("mamba_n_groups", 1)},
-                        {"d_state", c.need("mamba_d_state")}};
+  e.att["recurrent"] = mamba2(c, "mamba_d_conv", "mamba_n_heads", "mamba_d_head", "mamba_n_groups", "mamba_d_state");
   if (c.opt("num_local_experts", 0) > 0) {
     routed_experts(c, e, "num_local_experts", "intermediate_size");
-    if (auto sh = c.num("shared_intermediate_size"); sh && *sh > 0) {
-      e.moe["n_expert_shared"] = 1;
-      e.moe["shared_ff"] = int64_t(*sh);
-    }
+    shared_expert(c, e, "shared_intermediate_size");
   } else {
     e.m["intermediate_size"] = c.opt("shared_intermediate_size", c.need("intermediate_size"));
   }
@@ -212,12 +221,7 @@ void map_nemotron_h(Config& c, const std::string&, Entry& e) {
   std::string p;
   for (char ch : hp) p += ch == 'M' ? 'R' : (ch == '*' ? 'A' : 'F');
   e.att["pattern"] = p;
-  e.att["recurrent"] = {{"kind", "mamba2"},
-                        {"d_conv", c.opt("conv_kernel", 4)},
-                        {"n_head", c.need("mamba_num_heads")},
-                        {"head_dim", c.need("mamba_head_dim")},
-                        {"n_group", c.opt("n_groups", 1)},
-                        {"d_state", c.need("ssm_state_size")}};
+  e.att["recurrent"] = mamba2(c, "conv_kernel", "mamba_num_heads", "mamba_head_dim", "n_groups", "ssm_state_size");
 }
 
 using Mapper = void (*)(Config&, const std::string&, Entry&);

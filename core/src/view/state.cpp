@@ -93,6 +93,18 @@ Field int_field(const char* key, Int ViewState::*member, int64_t lo, int64_t hi,
           [member](const ViewState& s) -> std::optional<std::string> { return std::to_string(s.*member); }};
 }
 
+// A K or V cache type, as llama.cpp's -ctk / -ctv name it.
+Field cache_type_field(const char* key, std::string ViewState::*member, const char* what) {
+  return {key,
+          [member, what](ViewState& s, const std::string& v) -> std::string {
+            if (!kv_cache_type(v))
+              return std::string(what) + " '" + v.substr(0, 32) + "' is not a KV cache type; use " + cache_type_list();
+            s.*member = v;
+            return "";
+          },
+          [member](const ViewState& s) -> std::optional<std::string> { return s.*member; }};
+}
+
 const std::vector<Field>& fields() {
   static const std::vector<Field> f = {
       {"machine", [](ViewState& s, const std::string& v) { return id_field(s.machine, v, "machine"); },
@@ -107,22 +119,8 @@ const std::vector<Field>& fields() {
       {"backend", [](ViewState& s, const std::string& v) { return id_field(s.backend, v, "backend"); },
        [](const ViewState& s) -> std::optional<std::string> { return s.backend; }},
       int_field("ctx", &ViewState::ctx, 1, int64_t(1) << 26, "context", true),
-      {"ktype",
-       [](ViewState& s, const std::string& v) -> std::string {
-         if (!kv_cache_type(v))
-           return "K cache type '" + v.substr(0, 32) + "' is not a KV cache type; use " + cache_type_list();
-         s.type_k = v;
-         return "";
-       },
-       [](const ViewState& s) -> std::optional<std::string> { return s.type_k; }},
-      {"vtype",
-       [](ViewState& s, const std::string& v) -> std::string {
-         if (!kv_cache_type(v))
-           return "V cache type '" + v.substr(0, 32) + "' is not a KV cache type; use " + cache_type_list();
-         s.type_v = v;
-         return "";
-       },
-       [](const ViewState& s) -> std::optional<std::string> { return s.type_v; }},
+      cache_type_field("ktype", &ViewState::type_k, "K cache type"),
+      cache_type_field("vtype", &ViewState::type_v, "V cache type"),
       int_field("slots", &ViewState::slots, 1, 256, "slots"),
       bool_field("unified", &ViewState::kv_unified, "one KV cache for all slots"),
       bool_field("fa", &ViewState::flash_attn, "flash attention"),
