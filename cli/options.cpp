@@ -1,9 +1,6 @@
 #include "options.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
 #include <set>
 
 #include "haloplan/text/strings.h"

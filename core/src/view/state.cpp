@@ -93,6 +93,20 @@ Field int_field(const char* key, Int ViewState::*member, int64_t lo, int64_t hi,
           [member](const ViewState& s) -> std::optional<std::string> { return std::to_string(s.*member); }};
 }
 
+// Free text of at most max_len characters, left out of links when empty.
+Field text_field(const char* key, std::string ViewState::*member, size_t max_len) {
+  return {key,
+          [key, member, max_len](ViewState& s, const std::string& v) -> std::string {
+            if (v.size() > max_len)
+              return std::string(key) + " is longer than " + std::to_string(max_len) + " characters";
+            s.*member = v;
+            return "";
+          },
+          [member](const ViewState& s) -> std::optional<std::string> {
+            return (s.*member).empty() ? std::nullopt : std::optional<std::string>(s.*member);
+          }};
+}
+
 // A K or V cache type, as llama.cpp's -ctk / -ctv name it.
 Field cache_type_field(const char* key, std::string ViewState::*member, const char* what) {
   return {key,
@@ -150,24 +164,8 @@ const std::vector<Field>& fields() {
          return "";
        },
        [](const ViewState& s) -> std::optional<std::string> { return s.quant; }},
-      {"filter",
-       [](ViewState& s, const std::string& v) -> std::string {
-         if (v.size() > 200) return "filter is longer than 200 characters";
-         s.filter = v;
-         return "";
-       },
-       [](const ViewState& s) -> std::optional<std::string> {
-         return s.filter.empty() ? std::nullopt : std::optional<std::string>(s.filter);
-       }},
-      {"sort",
-       [](ViewState& s, const std::string& v) -> std::string {
-         if (v.size() > 64) return "sort is longer than 64 characters";
-         s.sort = v;
-         return "";
-       },
-       [](const ViewState& s) -> std::optional<std::string> {
-         return s.sort.empty() ? std::nullopt : std::optional<std::string>(s.sort);
-       }},
+      text_field("filter", &ViewState::filter, 200),
+      text_field("sort", &ViewState::sort, 64),
       bool_field("desc", &ViewState::desc, "descending sort", true),
       {"at", [](ViewState& s, const std::string& v) { return id_field(s.section, v, "section"); },
        [](const ViewState& s) -> std::optional<std::string> {

@@ -44,7 +44,7 @@ struct ViewState {
 // Something in a link or state that could not be used; `key` names the part ("ctx", "custom").
 struct Notice {
   std::string key, message;
-  std::string problem;  // what is wrong, without what was done about it ("" : the message)
+  std::string problem = {};  // what is wrong, without what was done about it ("" : the message)
   const std::string& what_is_wrong() const { return problem.empty() ? message : problem; }
 };
 
