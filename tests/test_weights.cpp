@@ -100,3 +100,16 @@ TEST_CASE("MoE active parameters count the routed experts at k/n") {
   CHECK(w.total_bytes / 1073741824.0 == Approx(17.28).epsilon(0.005));
   CHECK(w.decode_read_bytes < w.total_bytes / 5);
 }
+
+TEST_CASE("gpt-oss in its release format (MXFP4_MOE) has the size llama-bench reports for the real files") {
+  // Calibration rows (../shared/reference/calibration): llama-bench's model size column shows
+  // 59.02 GiB for gpt-oss-120b MXFP4 (51 rows) and 11.27 GiB for bartowski's gpt-oss-20b MXFP4.
+  const auto& c = test::shipped();
+  auto gib2 = [&](const char* id) {
+    const auto* m = c.model(id);
+    REQUIRE(m->release_quant == FType::MXFP4_MOE);
+    return std::round(double(weight_breakdown(m->arch, *m->release_quant).total_bytes) / 1073741824.0 * 100) / 100;
+  };
+  CHECK(gib2("gpt-oss-120b") == Approx(59.02).margin(1e-9));
+  CHECK(gib2("gpt-oss-20b") == Approx(11.27).margin(1e-9));
+}

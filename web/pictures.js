@@ -43,6 +43,7 @@ export function layoutPicture(machine, pools, focus) {
       y += 6;
       const pieces = [
         ['f-weights', t.weights, 'weights (without token_embd)'],
+        ['f-weights', t.output_copy || 0, 'output head (tied embeddings: token_embd again, on the GPU)'],
         ['f-kv', t.kv, 'KV cache'],
         ['f-state', t.state, 'recurrent state'],
         ['f-compute', t.compute, 'compute buffer (estimate)'],

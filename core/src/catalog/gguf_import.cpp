@@ -15,22 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-struct FtypeId {
-  int id;
-  const char* name;
-};
-// LLAMA_FTYPE_* ids as general.file_type stores them (llama.h; ids of removed types left out).
-// clang-format off
-const FtypeId kFtypes[] = {
-    {0, "F32"},      {1, "F16"},      {2, "Q4_0"},     {3, "Q4_1"},     {7, "Q8_0"},     {8, "Q5_0"},
-    {9, "Q5_1"},     {10, "Q2_K"},    {11, "Q3_K_S"},  {12, "Q3_K_M"},  {13, "Q3_K_L"},  {14, "Q4_K_S"},
-    {15, "Q4_K_M"},  {16, "Q5_K_S"},  {17, "Q5_K_M"},  {18, "Q6_K"},    {19, "IQ2_XXS"}, {20, "IQ2_XS"},
-    {21, "Q2_K_S"},  {22, "IQ3_XS"},  {23, "IQ3_XXS"}, {24, "IQ1_S"},   {25, "IQ4_NL"},  {26, "IQ3_S"},
-    {27, "IQ3_M"},   {28, "IQ2_S"},   {29, "IQ2_M"},   {30, "IQ4_XS"},  {31, "IQ1_M"},   {32, "BF16"},
-    {36, "TQ1_0"},   {37, "TQ2_0"},   {38, "MXFP4_MOE"},
-};
-// clang-format on
-
 // The header's metadata under its architecture's prefix, and its tensors by name.
 struct Meta {
   const GgufHeader& h;
@@ -116,12 +100,14 @@ struct LayerKinds {
 LayerKinds layer_kinds(const Meta& x) {
   LayerKinds k;
   for (int il = 0; il < x.n_layer; ++il) {
-    const bool attn = x.layer_has(il, "attn_q.weight") || x.layer_has(il, "attn_qkv.weight") ||
-                      x.layer_has(il, "attn_kv_a_mqa.weight") || x.layer_has(il, "attn_k.weight");
+    // A block with SSM tensors is recurrent even when it also holds attention-named projections:
+    // Qwen3-Next/3.5 gated DeltaNet layers keep attn_qkv, Kimi-Linear's KDA layers attn_q/k/v.
     const bool ssm = x.layer_has(il, "ssm_in.weight") || x.layer_has(il, "ssm_conv1d.weight") ||
                      x.layer_has(il, "ssm_conv1d_q.weight") || x.layer_has(il, "ssm_a");
-    k.pattern += attn ? 'A' : (ssm ? 'R' : 'F');
-    k.any_recurrent |= ssm && !attn;
+    const bool attn = !ssm && (x.layer_has(il, "attn_q.weight") || x.layer_has(il, "attn_qkv.weight") ||
+                               x.layer_has(il, "attn_kv_a_mqa.weight") || x.layer_has(il, "attn_k.weight"));
+    k.pattern += ssm ? 'R' : (attn ? 'A' : 'F');
+    k.any_recurrent |= ssm;
     k.any_mlp_only |= !attn && !ssm;
   }
   return k;
@@ -166,14 +152,40 @@ void read_mla(const Meta& x, json& m, json& att) {
   m.erase("v_head_dim");
 }
 
+bool gated_deltanet(const std::string& arch) { return arch == "qwen3next" || arch == "qwen35" || arch == "qwen35moe"; }
+
+// Per-layer attention sizes (Gemma 4): the sliding layers' head size (key_length_swa) and KV
+// heads (head_count_kv per layer) differ from the full layers'.
+void read_swa_dims(const Meta& x, const std::string& pattern, json& m, json& att) {
+  const auto k_swa = x.num("attention.key_length_swa");
+  if (k_swa && *k_swa > 0 && int64_t(*k_swa) != m["head_dim"].get<int64_t>()) att["swa_head_dim"] = int64_t(*k_swa);
+  std::optional<double> kv_full, kv_swa;
+  for (int il = 0; il < x.n_layer; ++il) {
+    const auto kv = x.per_layer("attention.head_count_kv", il);
+    if (!kv || *kv <= 0) continue;
+    auto& slot = pattern[size_t(il)] == 'S' ? kv_swa : kv_full;
+    if (!slot) slot = kv;
+  }
+  if (kv_full) m["n_kv_heads"] = int64_t(*kv_full);
+  if (kv_swa && kv_full && *kv_swa != *kv_full) att["swa_n_kv_heads"] = int64_t(*kv_swa);
+}
+
 // The recurrent layers' state sizes (Mamba-2, Gated DeltaNet, KDA). "" or what is missing.
 std::string read_recurrent(const Meta& x, json& att) {
+  if (x.arch == "kimi-linear") {  // KDA: one head size (kda.head_dim) for the attention heads
+    const auto d_conv = x.num("ssm.conv_kernel"), head = x.num("kda.head_dim");
+    const auto n_head = x.max_over_layers("attention.head_count");
+    if (!d_conv || !head || !n_head) return "the KDA layers' sizes are incomplete (" + x.key("kda.head_dim") + ")";
+    att["recurrent"] = {
+        {"kind", "kda"}, {"d_conv", int64_t(*d_conv)}, {"n_head", int64_t(*n_head)}, {"head_dim", int64_t(*head)}};
+    return "";
+  }
   const auto d_conv = x.num("ssm.conv_kernel"), d_inner = x.num("ssm.inner_size"), d_state = x.num("ssm.state_size");
   const auto n_rh = x.num("ssm.time_step_rank"), n_group = x.num("ssm.group_count");
   if (!d_conv || !d_inner || !d_state || !n_rh || *n_rh < 1)
     return "the recurrent layers' sizes are incomplete (" + x.key("ssm.*") + ")";
   json rec;
-  rec["kind"] = x.arch == "qwen3next" ? "gated-deltanet" : (x.arch == "kimi-linear" ? "kda" : "mamba2");
+  rec["kind"] = gated_deltanet(x.arch) ? "gated-deltanet" : "mamba2";
   rec["d_conv"] = int64_t(*d_conv);
   rec["n_head"] = int64_t(*n_rh);
   rec["head_dim"] = int64_t(*d_inner / *n_rh);
@@ -188,7 +200,7 @@ void read_flags(const Meta& x, json& m) {
   if (x.layer_has(0, "attn_q_norm.weight") || x.layer_has(x.n_layer - 1, "attn_q_norm.weight")) m["qk_norm"] = true;
   if (x.any_layer_has("attn_q.bias") || x.any_layer_has("attn_qkv.bias")) m["attention_bias"] = true;
   if (x.any_layer_has("attn_sinks.weight") || x.any_layer_has("attn_sinks")) m["attention_sinks"] = true;
-  if (x.arch == "qwen3next") m["attn_output_gate"] = true;
+  if (gated_deltanet(x.arch)) m["attn_output_gate"] = true;
   if (x.any_layer_has("ffn_up.weight") && !x.any_layer_has("ffn_gate.weight")) m["ffn_gated"] = false;
 }
 
@@ -221,6 +233,13 @@ std::string read_moe(const Meta& x, json& m) {
   }
   if (auto step = x.num("interleave_moe_layer_step"); step && *step > 1) moe["interleave"] = int64_t(*step);
   if (x.any_layer_has("ffn_up_exps.bias")) moe["expert_bias"] = true;
+  // Gemma 4: every MoE layer also runs a dense MLP of feed_forward_length.
+  for (int il = 0; il < x.n_layer; ++il)
+    if (x.layer_has(il, "ffn_gate_inp.weight") && x.layer_has(il, "ffn_down.weight")) {
+      moe["dense_ff_beside_moe"] = true;
+      moe["dense_ff"] = int64_t(x.first_dim("ffn_down.weight"));
+      break;
+    }
   m["moe"] = moe;
   return "";
 }
@@ -228,8 +247,8 @@ std::string read_moe(const Meta& x, json& m) {
 // The file's quant: general.file_type, or the type holding most bytes when it is absent.
 std::optional<std::string> file_quant(const GgufHeader& h, std::string& why_not) {
   if (auto ft = h.number("general.file_type")) {
-    for (const auto& f : kFtypes)
-      if (f.id == int(*ft)) return f.name;
+    for (const auto& p : all_presets())
+      if (p.llama_ftype == int(*ft)) return p.name;
     why_not = "general.file_type " + std::to_string(int64_t(*ft)) + " is not a llama.cpp preset this version knows";
     return std::nullopt;
   }
@@ -275,6 +294,7 @@ std::optional<json> gguf_to_model(const GgufHeader& h, const std::string& file_n
   json att = json::object();
   mark_sliding_window(x, kinds.pattern, att);
   if (kinds.pattern.find_first_not_of('A') != std::string::npos) att["pattern"] = kinds.pattern;
+  read_swa_dims(x, kinds.pattern, m, att);
   read_mla(x, m, att);
   if (kinds.any_recurrent)
     if (auto e = read_recurrent(x, att); !e.empty()) return fail(e);

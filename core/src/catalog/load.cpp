@@ -158,6 +158,10 @@ CatalogModel read_model(const json& j, const std::string& path, std::vector<Diag
     if (fw.token_embd_bytes > fw.weights_bytes) f.error("token_embd_bytes", "is larger than weights_bytes");
     cm.file = fw;
   }
+  if (auto q = r.str("release_quant", false, 32)) {
+    if (auto ft = ftype_from_name(*q)) cm.release_quant = *ft;
+    else r.error("release_quant", "\"" + *q + "\" is not a llama.cpp quantisation preset");
+  }
   cm.sources = r.str_list("sources", true);
   set_if(r.str("notes", false, 4000), cm.notes);
   set_if(r.boolean("verified", false), cm.verified);

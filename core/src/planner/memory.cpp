@@ -46,7 +46,7 @@ WeightBreakdown weight_breakdown(const ModelArch& arch, const std::vector<Tensor
     if (t.role & kRoleTokenEmbd) {
       w.token_embd_bytes = qt.bytes;
       embd_row = qt.bytes / uint64_t(std::max<int64_t>(1, t.ne[1]));
-      if (arch.tied_embeddings) w.output_bytes = qt.bytes;
+      if (arch.tied_embeddings) w.output_bytes = w.output_copy_bytes = qt.bytes;
     } else if (t.role & kRoleOutput) {
       w.output_bytes = qt.bytes;
     } else if (t.layer >= 0 && (t.role & kRoleExperts)) {
@@ -93,6 +93,7 @@ WeightBreakdown scale_to_file_size(const WeightBreakdown& w, uint64_t file_bytes
   r.total_bytes = file_bytes;
   r.token_embd_bytes = s(w.token_embd_bytes);
   r.output_bytes = s(w.output_bytes);
+  r.output_copy_bytes = s(w.output_copy_bytes);
   r.routed_expert_bytes = s(w.routed_expert_bytes);
   r.dense_layer_bytes = s(w.dense_layer_bytes);
   r.decode_read_bytes = s(w.decode_read_bytes);
@@ -232,9 +233,12 @@ KvBreakdown kv_cache(const ModelArch& a, const ContextParams& cp) {
       kv.full_bytes += n * (rows.k + rows.v) * uint64_t(kv.n_ctx_seq) * uint64_t(kv.n_stream);
     }
   }
-  if (!cp.flash_attn && traits(cp.type_v).quantized &&
-      !(a.attention == AttentionKind::Mla && cp.mla_vless && kv.n_swa_layers == 0))
+  // llama-context.cpp llama_init_from_model (release of bench/oracle/VERSION): both refusals hold
+  // for every architecture, MLA included, whether or not its cache stores V.
+  if (!cp.flash_attn && traits(cp.type_v).quantized)
     kv.error = "a quantized V cache requires flash attention (llama.cpp refuses to start)";
+  else if (a.attention == AttentionKind::Mla && cp.type_k != cp.type_v)
+    kv.error = "MLA models take one type for the K and V caches (llama.cpp refuses different ones)";
   return kv;
 }
 

@@ -30,7 +30,10 @@ const detail::WeightMemo::Item& memo_item(const CatalogModel& m, FType q) {
   if (m.file && m.file->quant == q) {
     // The file's own bytes: llama.cpp's rules give the layout, the header gives the total.
     w = scale_to_file_size(w, m.file->weights_bytes);
-    if (m.file->token_embd_bytes > 0) w.token_embd_bytes = m.file->token_embd_bytes;
+    if (m.file->token_embd_bytes > 0) {
+      w.token_embd_bytes = m.file->token_embd_bytes;
+      if (m.arch.tied_embeddings) w.output_copy_bytes = w.token_embd_bytes;
+    }
   }
   SpeedInputs in = speed_inputs(m.arch, w);
   return m.memo->items.emplace_back(detail::WeightMemo::Item{q, std::move(w), in});
@@ -69,11 +72,12 @@ MemoryTerms memory_terms(const CatalogModel& model, FType quant, const Scenario&
   return t;
 }
 
-// GPU side: every weight but token_embd (llama.cpp keeps it on the CPU), KV, state, compute buffer
-// and the runtime's own allocations. Host side: token_embd, logits, host compute buffer.
+// GPU side: every weight but token_embd (llama.cpp keeps it on the CPU) plus, for tied
+// embeddings, token_embd's copy as the output head; KV, state, compute buffer and the runtime's
+// own allocations. Host side: token_embd, logits, host compute buffer.
 double gpu_side(const MemoryTerms& t, double overhead) {
-  return double(t.w.total_bytes - t.w.token_embd_bytes) + double(t.kv.kv_bytes()) + double(t.kv.state_bytes) +
-         double(t.buf.compute_bytes) + overhead;
+  return double(t.w.total_bytes - t.w.token_embd_bytes + t.w.output_copy_bytes) + double(t.kv.kv_bytes()) +
+         double(t.kv.state_bytes) + double(t.buf.compute_bytes) + overhead;
 }
 double host_side(const MemoryTerms& t) {
   return double(t.w.token_embd_bytes) + double(t.buf.output_bytes) + double(t.buf.host_compute_bytes);

@@ -14,19 +14,20 @@ namespace {
 using G = GgmlType;
 using F = FType;
 
+// LLAMA_FTYPE_* ids as llama.h numbers them (general.file_type, llama_model_quantize_params.ftype).
 const std::vector<Preset> kPresets = {
     // clang-format off
-    {F::F32, "F32", G::F32},         {F::F16, "F16", G::F16},          {F::BF16, "BF16", G::BF16},
-    {F::Q4_0, "Q4_0", G::Q4_0},      {F::Q4_1, "Q4_1", G::Q4_1},       {F::Q5_0, "Q5_0", G::Q5_0},
-    {F::Q5_1, "Q5_1", G::Q5_1},      {F::Q8_0, "Q8_0", G::Q8_0},       {F::Q2_K, "Q2_K", G::Q2_K},
-    {F::Q2_K_S, "Q2_K_S", G::Q2_K},  {F::Q3_K_S, "Q3_K_S", G::Q3_K},   {F::Q3_K_M, "Q3_K_M", G::Q3_K},
-    {F::Q3_K_L, "Q3_K_L", G::Q3_K},  {F::Q4_K_S, "Q4_K_S", G::Q4_K},   {F::Q4_K_M, "Q4_K_M", G::Q4_K},
-    {F::Q5_K_S, "Q5_K_S", G::Q5_K},  {F::Q5_K_M, "Q5_K_M", G::Q5_K},   {F::Q6_K, "Q6_K", G::Q6_K},
-    {F::IQ1_S, "IQ1_S", G::IQ1_S},   {F::IQ1_M, "IQ1_M", G::IQ1_M},    {F::IQ2_XXS, "IQ2_XXS", G::IQ2_XXS},
-    {F::IQ2_XS, "IQ2_XS", G::IQ2_XS}, {F::IQ2_S, "IQ2_S", G::IQ2_XS},  {F::IQ2_M, "IQ2_M", G::IQ2_S},
-    {F::IQ3_XXS, "IQ3_XXS", G::IQ3_XXS}, {F::IQ3_XS, "IQ3_XS", G::IQ3_S}, {F::IQ3_S, "IQ3_S", G::IQ3_S},
-    {F::IQ3_M, "IQ3_M", G::IQ3_S},   {F::IQ4_NL, "IQ4_NL", G::IQ4_NL}, {F::IQ4_XS, "IQ4_XS", G::IQ4_XS},
-    {F::TQ1_0, "TQ1_0", G::TQ1_0},   {F::TQ2_0, "TQ2_0", G::TQ2_0},    {F::MXFP4_MOE, "MXFP4_MOE", G::MXFP4},
+    {F::F32, "F32", G::F32, 0}, {F::F16, "F16", G::F16, 1}, {F::BF16, "BF16", G::BF16, 32},
+    {F::Q4_0, "Q4_0", G::Q4_0, 2}, {F::Q4_1, "Q4_1", G::Q4_1, 3}, {F::Q5_0, "Q5_0", G::Q5_0, 8},
+    {F::Q5_1, "Q5_1", G::Q5_1, 9}, {F::Q8_0, "Q8_0", G::Q8_0, 7}, {F::Q2_K, "Q2_K", G::Q2_K, 10},
+    {F::Q2_K_S, "Q2_K_S", G::Q2_K, 21}, {F::Q3_K_S, "Q3_K_S", G::Q3_K, 11}, {F::Q3_K_M, "Q3_K_M", G::Q3_K, 12},
+    {F::Q3_K_L, "Q3_K_L", G::Q3_K, 13}, {F::Q4_K_S, "Q4_K_S", G::Q4_K, 14}, {F::Q4_K_M, "Q4_K_M", G::Q4_K, 15},
+    {F::Q5_K_S, "Q5_K_S", G::Q5_K, 16}, {F::Q5_K_M, "Q5_K_M", G::Q5_K, 17}, {F::Q6_K, "Q6_K", G::Q6_K, 18},
+    {F::IQ1_S, "IQ1_S", G::IQ1_S, 24}, {F::IQ1_M, "IQ1_M", G::IQ1_M, 31}, {F::IQ2_XXS, "IQ2_XXS", G::IQ2_XXS, 19},
+    {F::IQ2_XS, "IQ2_XS", G::IQ2_XS, 20}, {F::IQ2_S, "IQ2_S", G::IQ2_XS, 28}, {F::IQ2_M, "IQ2_M", G::IQ2_S, 29},
+    {F::IQ3_XXS, "IQ3_XXS", G::IQ3_XXS, 23}, {F::IQ3_XS, "IQ3_XS", G::IQ3_S, 22}, {F::IQ3_S, "IQ3_S", G::IQ3_S, 26},
+    {F::IQ3_M, "IQ3_M", G::IQ3_S, 27}, {F::IQ4_NL, "IQ4_NL", G::IQ4_NL, 25}, {F::IQ4_XS, "IQ4_XS", G::IQ4_XS, 30},
+    {F::TQ1_0, "TQ1_0", G::TQ1_0, 36}, {F::TQ2_0, "TQ2_0", G::TQ2_0, 37}, {F::MXFP4_MOE, "MXFP4_MOE", G::MXFP4, 38},
     // clang-format on
 };
 
@@ -66,6 +67,9 @@ GgmlType tensor_type(State& s, GgmlType new_type, const TensorSpec& t) {
   const uint32_t role = t.role;
   const F ft = s.ftype;
   const bool iq_low = any_of(ft, {F::IQ2_XXS, F::IQ2_XS, F::IQ1_S, F::IQ2_S, F::IQ2_M, F::IQ1_M});
+  // llama-quant.cpp category_is_attn_v: the fused QKV and MLA's kv_b take attn_v's rules (the
+  // separate ATTENTION_QKV branch after it is never reached).
+  const bool attn_v_like = role & (kRoleAttnV | kRoleAttnQkv | kRoleAttnKvB);
 
   if ((role & kRoleOutput) || (!s.has_output && (role & kRoleTokenEmbd))) {
     const int64_t nx = t.ne[0];
@@ -81,7 +85,7 @@ GgmlType tensor_type(State& s, GgmlType new_type, const TensorSpec& t) {
     else if (any_of(ft, {F::IQ2_S, F::IQ2_M, F::IQ3_XXS})) new_type = G::IQ3_S;
     else if (any_of(ft, {F::TQ1_0, F::TQ2_0})) new_type = G::Q4_K;
   } else if (iq_low) {
-    if ((role & kRoleAttnV)) {
+    if (attn_v_like) {
       if (s.n_gqa >= 4 || s.n_expert >= 4) new_type = G::Q4_K;
       else new_type = any_of(ft, {F::IQ2_S, F::IQ2_M}) ? G::IQ3_S : G::Q2_K;
       ++s.i_attention_wv;
@@ -95,7 +99,7 @@ GgmlType tensor_type(State& s, GgmlType new_type, const TensorSpec& t) {
       else if (any_of(ft, {F::IQ1_S, F::IQ1_M})) new_type = G::IQ2_XXS;
       else if (any_of(ft, {F::IQ2_S, F::IQ2_M})) new_type = G::IQ3_S;
     }
-  } else if ((role & kRoleAttnV)) {
+  } else if (attn_v_like) {
     const int i = s.i_attention_wv, n = s.n_attention_wv;
     if (ft == F::Q2_K) new_type = s.n_gqa >= 4 ? G::Q4_K : G::Q3_K;
     else if (ft == F::Q2_K_S && s.n_gqa >= 4) new_type = G::Q4_K;
@@ -144,10 +148,6 @@ GgmlType tensor_type(State& s, GgmlType new_type, const TensorSpec& t) {
       else if (ft == F::Q3_K_L) new_type = G::Q5_K;
       else if (ft == F::IQ3_M) new_type = G::Q4_K;
     }
-  } else if ((role & kRoleAttnQkv)) {
-    if (any_of(ft, {F::Q3_K_M, F::Q3_K_L, F::IQ3_M})) new_type = G::Q4_K;
-    else if (ft == F::Q4_K_M) new_type = G::Q5_K;
-    else if (ft == F::Q5_K_M) new_type = G::Q6_K;
   } else if ((role & kRoleFfnGate)) {
     const int il = layer_of(s, s.i_ffn_gate, t), n = s.n_layer;
     if (ft == F::IQ3_XS && il >= n / 8 && il < 7 * n / 8) new_type = G::IQ3_XXS;
@@ -158,13 +158,13 @@ GgmlType tensor_type(State& s, GgmlType new_type, const TensorSpec& t) {
     ++s.i_ffn_up;
   }
 
-  // Fallback when a row does not split into whole blocks.
+  // Fallback when a row does not split into whole blocks (llama-quant.cpp tensor_type_fallback).
   if (t.ne[0] % traits(new_type).block_size != 0) {
     switch (new_type) {
       // clang-format off
-      case G::TQ1_0: case G::TQ2_0: new_type = G::Q4_0; break;
+      case G::TQ1_0: case G::TQ2_0: case G::Q2_K: case G::Q3_K: new_type = G::Q4_0; break;
       case G::IQ2_XXS: case G::IQ2_XS: case G::IQ2_S: case G::IQ3_XXS: case G::IQ3_S:
-      case G::IQ1_S: case G::IQ1_M: case G::Q2_K: case G::Q3_K: case G::IQ4_XS:
+      case G::IQ1_S: case G::IQ1_M: case G::IQ4_XS:
         // clang-format on
         new_type = G::IQ4_NL;
         break;
@@ -182,6 +182,13 @@ GgmlType tensor_type(State& s, GgmlType new_type, const TensorSpec& t) {
 
 const std::vector<Preset>& all_presets() { return kPresets; }
 const std::vector<FType>& quant_ladder() { return kLadder; }
+
+const std::vector<FType>& picker_quants() {
+  static const std::vector<FType> k = {F::F16,    F::BF16,    F::Q8_0,   F::Q6_K,      F::Q5_K_M, F::Q5_K_S,  F::Q4_K_M,
+                                       F::Q4_K_S, F::Q4_0,    F::IQ4_XS, F::MXFP4_MOE, F::Q3_K_L, F::Q3_K_M,  F::IQ3_M,
+                                       F::Q3_K_S, F::IQ3_XXS, F::Q2_K,   F::IQ2_M,     F::IQ2_XS, F::IQ2_XXS, F::IQ1_M};
+  return k;
+}
 
 const Preset& preset(FType f) {
   for (const auto& p : kPresets)
@@ -203,7 +210,7 @@ std::optional<FType> ftype_from_name(std::string_view name) {
 
 std::vector<QuantizedTensor> quantize(const ModelArch& arch, const std::vector<TensorSpec>& tensors, FType ftype) {
   State s{arch, ftype, false, arch.moe.n_expert, 0, 0, 0, 0, 0, 0, arch.n_layer};
-  s.n_gqa = arch.attention == AttentionKind::Mla ? arch.n_head : arch.n_gqa();
+  s.n_gqa = arch.n_gqa_first_layer();
   for (const auto& t : tensors) {
     if (t.role & kRoleOutput) s.has_output = true;
     if (t.role & (kRoleAttnV | kRoleAttnQkv | kRoleAttnKvB)) ++s.n_attention_wv;

@@ -87,13 +87,26 @@ Table list_table(const std::string& what, const Catalog& c) {
 std::vector<Plan> selection_plans(const Catalog& c, const Scenario& s, const Selection& sel) {
   std::vector<Plan> plans;
   plans.reserve(sel.models.size() * sel.quants.size());
-  for (const auto* m : sel.models)
+  for (const auto* m : sel.models) {
     for (FType q : sel.quants) plans.push_back(make_plan(c, *m, q, s));
+    // The format the model is released in, when it is not among the chosen quants.
+    if (m->release_quant && std::find(sel.quants.begin(), sel.quants.end(), *m->release_quant) == sel.quants.end())
+      plans.push_back(make_plan(c, *m, *m->release_quant, s));
+  }
   return plans;
 }
 
 Table fit_table(const Catalog& c, const Scenario& s, const Selection& sel) {
   return fit_table(s, sel, selection_plans(c, s, sel));
+}
+
+// Which rows are there because a model is released in that format.
+static std::string release_note(const Selection& sel) {
+  std::string ids;
+  for (const auto* m : sel.models)
+    if (m->release_quant && std::find(sel.quants.begin(), sel.quants.end(), *m->release_quant) == sel.quants.end())
+      ids += (ids.empty() ? "" : ", ") + m->id + " " + preset(*m->release_quant).name;
+  return ids.empty() ? "" : "Also shown in the format each is released in: " + ids + ".";
 }
 
 Table fit_table(const Scenario& s, const Selection& sel, const std::vector<Plan>& plans) {
@@ -120,6 +133,7 @@ Table fit_table(const Scenario& s, const Selection& sel, const std::vector<Plan>
   }
   t.notes.push_back(pools_note(s, pools));
   t.notes.push_back(ctx_note(s));
+  if (auto n = release_note(sel); !n.empty()) t.notes.push_back(n);
   t.notes.push_back(
       "Verdict per backend with headroom in GiB: carve-out = fits the BIOS carve-out; GTT = fits only by "
       "spilling into GTT; no fit = short by; OS squeeze = fits but leaves the OS below its reserve.");
@@ -368,6 +382,9 @@ std::vector<Table> plan_tables(const Catalog& c, const Scenario& s, const Plan& 
   t.rows.push_back({"weights (" + fixed(p.weights.bits_per_weight(), 4) + " bpw)",
                     gib(double(p.weights.total_bytes), 2), "exact: llama.cpp quantisation rules over the tensor list"});
   t.rows.push_back({"  of which token_embd (host)", gib(double(p.weights.token_embd_bytes), 2), "stays in CPU memory"});
+  if (p.weights.output_copy_bytes > 0)
+    t.rows.push_back({"output head: token_embd again (GPU)", gib(double(p.weights.output_copy_bytes), 2),
+                      "exact: llama.cpp loads tied embeddings a second time for the output"});
   t.rows.push_back({"KV cache (" + std::to_string(p.kv.n_full_layers) + " full, " + std::to_string(p.kv.n_swa_layers) +
                         " SWA layers; " + std::to_string(p.kv.n_ctx) + " cells)",
                     gib(double(p.kv.kv_bytes()), 3), "exact: llama.cpp cache layout"});

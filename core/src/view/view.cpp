@@ -187,7 +187,8 @@ void write_focus(JsonOut& o, const ViewState& s, const Catalog& c, const ViewSet
   for (const auto& t : plan_tables(c, sc, p, v.fit_sel)) write_table(o, t);
   o.end_arr();
   o.key("terms").obj().field("weights", double(p.weights.total_bytes - p.weights.token_embd_bytes));
-  o.field("token_embd", double(p.weights.token_embd_bytes)).field("kv", double(p.kv.kv_bytes()));
+  o.field("token_embd", double(p.weights.token_embd_bytes)).field("output_copy", double(p.weights.output_copy_bytes));
+  o.field("kv", double(p.kv.kv_bytes()));
   o.field("state", double(p.kv.state_bytes)).field("compute", double(p.buffers.compute_bytes));
   o.field("host", double(p.buffers.output_bytes + p.buffers.host_compute_bytes)).end_obj();
   o.key("backends").arr();
@@ -353,7 +354,7 @@ std::string catalog_info(const Catalog& c) {
   o.end_arr().key("models").arr();
   for (const auto& m : c.models) o.obj().field("id", m.id).field("name", m.name).end_obj();
   o.end_arr().key("quants").arr();
-  for (FType f : quant_ladder()) o.str(preset(f).name);
+  for (FType f : picker_quants()) o.str(preset(f).name);
   o.end_arr().key("cache_types").arr();
   for (GgmlType t : kv_cache_types()) o.str(kv_cache_type_name(t));
   o.end_arr().key("tunings").arr();

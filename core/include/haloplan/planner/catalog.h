@@ -38,6 +38,9 @@ struct CatalogModel {
   std::string notes;
   bool verified = true;             // false: some dimensions were not read from the model's own config
   std::optional<FileWeights> file;  // imported from a GGUF header: exact bytes at file->quant
+  // The format the model is released and run in where it is a llama.cpp preset (gpt-oss: its
+  // MoE layers ship in MXFP4): the tables show it beside the chosen quants.
+  std::optional<FType> release_quant;
   // Filled by the planner on first use. The weights depend on arch alone, so copies of a model
   // share it; a model is not modified once planned (the loader builds a fresh one).
   mutable std::shared_ptr<detail::WeightMemo> memo;

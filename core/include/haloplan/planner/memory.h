@@ -19,8 +19,12 @@ namespace haloplan {
 struct WeightBreakdown {
   uint64_t total_bytes = 0;
   uint64_t total_params = 0;
-  uint64_t token_embd_bytes = 0;     // llama.cpp keeps token_embd in host memory
-  uint64_t output_bytes = 0;         // the output head (token_embd when tied)
+  uint64_t token_embd_bytes = 0;  // llama.cpp keeps token_embd in host memory
+  uint64_t output_bytes = 0;      // the output head (token_embd when tied)
+  // Tied embeddings: llama.cpp loads token_embd a second time, into the output layer's buffer on
+  // the GPU, as the output head (llama-model-loader.cpp create_tensor, TENSOR_DUPLICATED with
+  // another buffer type than the input layer's CPU one). 0 for untied models.
+  uint64_t output_copy_bytes = 0;
   uint64_t routed_expert_bytes = 0;  // merged 3-D expert tensors
   uint64_t routed_expert_params = 0;
   uint64_t dense_layer_bytes = 0;  // everything else inside the layers

@@ -86,8 +86,15 @@ struct ModelArch {
   int head_dim_v_for(int il) const;
   // llama.cpp's LLM_TYPE_70B, which bumps attn_v in several presets.
   bool is_type_70b() const;
-  // Groups of query heads per KV head (llama.cpp n_gqa()).
+  // Groups of query heads per KV head.
   int n_gqa() const { return n_head_kv > 0 ? n_head / n_head_kv : 0; }
+  // Whether the file gives the KV heads per layer (head_count_kv as an array, 0 for a layer
+  // without attention): the hybrids llama.cpp tells apart by it, and per-layer KV widths.
+  bool kv_heads_per_layer() const;
+  // What llama-quantize's rules call n_gqa: llama_hparams::n_gqa() of layer 0, which is 0 when
+  // the file gives layer 0 no KV heads (a recurrent first layer of Nemotron-H, Granite-H,
+  // Kimi-Linear), and n_head for MLA (whose files give one KV head).
+  int n_gqa_first_layer() const;
 };
 
 // What llama.cpp's quantisation rules look for in a tensor's name (substring tests on names such

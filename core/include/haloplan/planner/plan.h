@@ -47,7 +47,7 @@ struct Plan {
   // Weights, KV cache, recurrent state and the buffers (device compute, output, host compute):
   // everything the model holds, without the runtime's own overhead.
   double total_bytes() const {
-    return double(weights.total_bytes) + double(kv.kv_bytes()) + double(kv.state_bytes) +
+    return double(weights.total_bytes + weights.output_copy_bytes) + double(kv.kv_bytes()) + double(kv.state_bytes) +
            double(buffers.compute_bytes) + double(buffers.output_bytes) + double(buffers.host_compute_bytes);
   }
 };

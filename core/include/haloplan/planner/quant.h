@@ -26,6 +26,7 @@ struct Preset {
   FType ftype;
   const char* name;  // as llama-quantize spells it, e.g. "Q4_K_M"
   GgmlType default_type;
+  int llama_ftype;  // LLAMA_FTYPE_MOSTLY_* (llama.h): general.file_type and llama-quantize's argument
 };
 
 const std::vector<Preset>& all_presets();
@@ -34,6 +35,8 @@ std::optional<FType> ftype_from_name(std::string_view name);  // case-insensitiv
 
 // The presets offered in tables, from largest to smallest (the "best quant that fits" ladder).
 const std::vector<FType>& quant_ladder();
+// The presets the page's picker offers: the ladder, F16, Q4_0 and MXFP4_MOE, largest first.
+const std::vector<FType>& picker_quants();
 
 struct QuantizedTensor {
   const TensorSpec* spec;

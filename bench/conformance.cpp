@@ -1,0 +1,395 @@
+// bench/conformance: the planner against llama.cpp itself (bench/oracle, fetched by scripts/oracle).
+// For every catalog model it writes the F16 GGUF llama.cpp's converter would write (a header and
+// a sparse data section: a 1T-parameter model costs no disk), then asks the oracle
+//   - to load it (llama.cpp refuses a missing tensor, a wrong shape or an unknown one, so the
+//     planner's tensor list is proven to be the layout llama.cpp expects) and to create contexts at
+//     several settings: KV cache + recurrent state, output buffer and CPU compute buffer;
+//   - to dry-run llama-quantize for every preset: each tensor's type and the total size;
+// and compares those with the planner, then imports the same file as a user would (GGUF import)
+// and compares again. Prints one table; --check exits 1 on any difference.
+//   conformance --oracle PATH [--work DIR] [--model ID]... [--check] [--leave-out TENSOR]
+// --leave-out writes every file without that tensor: llama.cpp must refuse what haloplan's
+// import accepts, and the harness must say so with both messages (ctest conformance.planted).
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gguf_writer.h"
+#include "haloplan/catalog/gguf.h"
+#include "haloplan/catalog/gguf_import.h"
+#include "haloplan/catalog/load.h"
+#include "haloplan/default_catalog.h"
+#include "haloplan/planner/memory.h"
+
+using namespace haloplan;
+using nlohmann::json;
+
+namespace {
+
+struct Options {
+  std::string oracle, work = "build/conformance";
+  std::vector<std::string> models;
+  bool check = false;
+  std::string leave_out;
+};
+
+// What haloplan's GGUF import makes of a file: a catalog model, or its refusal in err.
+std::optional<json> import_file(const std::string& bytes, uint64_t file_size, const std::string& name,
+                                std::string& err) {
+  const std::vector<uint8_t> head(bytes.begin(), bytes.end());
+  const auto parsed = parse_gguf(head, file_size);
+  if (parsed.status != GgufParse::Status::Ok) {
+    err = parsed.error;
+    return std::nullopt;
+  }
+  return gguf_to_model(parsed.header, name, &err);
+}
+
+// One context the oracle creates: what llama-server's -c, -np, -ctk/-ctv, -fa, --kv-unified and
+// -ub set.
+struct Setting {
+  int64_t ctx;
+  int slots;
+  GgmlType k, v;
+  bool fa, unified;
+  int ubatch;
+  std::string arg() const {
+    return std::to_string(ctx) + "," + std::to_string(slots) + "," + kv_cache_type_name(k) + "," +
+           kv_cache_type_name(v) + "," + (fa ? "1" : "0") + "," + (unified ? "1" : "0") + "," + std::to_string(ubatch);
+  }
+  ContextParams params() const {
+    ContextParams c;
+    c.n_ctx = ctx;
+    c.n_seq = slots;
+    c.kv_unified = unified;
+    c.type_k = k;
+    c.type_v = v;
+    c.flash_attn = fa;
+    c.n_ubatch = ubatch;
+    return c;
+  }
+};
+
+const std::vector<Setting> kSettings = {
+    {4096, 1, GgmlType::F16, GgmlType::F16, true, false, 512},
+    {32768, 4, GgmlType::Q8_0, GgmlType::Q8_0, true, false, 512},
+    {16384, 2, GgmlType::F16, GgmlType::F16, true, true, 1024},
+    {8192, 1, GgmlType::Q8_0, GgmlType::F16, false, false, 512},
+    {8192, 1, GgmlType::Q4_0, GgmlType::Q4_0, false, false, 512},
+};
+
+std::string run(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+std::vector<json> json_lines(const std::string& text) {
+  std::vector<json> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    auto j = json::parse(text.substr(start, end - start), nullptr, false);
+    if (!j.is_discarded()) out.push_back(std::move(j));
+    start = end + 1;
+  }
+  return out;
+}
+
+bool same_type(const std::string& ggml_name, GgmlType t) {
+  const auto parsed = type_from_name(ggml_name);
+  return parsed && *parsed == t;
+}
+
+std::string shell_quote(const std::string& s) { return "'" + s + "'"; }
+
+// "CPU output buffer size =     0.49 MiB": the figure, in bytes (llama.cpp prints two decimals).
+std::optional<double> logged_mib(const json& lines, const std::string& what) {
+  for (const auto& l : lines) {
+    const std::string s = l.get<std::string>();
+    const size_t at = s.find(what);
+    if (at == std::string::npos) continue;
+    const size_t eq = s.find('=', at);
+    if (eq == std::string::npos) continue;
+    return std::strtod(s.c_str() + eq + 1, nullptr) * 1048576.0;
+  }
+  return std::nullopt;
+}
+
+struct Tally {
+  std::string row;  // this model's line of the table
+  int models = 0, refused = 0;
+  int presets = 0, presets_exact = 0;
+  int contexts = 0, contexts_exact = 0, contexts_refused_both = 0;
+  int outputs = 0, outputs_exact = 0;
+  int imports = 0, imports_exact = 0;
+  std::vector<double> compute_err;
+  std::vector<std::string> failures;
+  std::vector<std::string> unanswered;  // settings where llama.cpp aborted
+
+  void add(const Tally& o) {
+    row += o.row;
+    models += o.models, refused += o.refused;
+    presets += o.presets, presets_exact += o.presets_exact;
+    contexts += o.contexts, contexts_exact += o.contexts_exact, contexts_refused_both += o.contexts_refused_both;
+    outputs += o.outputs, outputs_exact += o.outputs_exact;
+    imports += o.imports, imports_exact += o.imports_exact;
+    compute_err.insert(compute_err.end(), o.compute_err.begin(), o.compute_err.end());
+    failures.insert(failures.end(), o.failures.begin(), o.failures.end());
+    unanswered.insert(unanswered.end(), o.unanswered.begin(), o.unanswered.end());
+  }
+};
+
+template <typename... A>
+std::string format(const char* f, A... a) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf, f, a...);
+  return buf;
+}
+
+std::string mib(double b) {
+  char s[32];
+  std::snprintf(s, sizeof s, "%.2f", b / 1048576.0);
+  return s;
+}
+
+// The presets the page offers and every other llama-quantize preset the planner knows.
+std::vector<FType> presets() {
+  std::vector<FType> out;
+  for (const auto& p : all_presets())
+    if (p.ftype != FType::F32 && p.ftype != FType::TQ1_0 && p.ftype != FType::TQ2_0) out.push_back(p.ftype);
+  return out;
+}
+
+void conform(const Options& o, const CatalogModel& m, Tally& t) {
+  ++t.models;
+  const ModelArch& a = m.arch;
+  const std::string file = o.work + "/" + m.id + ".gguf";
+  const auto g = test::write_gguf(m, FType::F16, /*tokens_array=*/false, -1, 0, o.leave_out);
+  {
+    std::ofstream f(file, std::ios::binary | std::ios::trunc);
+    f << g.bytes;
+  }
+  std::filesystem::resize_file(file, (g.bytes.size() + 31) / 32 * 32 + g.data_bytes);
+  auto fail = [&](const std::string& what) { t.failures.push_back(m.id + ": " + what); };
+
+  // Load and contexts.
+  std::string cmd = shell_quote(o.oracle) + " load " + shell_quote(file);
+  for (const auto& s : kSettings) cmd += " " + s.arg();
+  const auto loaded = json_lines(run(cmd + " 2>&1"));
+  if (loaded.empty() || loaded[0].contains("error")) {
+    ++t.refused;
+    const std::string why = loaded.empty() ? "no answer" : loaded[0]["error"].get<std::string>();
+    t.row = format("%-28s %-14s llama.cpp refuses the file: %s\n", m.id.c_str(), a.arch.c_str(), why.c_str());
+    std::string err;
+    const auto imported = import_file(g.bytes, std::filesystem::file_size(file), m.id + ".gguf", err);
+    fail("llama.cpp refuses the file (" + why + "); haloplan's import " +
+         (imported ? "accepts it as a " + (*imported)["arch"].get<std::string>() + " model"
+                   : "refuses it too (" + err + ")"));
+    return;
+  }
+  const json& L = loaded[0];
+  const auto tensors = build_tensors(a);
+  uint64_t params = 0;
+  for (const auto& x : tensors) params += uint64_t(x.elements());
+  if (L["n_params"].get<uint64_t>() != params)
+    fail("llama.cpp counts " + std::to_string(L["n_params"].get<uint64_t>()) + " parameters, the planner " +
+         std::to_string(params));
+
+  int ctx_ok = 0, ctx_n = 0, out_ok = 0, out_n = 0;
+  std::string ctx_note;
+  for (size_t i = 0; i < kSettings.size(); ++i) {
+    const Setting& s = kSettings[i];
+    const json& r = L["settings"][i];
+    const auto cp = s.params();
+    const KvBreakdown kv = kv_cache(a, cp);
+    if (r.contains("aborted")) {  // llama.cpp itself could not answer: shown, not counted
+      t.unanswered.push_back(m.id + " at " + s.arg() + ": " + r["aborted"].get<std::string>());
+      continue;
+    }
+    ++ctx_n;
+    ++t.contexts;
+    if (r.contains("error")) {
+      if (!kv.error.empty()) {
+        ++ctx_ok, ++t.contexts_exact, ++t.contexts_refused_both;
+      } else {
+        fail("setting " + s.arg() + ": llama.cpp refuses (" + r["error"].get<std::string>() + "), the planner accepts");
+      }
+      continue;
+    }
+    if (!kv.error.empty()) {
+      fail("setting " + s.arg() + ": the planner refuses (" + kv.error + "), llama.cpp accepts");
+      continue;
+    }
+    const uint64_t mine = kv.kv_bytes() + kv.state_bytes;
+    const uint64_t theirs = r["context"].get<uint64_t>();
+    if (mine == theirs) {
+      ++ctx_ok, ++t.contexts_exact;
+    } else {
+      fail("setting " + s.arg() + ": context " + std::to_string(theirs) + " B in llama.cpp, planner " +
+           std::to_string(mine) + " B");
+    }
+    const BufferEstimate b = buffers(a, cp, kv);
+    if (auto out = logged_mib(r["log"], "output buffer size")) {
+      ++t.outputs, ++out_n;
+      if (mib(*out) == mib(double(b.output_bytes))) ++out_ok, ++t.outputs_exact;
+      else fail("setting " + s.arg() + ": output buffer " + mib(*out) + " MiB, planner " + mib(b.output_bytes));
+    }
+    const double compute = r["compute"].get<double>();
+    if (compute > 0) t.compute_err.push_back((double(b.host_compute_bytes + b.compute_bytes) - compute) / compute);
+  }
+
+  // Quantisation: per-tensor types and total bytes of every preset.
+  cmd = shell_quote(o.oracle) + " quantize " + shell_quote(file);
+  const auto ps = presets();
+  for (FType f : ps) cmd += " " + std::to_string(preset(f).llama_ftype);
+  const auto dry = json_lines(run(cmd + " 2>&1"));
+  int q_ok = 0;
+  std::string q_note;
+  for (size_t i = 0; i < ps.size(); ++i) {
+    ++t.presets;
+    const char* name = preset(ps[i]).name;
+    if (i >= dry.size() || dry[i].contains("error")) {
+      fail(std::string(name) + ": the dry run failed" +
+           (i < dry.size() ? ": " + dry[i]["error"].get<std::string>() : std::string()));
+      continue;
+    }
+    const auto qt = quantize(a, tensors, ps[i]);
+    std::map<std::string, std::pair<std::string, uint64_t>> by_name;
+    for (const auto& x : dry[i]["tensors"]) by_name[x[0]] = {x[1], x[2]};
+    uint64_t total = 0;
+    int wrong = 0;
+    std::string first;
+    for (const auto& q : qt) {
+      total += q.bytes;
+      const auto it = by_name.find(q.spec->name);
+      if (it == by_name.end() || !same_type(it->second.first, q.type)) {
+        if (wrong++ == 0)
+          first = q.spec->name + " " + type_name(q.type) + " vs " +
+                  (it == by_name.end() ? std::string("absent") : it->second.first);
+      }
+    }
+    const uint64_t theirs = dry[i]["total"].get<uint64_t>();
+    if (wrong == 0 && total == theirs) {
+      ++q_ok, ++t.presets_exact;
+    } else {
+      fail(std::string(name) + ": " + std::to_string(wrong) + " tensor types differ (first: " + first + "), total " +
+           std::to_string(theirs) + " B in llama.cpp, planner " + std::to_string(total) + " B");
+      if (q_note.empty()) q_note = name;
+    }
+  }
+
+  // Import round trip: the same file through haloplan's GGUF import.
+  ++t.imports;
+  std::string imp = "exact";
+  {
+    std::string err;
+    const auto model = import_file(g.bytes, std::filesystem::file_size(file), m.id + ".gguf", err);
+    Catalog c;
+    if (!model) {
+      imp = "haloplan's import refuses the file (" + err + "); llama.cpp loads it as " + L["desc"].get<std::string>();
+    } else {
+      const auto diags = load_models(
+          json{{"schema", "haloplan-models"}, {"version", kCatalogSchemaVersion}, {"models", json::array({*model})}}
+              .dump(),
+          c);
+      if (c.models.empty() || has_errors(diags))
+        imp = "not loadable: " + (diags.empty() ? std::string("no model") : diags.front().text());
+    }
+    if (imp == "exact") {
+      const ModelArch& b = c.models.front().arch;
+      const WeightBreakdown w = weight_breakdown(b, FType::F16);
+      if (w.total_bytes != L["model_bytes"].get<uint64_t>())
+        imp = "weights " + std::to_string(w.total_bytes) + " B vs llama.cpp " + L["model_bytes"].dump() + " B";
+      for (size_t i = 0; i < kSettings.size() && imp == "exact"; ++i) {
+        const json& r = L["settings"][i];
+        if (r.contains("error") || r.contains("aborted")) continue;
+        const KvBreakdown kv = kv_cache(b, kSettings[i].params());
+        if (kv.kv_bytes() + kv.state_bytes != r["context"].get<uint64_t>())
+          imp = "context at " + kSettings[i].arg() + ": " + std::to_string(kv.kv_bytes() + kv.state_bytes) +
+                " B vs llama.cpp " + r["context"].dump() + " B";
+      }
+    }
+    if (imp == "exact") ++t.imports_exact;
+    else fail("import round trip: " + imp);
+  }
+  t.row = format("%-28s %-14s %9.2f GiB  presets %2d/%-2zu  contexts %d/%d  output %d/%d  import %s\n", m.id.c_str(),
+                 a.arch.c_str(), L["model_bytes"].get<double>() / 1073741824.0, q_ok, ps.size(), ctx_ok, ctx_n, out_ok,
+                 out_n, imp == "exact" ? "exact" : "differs");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--oracle" && i + 1 < argc) o.oracle = argv[++i];
+    else if (a == "--work" && i + 1 < argc) o.work = argv[++i];
+    else if (a == "--model" && i + 1 < argc) o.models.push_back(argv[++i]);
+    else if (a == "--check") o.check = true;
+    else if (a == "--leave-out" && i + 1 < argc) o.leave_out = argv[++i];
+    else {
+      std::fprintf(stderr,
+                   "usage: conformance --oracle PATH [--work DIR] [--model ID]... [--check] [--leave-out TENSOR]\n");
+      return 2;
+    }
+  }
+  if (o.oracle.empty() || !std::filesystem::exists(o.oracle)) {
+    std::fprintf(stderr, "conformance: no oracle at '%s' (scripts/oracle fetches and builds it)\n", o.oracle.c_str());
+    return 77;  // ctest: skipped
+  }
+  std::filesystem::create_directories(o.work);
+  Catalog c;
+  load_default_catalog(c);
+  std::vector<const CatalogModel*> todo;
+  for (const auto& m : c.models)
+    if (o.models.empty() || std::find(o.models.begin(), o.models.end(), m.id) != o.models.end()) todo.push_back(&m);
+  // The oracle runs one process per question: as many models at once as there are cores.
+  std::vector<Tally> per(todo.size());
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> workers;
+  for (unsigned w = 0; w < std::max(1u, std::thread::hardware_concurrency()); ++w)
+    workers.emplace_back([&] {
+      for (size_t i; (i = next++) < todo.size();) conform(o, *todo[i], per[i]);
+    });
+  for (auto& w : workers) w.join();
+  Tally t;
+  for (const auto& x : per) t.add(x);
+  std::printf("%-28s %-14s %13s  %-13s %-12s %-10s %s\n", "model", "arch", "F16 weights", "presets", "contexts",
+              "output", "import");
+  std::fputs(t.row.c_str(), stdout);
+  std::sort(t.compute_err.begin(), t.compute_err.end(), [](double x, double y) { return std::abs(x) < std::abs(y); });
+  const double med = t.compute_err.empty() ? 0 : t.compute_err[t.compute_err.size() / 2];
+  const double worst = t.compute_err.empty() ? 0 : t.compute_err.back();
+  std::printf(
+      "\n%d models (%d refused by llama.cpp); presets exact %d/%d; contexts exact %d/%d (%d refused by both); "
+      "output buffer %d/%d; import round trip %d/%d\n",
+      t.models, t.refused, t.presets_exact, t.presets, t.contexts_exact, t.contexts, t.contexts_refused_both,
+      t.outputs_exact, t.outputs, t.imports_exact, t.imports);
+  std::printf(
+      "CPU compute buffer (planner's host + device estimate vs llama.cpp's CPU buffer): median %+.0f %%, "
+      "worst %+.0f %% over %zu contexts\n",
+      100 * med, 100 * worst, t.compute_err.size());
+  if (!t.unanswered.empty()) {
+    std::printf("\nllama.cpp could not answer %zu settings (not counted):\n", t.unanswered.size());
+    for (const auto& u : t.unanswered) std::printf("  %s\n", u.c_str());
+  }
+  if (!t.failures.empty()) {
+    std::printf("\n%zu differences:\n", t.failures.size());
+    for (const auto& f : t.failures) std::printf("  %s\n", f.c_str());
+  }
+  return o.check && !t.failures.empty() ? 1 : 0;
+}
