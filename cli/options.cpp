@@ -60,7 +60,10 @@ Flags:
   --carve-out GIB     BIOS carve-out (default: the machine's default)
   --gtt GIB|default   GTT limit (default: the kernel's rule, half of OS-visible RAM)
   --os-reserve GIB    memory to leave to the OS (default: the machine's)
-  --rocm-gtt on|off   ROCm/HIP allocates from GTT (kernels 6.10+; default off, as the guide)
+  --kernel VERSION    the Linux kernel (6.8, 6.18.4, or 'older'): HIP stacks (llama.cpp-ROCm, vLLM,
+                      Ollama's ROCm runner) reach GTT on 6.10 or newer (the default), only the
+                      carve-out before
+  --rocm-gtt on|off   the same as --kernel 6.10 / --kernel older
   --backend ID        one backend (default: every backend of the machine)
   --model ID[,ID]     model(s) (default: the whole catalog)
   --quant PRESET[,..] quantisation preset(s), e.g. Q4_K_M; 'all' for the ladder
@@ -97,6 +100,7 @@ Options parse_options(int argc, char** argv) {
     else if (a == "--gtt") set_field(o, a, "gtt", value(a));
     else if (a == "--os-reserve") set_field(o, a, "reserve", value(a));
     else if (a == "--rocm-gtt") set_field(o, a, "rocmgtt", value(a));
+    else if (a == "--kernel") set_field(o, a, "kernel", value(a));
     else if (a == "--backend") {
       o.backend = value(a);
       set_field(o, a, "backend", o.backend);

@@ -39,9 +39,13 @@ TEST_CASE("The guide's verdicts on its default machine") {
   CHECK(q.find("llamacpp-vulkan")->placement.headroom > 25 * kGiB);
   // Llama 3.3 70B Q4 fits.
   CHECK(verdict("llama-3.3-70b", FType::Q4_K_M, s) == Verdict::CarveOut);
-  // GLM-4.5-Air Q4 is tight: over the carve-out at 32K, only with GTT; carve-out-only ROCm cannot hold it.
+  // GLM-4.5-Air Q4 is tight: over the carve-out at 32K, only with GTT; ROCm on a kernel before
+  // 6.10 (HIP in the carve-out only) cannot hold it.
+  Scenario old_kernel = s;
+  old_kernel.knobs.hip_gtt = false;
   CHECK(verdict("glm-4.5-air", FType::Q4_K_M, s) == Verdict::Gtt);
-  CHECK(verdict("glm-4.5-air", FType::Q4_K_M, s, "llamacpp-rocm") == Verdict::NoFit);
+  CHECK(verdict("glm-4.5-air", FType::Q4_K_M, s, "llamacpp-rocm") == Verdict::Gtt);
+  CHECK(verdict("glm-4.5-air", FType::Q4_K_M, old_kernel, "llamacpp-rocm") == Verdict::NoFit);
   // Kimi-Linear-48B-A3B fits.
   CHECK(verdict("kimi-linear-48b-a3b", FType::Q4_K_M, s) == Verdict::CarveOut);
   // Qwen3-235B-A22B Q3 does not fit UMA-first, fits GTT-first on Vulkan (not on carve-out-only ROCm).
@@ -50,6 +54,8 @@ TEST_CASE("The guide's verdicts on its default machine") {
   for (const auto& col : setup_strategies(c, *s.machine, s.knobs))
     if (col.strategy->id == "gtt-first") gtt_first.knobs = col.knobs;
   CHECK(verdict("qwen3-235b-a22b", FType::Q3_K_M, gtt_first) == Verdict::Gtt);
+  CHECK(verdict("qwen3-235b-a22b", FType::Q3_K_M, gtt_first, "llamacpp-rocm") == Verdict::Gtt);
+  gtt_first.knobs.hip_gtt = false;
   CHECK(verdict("qwen3-235b-a22b", FType::Q3_K_M, gtt_first, "llamacpp-rocm") == Verdict::NoFit);
   // DeepSeek-V3 and Kimi-K2 at Q4 do not fit either way.
   CHECK(verdict("deepseek-v3", FType::Q4_K_M, s) == Verdict::NoFit);
@@ -57,12 +63,27 @@ TEST_CASE("The guide's verdicts on its default machine") {
   CHECK(verdict("deepseek-v3", FType::Q4_K_M, gtt_first) == Verdict::NoFit);
 }
 
-TEST_CASE("The ROCm switch: carve-out only by default, carve-out + GTT when enabled") {
+TEST_CASE("HIP stacks reach GTT on kernels 6.10+ and only the carve-out before, all alike") {
+  // llama.cpp #18159: on kernels >= 6.10 HIP's available memory is VRAM + TTM; kyuz0
+  // amd-strix-halo-toolboxes #98: on kernel 6.8 ROCm saw only ~63 GiB of a 64 GiB carve-out.
   const auto& c = test::shipped();
   auto s = guide_scenario(c);
-  CHECK(verdict("glm-4.5-air", FType::Q4_K_M, s, "llamacpp-rocm") == Verdict::NoFit);
-  s.knobs.rocm_gtt = true;
-  CHECK(verdict("glm-4.5-air", FType::Q4_K_M, s, "llamacpp-rocm") == Verdict::Gtt);
+  for (const char* b : {"llamacpp-rocm", "vllm-rocm", "ollama-rocm"}) {
+    INFO(b);
+    s.knobs.hip_gtt = true;
+    CHECK(verdict("glm-4.5-air", FType::Q4_K_M, s, b) == Verdict::Gtt);
+    s.knobs.hip_gtt = false;
+    CHECK(verdict("glm-4.5-air", FType::Q4_K_M, s, b) == Verdict::NoFit);
+  }
+  CHECK(hip_reaches_gtt("") == true);
+  CHECK(hip_reaches_gtt("6.8") == false);
+  CHECK(hip_reaches_gtt("6.10") == true);
+  CHECK(hip_reaches_gtt("6.18.4") == true);
+  CHECK(hip_reaches_gtt("7.0") == true);
+  CHECK(hip_reaches_gtt("older") == false);
+  CHECK(!hip_reaches_gtt("6"));
+  CHECK(!hip_reaches_gtt("6.x"));
+  CHECK(!hip_reaches_gtt("6.10.1.2"));
 }
 
 TEST_CASE("A model that fills GTT leaves the OS below its reserve") {
@@ -83,10 +104,13 @@ TEST_CASE("Solvers: longest context, best quant, smallest GTT, smallest carve-ou
   const Backend& vk = *c.backend("llamacpp-vulkan");
   const Backend& rocm = *c.backend("llamacpp-rocm");
   const auto* glm = c.model("llama-3.3-70b");
-  // The longest context is the last one that fits: one more 256-cell step does not.
-  const int64_t mc = max_context(c, *glm, FType::Q4_K_M, s, rocm);
+  // The longest context is the last one that fits: one more 256-cell step does not (ROCm on a
+  // kernel before 6.10: the carve-out is the limit).
+  Scenario old_kernel = s;
+  old_kernel.knobs.hip_gtt = false;
+  const int64_t mc = max_context(c, *glm, FType::Q4_K_M, old_kernel, rocm);
   REQUIRE(mc > 0);
-  Scenario t = s;
+  Scenario t = old_kernel;
   t.ctx.n_ctx = mc;
   CHECK(make_plan(c, *glm, FType::Q4_K_M, t).find("llamacpp-rocm")->placement.verdict == Verdict::CarveOut);
   t.ctx.n_ctx = mc + 256;
@@ -105,8 +129,8 @@ TEST_CASE("Solvers: longest context, best quant, smallest GTT, smallest carve-ou
   REQUIRE(g);
   CHECK(*g > 100);
   CHECK(*g < 120);
-  // Smallest carve-out option for Llama 3.3 70B on carve-out-only ROCm is 64.
-  const auto co = min_carve_out_gib(c, *c.model("llama-3.3-70b"), FType::Q4_K_M, s, rocm);
+  // Smallest carve-out option for Llama 3.3 70B on carve-out-only ROCm (kernel before 6.10) is 64.
+  const auto co = min_carve_out_gib(c, *c.model("llama-3.3-70b"), FType::Q4_K_M, old_kernel, rocm);
   REQUIRE(co);
   CHECK(*co == 64);
 }

@@ -62,7 +62,7 @@ TEST_CASE("a view round-trips through its link with readable keys") {
   s.machine = "framework-desktop-64";
   s.carve_out_gib = 32;
   s.gtt_gib = 40.5;
-  s.rocm_gtt = true;
+  s.kernel = "6.8";
   s.backend = "llamacpp-rocm";
   s.ctx = 131072;
   s.type_k = "q8_0";

@@ -133,7 +133,9 @@ function readKnobs() {
   s.ctx = Math.round(num('k-ctx', 1, 67108864, s.ctx, false));
   s.slots = Math.round(num('k-slots', 1, 256, s.slots, false));
   s.prompt = Math.round(num('k-prompt', 1, 67108864, s.prompt, false));
-  s.rocmgtt = $('k-rocmgtt').checked;
+  // The box says whether the kernel lets HIP reach GTT; a stated version stays until it is flipped.
+  const hip = $('k-rocmgtt').checked;
+  if (!app.result || hip !== app.result.hip_gtt) s.kernel = hip ? '' : 'older';
   s.ktype = $('k-ktype').value;
   s.vtype = $('k-vtype').value;
   s.unified = $('k-unified').checked;

@@ -60,8 +60,8 @@ export function renderKnobs(r) {
   if (!r.pools.gtt_default) $('k-gtt').placeholder = 'kernel default';
   setValue($('k-reserve'), s.reserve);
   $('k-reserve').placeholder = `default (${m.default_os_reserve_gib} GiB)`;
-  const switchable = m.backends.some((id) => (info.backends.find((b) => b.id === id) || {}).gtt_switchable);
-  $('k-rocmgtt').checked = s.rocmgtt;
+  const switchable = m.backends.some((id) => (info.backends.find((b) => b.id === id) || {}).hip);
+  $('k-rocmgtt').checked = r.hip_gtt !== false;
   $('k-rocmgtt').closest('.field').hidden = !switchable;
   setOptions($('k-backend'), m.backends.map((id) => [id, (info.backends.find((b) => b.id === id) || { name: id }).name]), s.backend);
   setValue($('k-ctx'), s.ctx);

@@ -55,7 +55,7 @@ test('the fit table equals the CLI\'s for the same scenario', () => {
   const scenarios = [
     {},
     { machine: 'framework-desktop-64', ctx: 131072, ktype: 'q8_0', vtype: 'q8_0', quants: ['Q8_0', 'Q4_K_M'] },
-    { gtt: 96, carve: 0.5, reserve: 4, rocmgtt: true, slots: 4, unified: false },
+    { gtt: 96, carve: 0.5, reserve: 4, kernel: '', slots: 4, unified: false },
     { machine: 'apple-mac-studio-m4-max-128', ctx: 8192 },
   ];
   for (const s of scenarios) {

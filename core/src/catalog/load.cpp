@@ -340,8 +340,7 @@ std::vector<Diagnostic> load_backends(std::string_view text, Catalog& into) {
         else r.error("runs_on", "has \"" + k + "\"; expected " + kKinds);
       }
       set_if(r.boolean("reaches_gtt", true), b.reaches_gtt);
-      set_if(r.boolean("gtt_switchable", false), b.gtt_switchable);
-      set_if(r.boolean("gtt_default", false), b.gtt_default);
+      set_if(r.boolean("hip", false), b.hip);
       set_if(r.number("runtime_overhead_mib", true, 0, 1 << 20), b.runtime_overhead_mib);
       set_if(r.number("speed_factor", false, 0.01, 10), b.speed_factor);
       set_if(r.str("speed_family", true, 64), b.speed_family);
@@ -402,7 +401,7 @@ std::vector<Diagnostic> load_setup(std::string_view text, Catalog& into) {
       top.error("tunings", "missing; expected a list");
     }
     f.gtt_sources = top.str_list("gtt_sources", true);
-    f.rocm_gtt_sources = top.str_list("rocm_gtt_sources", true);
+    f.hip_gtt_sources = top.str_list("hip_gtt_sources", true);
   }
   if (!has_errors(d)) into.setup = std::move(f);
   return d;

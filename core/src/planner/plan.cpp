@@ -164,8 +164,7 @@ std::optional<double> min_gtt_gib(const Catalog&, const CatalogModel& model, FTy
                                   const Backend& b) {
   if (!s.machine || s.machine->kind != MemoryKind::AmdApu) return std::nullopt;
   Knobs k = s.knobs;
-  if (b.gtt_switchable) k.rocm_gtt = true;
-  if (!b.reaches_gtt) return std::nullopt;
+  if (!backend_reaches_gtt(b, k)) return std::nullopt;
   const auto t = memory_terms(model, quant, s);
   const double need = gpu_side(t, b.runtime_overhead_mib * 1048576.0);
   const double carve = machine_pools(*s.machine, s.knobs).carve_out;

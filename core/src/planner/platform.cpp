@@ -73,8 +73,28 @@ Pools machine_pools(const Machine& m, const Knobs& k) {
 
 bool backend_reaches_gtt(const Backend& b, const Knobs& k) {
   if (!b.reaches_gtt) return false;
-  if (b.gtt_switchable) return k.rocm_gtt.value_or(b.gtt_default);
-  return true;
+  return b.hip ? k.hip_gtt : true;
+}
+
+std::optional<bool> hip_reaches_gtt(const std::string& kernel) {
+  if (kernel.empty()) return true;
+  if (kernel == "older") return false;
+  int major = -1, minor = -1;
+  size_t i = 0;
+  auto number = [&](int& out) {
+    const size_t start = i;
+    int v = 0;
+    while (i < kernel.size() && kernel[i] >= '0' && kernel[i] <= '9' && i - start < 4) v = v * 10 + (kernel[i++] - '0');
+    if (i == start) return false;
+    out = v;
+    return true;
+  };
+  if (!number(major) || i >= kernel.size() || kernel[i++] != '.' || !number(minor)) return std::nullopt;
+  if (i < kernel.size()) {  // an optional patch level: ".4"
+    int patch = 0;
+    if (kernel[i++] != '.' || !number(patch) || i != kernel.size()) return std::nullopt;
+  }
+  return major > 6 || (major == 6 && minor >= 10);
 }
 
 const char* verdict_id(Verdict v) {

@@ -107,7 +107,7 @@ Scenario scenario_for(const ViewState& s, const Catalog& c) {
   sc.knobs.carve_out_gib = s.carve_out_gib;
   sc.knobs.gtt_gib = s.gtt_gib;
   sc.knobs.os_reserve_gib = s.os_reserve_gib;
-  sc.knobs.rocm_gtt = s.rocm_gtt;
+  sc.knobs.hip_gtt = hip_reaches_gtt(s.kernel).value_or(true);
   sc.ctx.n_ctx = s.ctx;
   sc.ctx.n_seq = s.slots;
   sc.ctx.kv_unified = s.kv_unified;

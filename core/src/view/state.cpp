@@ -129,7 +129,26 @@ const std::vector<Field>& fields() {
        [](const ViewState& s) { return gib_text(s.gtt_gib); }},
       {"reserve", [](ViewState& s, const std::string& v) { return gib_field(s.os_reserve_gib, v, "OS reserve"); },
        [](const ViewState& s) { return gib_text(s.os_reserve_gib); }},
-      bool_field("rocmgtt", &ViewState::rocm_gtt, "ROCm from GTT"),
+      {"kernel",
+       [](ViewState& s, const std::string& v) -> std::string {
+         if (!hip_reaches_gtt(v))
+           return "kernel must be a version such as 6.8 or 6.18.4, or 'older', got '" + v.substr(0, 32) + "'";
+         s.kernel = v;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> {
+         if (s.kernel.empty()) return std::nullopt;
+         return s.kernel;
+       }},
+      // Links from before the kernel field: rocmgtt=0 meant a kernel that keeps HIP in the carve-out.
+      {"rocmgtt",
+       [](ViewState& s, const std::string& v) -> std::string {
+         auto b = parse_bool(v);
+         if (!b) return "rocmgtt must be on or off (1 or 0), got '" + v.substr(0, 32) + "'";
+         s.kernel = *b ? "" : "older";
+         return "";
+       },
+       [](const ViewState&) -> std::optional<std::string> { return std::nullopt; }},
       {"backend", [](ViewState& s, const std::string& v) { return id_field(s.backend, v, "backend"); },
        [](const ViewState& s) -> std::optional<std::string> { return s.backend; }},
       int_field("ctx", &ViewState::ctx, 1, int64_t(1) << 26, "context", true),
@@ -315,7 +334,7 @@ json state_to_json(const ViewState& s) {
   j["carve"] = s.carve_out_gib ? json(*s.carve_out_gib) : json(nullptr);
   j["gtt"] = s.gtt_gib ? json(*s.gtt_gib) : json(nullptr);
   j["reserve"] = s.os_reserve_gib ? json(*s.os_reserve_gib) : json(nullptr);
-  j["rocmgtt"] = s.rocm_gtt;
+  j["kernel"] = s.kernel;
   j["backend"] = s.backend;
   j["ctx"] = s.ctx;
   j["ktype"] = s.type_k;

@@ -74,7 +74,7 @@ Table list_table(const std::string& what, const Catalog& c) {
     t.title = "Backends";
     t.headers = {"id", "name", "reaches GTT", "overhead MiB (estimate)", "speed calibration"};
     for (const auto& b : c.backends) {
-      t.rows.push_back({b.id, b.name, b.gtt_switchable ? "switch (--rocm-gtt)" : (b.reaches_gtt ? "yes" : "no"),
+      t.rows.push_back({b.id, b.name, b.hip ? "HIP: kernel 6.10+ (--kernel)" : (b.reaches_gtt ? "yes" : "no"),
                         fixed(b.runtime_overhead_mib, 0),
                         b.speed_calibrated ? std::to_string(b.speed.decode_rows + b.speed.prefill_rows) + " rows (" +
                                                  b.speed_family + "), " + b.speed.fitted_on
@@ -280,7 +280,7 @@ std::vector<Table> setup_tables(const Catalog& c, const Scenario& s, std::option
   });
   for (const auto& col : cols)
     for (const auto& src : col.strategy->sources) t.notes.push_back("Source (" + col.strategy->id + "): " + src);
-  for (const auto& src : c.setup.rocm_gtt_sources) t.notes.push_back("ROCm and GTT: " + src);
+  for (const auto& src : c.setup.hip_gtt_sources) t.notes.push_back("HIP and GTT: " + src);
   out.push_back(t);
 
   const KernelParams k = *advised_kernel_params(cols, gtt);

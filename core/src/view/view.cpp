@@ -216,6 +216,7 @@ void write_view_head(JsonOut& o, const ViewState& s, const Catalog& c) {
   const Machine& m = *v.sc.machine;
   o.key("pools");
   write_pools(o, machine_pools(m, v.sc.knobs));
+  o.field("hip_gtt", v.sc.knobs.hip_gtt);  // the kernel the state states lets HIP reach GTT
   write_machine(o, m);
   o.key("backends").arr();
   for (const Backend* b : v.fit_sel.backends)
@@ -349,8 +350,7 @@ std::string catalog_info(const Catalog& c) {
     o.end_arr().end_obj();
   }
   o.end_arr().key("backends").arr();
-  for (const auto& b : c.backends)
-    o.obj().field("id", b.id).field("name", b.name).field("gtt_switchable", b.gtt_switchable).end_obj();
+  for (const auto& b : c.backends) o.obj().field("id", b.id).field("name", b.name).field("hip", b.hip).end_obj();
   o.end_arr().key("models").arr();
   for (const auto& m : c.models) o.obj().field("id", m.id).field("name", m.name).end_obj();
   o.end_arr().key("quants").arr();

@@ -59,8 +59,8 @@ struct Tuning {
 struct SetupFacts {
   std::vector<Strategy> strategies;
   std::vector<Tuning> tunings;
-  std::vector<std::string> gtt_sources;       // evidence for pages_limit / gttsize rules
-  std::vector<std::string> rocm_gtt_sources;  // evidence for the ROCm GTT switch
+  std::vector<std::string> gtt_sources;      // evidence for pages_limit / gttsize rules
+  std::vector<std::string> hip_gtt_sources;  // the evidence, both ways, for the HIP rule
 };
 
 struct Catalog {

@@ -80,12 +80,13 @@ struct Backend {
   std::string id, name;
   std::vector<MemoryKind> machine_kinds;  // where it runs
   bool reaches_gtt = true;                // Vulkan: carve-out + GTT
-  bool gtt_switchable = false;            // ROCm/HIP: GTT only on GTT-aware kernels (a user switch)
-  bool gtt_default = true;                // value of the switch when the user does not set it
-  double runtime_overhead_mib = 0;        // driver/runtime allocations outside llama.cpp's buffers
-  double speed_factor = 1.0;              // throughput relative to the calibrated engine (e.g. Ollama)
-  std::string speed_family;               // which calibration family it uses
-  SpeedParams speed;                      // that family's parameters
+  // Allocates through HIP (llama.cpp-ROCm, vLLM, Ollama's ROCm runner): one rule for all of them,
+  // hip_reaches_gtt. Vulkan and the others reach carve-out + GTT whatever the kernel.
+  bool hip = false;
+  double runtime_overhead_mib = 0;  // driver/runtime allocations outside llama.cpp's buffers
+  double speed_factor = 1.0;        // throughput relative to the calibrated engine (e.g. Ollama)
+  std::string speed_family;         // which calibration family it uses
+  SpeedParams speed;                // that family's parameters
   bool speed_calibrated = false;
   std::vector<std::string> sources;
   std::string notes;
@@ -95,8 +96,16 @@ struct Knobs {
   std::optional<double> carve_out_gib;   // default: the machine's default
   std::optional<double> gtt_gib;         // default: the kernel's default rule
   std::optional<double> os_reserve_gib;  // default: the machine's default
-  std::optional<bool> rocm_gtt;          // GTT-aware HIP allocation (ROCm on kernels >= 6.10)
+  // HIP allocations reach GTT: kernels 6.10+ let small-APU VRAM allocations go to GTT, so HIP
+  // sees VRAM + TTM (llama.cpp #18159, hogeheer's Total VRAM = ttm.pages_limit); older kernels
+  // keep HIP in the carve-out (kyuz0 #98 on 6.8). True unless the user states an older kernel.
+  bool hip_gtt = true;
 };
+
+// Whether a stated Linux kernel ("6.8", "6.18.4"; "older" for any before 6.10; "" for not
+// stated, taken as AMD's supported minimum for gfx1151, 6.18.4) lets HIP reach GTT: 6.10 or newer.
+// nullopt when the text is not a version.
+std::optional<bool> hip_reaches_gtt(const std::string& kernel);
 
 struct Pools {
   double ram = 0;         // bytes, installed

@@ -21,7 +21,7 @@ constexpr size_t kMaxCustomBytes = 1024 * 1024;  // custom models, after decompr
 struct ViewState {
   std::string machine;                                           // empty: the catalog's first machine
   std::optional<double> carve_out_gib, gtt_gib, os_reserve_gib;  // empty: the machine's default
-  bool rocm_gtt = false;
+  std::string kernel;   // the Linux kernel the user states ("6.8", "older"); empty: 6.10 or newer
   std::string backend;  // backend for speed and the picture; empty: the machine's first
   int64_t ctx = 32768;
   std::string type_k = "f16", type_v = "f16";
