@@ -74,6 +74,8 @@ Flags:
   --kv-unified on|off one KV pool for all slots (default on)
   --flash-attn on|off (default on)
   --prompt N          prompt tokens for time to first token (default 4096)
+  --ctx-checkpoints N llama-server's context checkpoints per slot (default 32; host memory)
+  --cache-ram MIB     llama-server's prompt cache cap (default 8192; -1 no limit, 0 off)
   --catalog FILE      extra model catalog (same schema as data/models.json); repeatable
   --link URL          the page's scenario from a haloplan link (flags after it override it)
   --cal B:D:P:ND:NP   apply a calibration printed by 'haloplan calibrate' (comma-separated)
@@ -119,6 +121,8 @@ Options parse_options(int argc, char** argv) {
     else if (a == "--kv-unified") set_field(o, a, "unified", value(a));
     else if (a == "--flash-attn") set_field(o, a, "fa", value(a));
     else if (a == "--prompt") set_field(o, a, "prompt", value(a));
+    else if (a == "--ctx-checkpoints") set_field(o, a, "ckpt", value(a));
+    else if (a == "--cache-ram") set_field(o, a, "cacheram", value(a));
     else if (a == "--catalog") o.catalogs.push_back(value(a));
     else if (a == "--link") apply_link(value(a), o);
     else if (a == "--cal") set_field(o, a, "cal", value(a));

@@ -155,3 +155,25 @@ TEST_CASE("Decode speed falls with context depth and with model size") {
   // Never above the bandwidth ceiling of the weights alone.
   CHECK(b->decode_tps_0 < 256e9 / double(big.weights.decode_read_bytes));
 }
+
+TEST_CASE("llama-server's context checkpoints and prompt cache are host memory, counted up to their caps") {
+  // tools/server/server-context.cpp: checkpoints only where memory cannot roll back (recurrent
+  // or SWA layers), 32 per slot by default (common.h n_ctx_checkpoints); each is one slot's
+  // recurrent state. Qwen3.6-35B-A3B: 30 gated-DeltaNet layers of (r + s) F32 values, r = 3 x
+  // (4096 + 2 x 16 x 128) and s = 128 x 4096 (llama-hparams.cpp n_embd_r/n_embd_s).
+  const auto& c = test::shipped();
+  auto s = guide_scenario(c);
+  const uint64_t per_slot = 30ull * (3 * (4096 + 2 * 16 * 128) + 128 * 4096) * 4;
+  const auto q = make_plan(c, *c.model("qwen3.6-35b-a3b"), FType::Q4_K_M, s);
+  CHECK(q.buffers.checkpoint_bytes == 32 * per_slot);
+  CHECK(q.buffers.prompt_cache_bytes == 8192ull << 20);  // --cache-ram 8192 MiB (common.h)
+  s.ctx.n_seq = 2;
+  CHECK(make_plan(c, *c.model("qwen3.6-35b-a3b"), FType::Q4_K_M, s).buffers.checkpoint_bytes == 64 * per_slot);
+  // A model whose cache can roll back makes none.
+  CHECK(make_plan(c, *c.model("llama-3.1-8b"), FType::Q4_K_M, s).buffers.checkpoint_bytes == 0);
+  s.ctx.ctx_checkpoints = 0;
+  s.ctx.cache_ram_mib = 0;
+  const auto off = make_plan(c, *c.model("qwen3.6-35b-a3b"), FType::Q4_K_M, s);
+  CHECK(off.buffers.checkpoint_bytes == 0);
+  CHECK(off.buffers.prompt_cache_bytes == 0);
+}

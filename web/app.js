@@ -133,6 +133,8 @@ function readKnobs() {
   s.ctx = Math.round(num('k-ctx', 1, 67108864, s.ctx, false));
   s.slots = Math.round(num('k-slots', 1, 256, s.slots, false));
   s.prompt = Math.round(num('k-prompt', 1, 67108864, s.prompt, false));
+  s.ckpt = Math.round(num('k-ckpt', 0, 4096, s.ckpt, false));
+  s.cacheram = Math.round(num('k-cacheram', -1, 16777216, s.cacheram, false));
   // The box says whether the kernel lets HIP reach GTT; a stated version stays until it is flipped.
   const hip = $('k-rocmgtt').checked;
   if (!app.result || hip !== app.result.hip_gtt) s.kernel = hip ? '' : 'older';

@@ -71,6 +71,8 @@ export function renderKnobs(r) {
   $('k-unified').checked = s.unified;
   $('k-fa').checked = s.fa;
   setValue($('k-prompt'), s.prompt);
+  setValue($('k-ckpt'), s.ckpt);
+  setValue($('k-cacheram'), s.cacheram);
   const quants = info.quants.concat(s.quants.filter((q) => !info.quants.includes(q)));
   const box = $('k-quants');
   if (box.dataset.key !== quants.join()) {

@@ -291,6 +291,18 @@ BufferEstimate buffers(const ModelArch& a, const ContextParams& cp, const KvBrea
   b.host_compute_bytes = 4 * E * ub + 4 * n_kv * ub + sched;
   // llama-context.cpp output_reserve: logits for max(n_outputs, n_seq_max) rows at start-up.
   b.output_bytes = 4 * V * uint64_t(std::max(1, cp.n_seq));
+  // tools/server/server-context.cpp: a checkpoint is llama_state_seq_get_size_ext(...,
+  // LLAMA_STATE_SEQ_FLAGS_PARTIAL_ONLY) of one slot, made when the memory cannot roll back.
+  const int n_seq = std::max(1, cp.n_seq);
+  if (cp.ctx_checkpoints > 0 && (kv.n_recurrent_layers > 0 || (kv.n_swa_layers > 0 && !cp.swa_full))) {
+    uint64_t one = kv.state_bytes / uint64_t(n_seq);
+    if (kv.n_swa_layers > 0 && kv.swa_cells > 0) {
+      const uint64_t row = kv.swa_bytes / (uint64_t(kv.swa_cells) * uint64_t(std::max(1, kv.n_stream)));
+      one += row * uint64_t(std::min<int64_t>(kv.n_ctx_seq, int64_t(a.sliding_window) + cp.n_ubatch));
+    }
+    b.checkpoint_bytes = one * uint64_t(cp.ctx_checkpoints) * uint64_t(n_seq);
+  }
+  if (cp.cache_ram_mib > 0) b.prompt_cache_bytes = uint64_t(cp.cache_ram_mib) << 20;
   return b;
 }
 

@@ -80,7 +80,8 @@ double gpu_side(const MemoryTerms& t, double overhead) {
          double(t.kv.state_bytes) + double(t.buf.compute_bytes) + overhead;
 }
 double host_side(const MemoryTerms& t) {
-  return double(t.w.token_embd_bytes) + double(t.buf.output_bytes) + double(t.buf.host_compute_bytes);
+  return double(t.w.token_embd_bytes) + double(t.buf.output_bytes) + double(t.buf.host_compute_bytes) +
+         double(t.buf.checkpoint_bytes) + double(t.buf.prompt_cache_bytes);
 }
 
 bool fits(const MemoryTerms& t, const Pools& p, const Backend& b, const Knobs& k) {

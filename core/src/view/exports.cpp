@@ -18,6 +18,10 @@ std::optional<std::string> llama_server_command(const Plan& p, const Scenario& s
   if (s.ctx.type_k != GgmlType::F16) cmd += " -ctk " + kv_cache_type_name(s.ctx.type_k);
   if (s.ctx.type_v != GgmlType::F16) cmd += " -ctv " + kv_cache_type_name(s.ctx.type_v);
   cmd += s.ctx.flash_attn ? " -fa on" : " -fa off";
+  ContextParams server;  // llama-server's defaults for what it keeps on the host
+  if (s.ctx.ctx_checkpoints != server.ctx_checkpoints)
+    cmd += " --ctx-checkpoints " + std::to_string(s.ctx.ctx_checkpoints);
+  if (s.ctx.cache_ram_mib != server.cache_ram_mib) cmd += " --cache-ram " + std::to_string(s.ctx.cache_ram_mib);
   cmd += " -ngl 999";
   // On unified memory mmap keeps a second copy in the page cache (and makes ROCm loads crawl).
   if (s.machine->kind != MemoryKind::Discrete) cmd += " --no-mmap";
@@ -40,6 +44,8 @@ std::string plan_json(const Catalog& c, const Scenario& s, const Plan& p, const 
   j["compute_bytes"] = p.buffers.compute_bytes;
   j["output_bytes"] = p.buffers.output_bytes;
   j["host_compute_bytes"] = p.buffers.host_compute_bytes;
+  j["checkpoint_bytes"] = p.buffers.checkpoint_bytes;
+  j["prompt_cache_bytes"] = p.buffers.prompt_cache_bytes;
   j["total_bytes"] = uint64_t(p.total_bytes());
   j["estimates"] = {"compute_bytes", "host_compute_bytes", "decode_tps", "prefill_tps", "runtime_overhead_bytes"};
   const Backend* sb = sel.speed_backend();

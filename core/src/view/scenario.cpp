@@ -110,6 +110,8 @@ Scenario scenario_for(const ViewState& s, const Catalog& c) {
   sc.knobs.hip_gtt = hip_reaches_gtt(s.kernel).value_or(true);
   sc.ctx.n_ctx = s.ctx;
   sc.ctx.n_seq = s.slots;
+  sc.ctx.ctx_checkpoints = s.ckpt;
+  sc.ctx.cache_ram_mib = s.cacheram;
   sc.ctx.kv_unified = s.kv_unified;
   sc.ctx.flash_attn = s.flash_attn;
   sc.ctx.type_k = kv_cache_type(s.type_k).value_or(GgmlType::F16);

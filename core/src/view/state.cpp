@@ -155,6 +155,8 @@ const std::vector<Field>& fields() {
       cache_type_field("ktype", &ViewState::type_k, "K cache type"),
       cache_type_field("vtype", &ViewState::type_v, "V cache type"),
       int_field("slots", &ViewState::slots, 1, 256, "slots"),
+      int_field("ckpt", &ViewState::ckpt, 0, 4096, "context checkpoints per slot"),
+      int_field("cacheram", &ViewState::cacheram, -1, int64_t(1) << 24, "prompt cache MiB"),
       bool_field("unified", &ViewState::kv_unified, "one KV cache for all slots"),
       bool_field("fa", &ViewState::flash_attn, "flash attention"),
       int_field("prompt", &ViewState::prompt, 1, int64_t(1) << 26, "prompt", true),
@@ -340,6 +342,8 @@ json state_to_json(const ViewState& s) {
   j["ktype"] = s.type_k;
   j["vtype"] = s.type_v;
   j["slots"] = s.slots;
+  j["ckpt"] = s.ckpt;
+  j["cacheram"] = s.cacheram;
   j["unified"] = s.kv_unified;
   j["fa"] = s.flash_attn;
   j["prompt"] = s.prompt;

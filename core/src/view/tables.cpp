@@ -394,6 +394,14 @@ std::vector<Table> plan_tables(const Catalog& c, const Scenario& s, const Plan& 
       {"compute buffer (" + p.buffers.dominant_phase + ")", gib(double(p.buffers.compute_bytes), 3), "estimate"});
   t.rows.push_back({"output + host buffers", gib(double(p.buffers.output_bytes + p.buffers.host_compute_bytes), 3),
                     "logits exact at start-up; host inputs estimate"});
+  if (p.buffers.checkpoint_bytes > 0)
+    t.rows.push_back({"context checkpoints (llama-server, host)", gib(double(p.buffers.checkpoint_bytes), 2),
+                      "up to: " + std::to_string(s.ctx.ctx_checkpoints) +
+                          " per slot (--ctx-checkpoints), each the "
+                          "recurrent state and SWA cells of one slot"});
+  if (p.buffers.prompt_cache_bytes > 0)
+    t.rows.push_back({"prompt cache (llama-server, host)", gib(double(p.buffers.prompt_cache_bytes), 2),
+                      "up to: the --cache-ram cap; it fills as prompts are cached"});
   t.rows.push_back({"total", gib(p.total_bytes(), 2), "without the runtime's own overhead"});
   if (!p.error.empty()) t.notes.push_back("llama.cpp would refuse these settings: " + p.error);
   t.notes.push_back(ctx_note(s));

@@ -57,6 +57,11 @@ struct ContextParams {
   int n_batch = 2048;
   bool swa_full = false;
   bool mla_vless = true;  // llama.cpp PR #19067 (2026-01): MLA caches K only
+  // llama-server's host-side stores (common.h defaults): context checkpoints per slot for models
+  // whose memory cannot roll back (recurrent or SWA layers), and the prompt cache cap in MiB
+  // (-1: no limit, 0: off).
+  int ctx_checkpoints = 32;
+  int64_t cache_ram_mib = 8192;
 };
 
 // The K/V cache types llama.cpp accepts (-ctk / -ctv), in the pickers' order (f16 first), and a
@@ -90,7 +95,12 @@ struct BufferEstimate {
   uint64_t compute_bytes = 0;       // device compute buffer (estimate)
   uint64_t host_compute_bytes = 0;  // host-side compute buffer (estimate)
   uint64_t output_bytes = 0;        // logits buffer, host (exact at start-up)
-  std::string dominant_phase;       // which graph phase sets the compute buffer
+  // llama-server, host, upper bounds: every slot's context checkpoints full (each one is the
+  // memory that cannot roll back: one sequence's recurrent state and its SWA cells), and the
+  // prompt cache at its --cache-ram cap (0 when there is no limit: it then grows with use).
+  uint64_t checkpoint_bytes = 0;
+  uint64_t prompt_cache_bytes = 0;
+  std::string dominant_phase;  // which graph phase sets the compute buffer
 };
 
 BufferEstimate buffers(const ModelArch& arch, const ContextParams& cp, const KvBreakdown& kv);

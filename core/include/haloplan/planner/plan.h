@@ -48,7 +48,8 @@ struct Plan {
   // everything the model holds, without the runtime's own overhead.
   double total_bytes() const {
     return double(weights.total_bytes + weights.output_copy_bytes) + double(kv.kv_bytes()) + double(kv.state_bytes) +
-           double(buffers.compute_bytes) + double(buffers.output_bytes) + double(buffers.host_compute_bytes);
+           double(buffers.compute_bytes) + double(buffers.output_bytes) + double(buffers.host_compute_bytes) +
+           double(buffers.checkpoint_bytes) + double(buffers.prompt_cache_bytes);
   }
 };
 

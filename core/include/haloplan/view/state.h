@@ -26,6 +26,8 @@ struct ViewState {
   int64_t ctx = 32768;
   std::string type_k = "f16", type_v = "f16";
   int slots = 1;
+  int ckpt = 32;            // llama-server --ctx-checkpoints
+  int64_t cacheram = 8192;  // llama-server --cache-ram, MiB (-1: no limit, 0: off)
   bool kv_unified = true;
   bool flash_attn = true;
   int64_t prompt = 4096;
