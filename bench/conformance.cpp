@@ -134,6 +134,7 @@ struct Tally {
   int presets = 0, presets_exact = 0;
   int contexts = 0, contexts_exact = 0, contexts_refused_both = 0;
   int outputs = 0, outputs_exact = 0;
+  int loads = 0, loads_exact = 0;  // weight bytes llama.cpp allocates, per context
   int imports = 0, imports_exact = 0;
   std::vector<double> compute_err;
   std::vector<std::string> failures;
@@ -145,6 +146,7 @@ struct Tally {
     presets += o.presets, presets_exact += o.presets_exact;
     contexts += o.contexts, contexts_exact += o.contexts_exact, contexts_refused_both += o.contexts_refused_both;
     outputs += o.outputs, outputs_exact += o.outputs_exact;
+    loads += o.loads, loads_exact += o.loads_exact;
     imports += o.imports, imports_exact += o.imports_exact;
     compute_err.insert(compute_err.end(), o.compute_err.begin(), o.compute_err.end());
     failures.insert(failures.end(), o.failures.begin(), o.failures.end());
@@ -209,6 +211,17 @@ void conform(const Options& o, const CatalogModel& m, Tally& t) {
          std::to_string(params));
 
   int ctx_ok = 0, ctx_n = 0, out_ok = 0, out_n = 0;
+  uint64_t loaded_f16 = 0;
+  for (const auto& q : quantize(a, tensors, FType::F16)) {
+    if (q.spec->role & kRoleNextn) continue;
+    const GgmlType type = test::converter_type(*q.spec);
+    const uint64_t bytes = row_bytes(type, uint64_t(q.spec->ne[0])) * uint64_t(q.spec->ne[1] * q.spec->ne[2]);
+    loaded_f16 += (bytes + 31) / 32 * 32;
+    // gemma4.cpp creates the tied output head before token_embd, so even one CPU buffer holds
+    // both copies (elsewhere the copy exists only when the output layer is on another device).
+    if (a.tied_embeddings && a.arch == "gemma4" && (q.spec->role & kRoleTokenEmbd))
+      loaded_f16 += (bytes + 31) / 32 * 32;
+  }
   std::string ctx_note;
   for (size_t i = 0; i < kSettings.size(); ++i) {
     const Setting& s = kSettings[i];
@@ -233,6 +246,14 @@ void conform(const Options& o, const CatalogModel& m, Tally& t) {
       fail("setting " + s.arg() + ": the planner refuses (" + kv.error + "), llama.cpp accepts");
       continue;
     }
+    // What llama.cpp allocates for the weights: every tensor but the NextN blocks it skips, each
+    // at the CPU buffer's 32-byte alignment.
+    const uint64_t loaded = r["model"].get<uint64_t>();
+    ++t.loads;
+    if (loaded == loaded_f16) ++t.loads_exact;
+    else
+      fail("setting " + s.arg() + ": llama.cpp loads " + std::to_string(loaded) + " B of weights, the planner " +
+           std::to_string(loaded_f16) + " B");
     const uint64_t mine = kv.kv_bytes() + kv.state_bytes;
     const uint64_t theirs = r["context"].get<uint64_t>();
     if (mine == theirs) {
@@ -311,8 +332,8 @@ void conform(const Options& o, const CatalogModel& m, Tally& t) {
     if (imp == "exact") {
       const ModelArch& b = c.models.front().arch;
       const WeightBreakdown w = weight_breakdown(b, FType::F16);
-      if (w.total_bytes != L["model_bytes"].get<uint64_t>())
-        imp = "weights " + std::to_string(w.total_bytes) + " B vs llama.cpp " + L["model_bytes"].dump() + " B";
+      if (w.file_bytes() != L["model_bytes"].get<uint64_t>())
+        imp = "weights " + std::to_string(w.file_bytes()) + " B vs llama.cpp " + L["model_bytes"].dump() + " B";
       for (size_t i = 0; i < kSettings.size() && imp == "exact"; ++i) {
         const json& r = L["settings"][i];
         if (r.contains("error") || r.contains("aborted")) continue;
@@ -376,9 +397,9 @@ int main(int argc, char** argv) {
   const double worst = t.compute_err.empty() ? 0 : t.compute_err.back();
   std::printf(
       "\n%d models (%d refused by llama.cpp); presets exact %d/%d; contexts exact %d/%d (%d refused by both); "
-      "output buffer %d/%d; import round trip %d/%d\n",
+      "loaded weights %d/%d; output buffer %d/%d; import round trip %d/%d\n",
       t.models, t.refused, t.presets_exact, t.presets, t.contexts_exact, t.contexts, t.contexts_refused_both,
-      t.outputs_exact, t.outputs, t.imports_exact, t.imports);
+      t.loads_exact, t.loads, t.outputs_exact, t.outputs, t.imports_exact, t.imports);
   std::printf(
       "CPU compute buffer (planner's host + device estimate vs llama.cpp's CPU buffer): median %+.0f %%, "
       "worst %+.0f %% over %zu contexts\n",

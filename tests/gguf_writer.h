@@ -107,7 +107,8 @@ inline void write_metadata(GgufWriter& kv, const CatalogModel& m, FType quant, b
   kv.kv_str("general.name", m.name);
   kv.kv_u32("general.file_type", llama_ftype_id(quant));
   kv.kv_u32("general.quantization_version", 2);
-  kv.kv_u32(p + "block_count", uint32_t(a.n_layer));
+  kv.kv_u32(p + "block_count", uint32_t(a.n_layer + a.n_nextn));
+  if (a.n_nextn > 0) kv.kv_u32(p + "nextn_predict_layers", uint32_t(a.n_nextn));
   kv.kv_u32(p + "context_length", uint32_t(a.max_context));
   kv.kv_u32(p + "embedding_length", uint32_t(a.n_embd));
   kv.kv_u32(p + "attention.head_count", uint32_t(a.n_head));

@@ -282,11 +282,15 @@ TEST_CASE("the fit part comes filtered, sorted and cut to the rows the page show
     return nlohmann::json::parse(o.end_obj().text())[name];
   };
   const auto all = part("fit", 0);
-  size_t qwen = 0;
-  for (const auto& m : shipped().models) qwen += m.id.find("qwen3") != std::string::npos ? 2 : 0;
+  size_t qwen = 0, release_rows = 0;  // each model at both quants, plus its release format if another
+  for (const auto& m : shipped().models) {
+    qwen += m.id.find("qwen3") != std::string::npos ? 2 : 0;
+    release_rows += m.release_quant && *m.release_quant != FType::Q4_K_M && *m.release_quant != FType::Q8_0;
+  }
   REQUIRE(qwen > 3);
+  REQUIRE(release_rows == 2);  // gpt-oss-20b and -120b in MXFP4_MOE
   CHECK(all["matching"] == qwen);
-  CHECK(all["total"] == shipped().models.size() * 2);
+  CHECK(all["total"] == shipped().models.size() * 2 + release_rows);
   REQUIRE(all["rows"].size() == qwen);
   for (size_t i = 1; i < qwen; ++i)
     CHECK(std::stod(all["rows"][i - 1][7].get<std::string>()) >= std::stod(all["rows"][i][7].get<std::string>()));
@@ -301,7 +305,7 @@ TEST_CASE("the fit part comes filtered, sorted and cut to the rows the page show
   CHECK(plain["rows"][0][0].get<std::string>().find("qwen3") != std::string::npos);
   const auto speed = part("speed", 5);
   CHECK(speed["rows"].size() == 5);
-  CHECK(speed["total"] == shipped().models.size() * 2);
+  CHECK(speed["total"] == shipped().models.size() * 2 + release_rows);
 }
 
 TEST_CASE("the llama-server command matches the plan") {

@@ -285,9 +285,15 @@ std::optional<json> gguf_to_model(const GgufHeader& h, const std::string& file_n
   const auto n_layer = x.num("block_count");
   if (!n_layer || *n_layer < 1 || *n_layer > 1024) return fail(x.key("block_count") + " is missing or out of range");
   x.n_layer = int(*n_layer);
+  // MTP/NextN blocks follow the trunk in the file (block_count counts them); llama.cpp's n_layer
+  // leaves them out and does not load them unless asked.
+  const int nextn = int(x.num("nextn_predict_layers").value_or(0));
+  if (nextn < 0 || nextn >= x.n_layer) return fail(x.key("nextn_predict_layers") + " is out of range");
+  x.n_layer -= nextn;
 
   json m;
   if (auto e = read_dims(x, file_name, m); !e.empty()) return fail(e);
+  if (nextn > 0) m["nextn_layers"] = nextn;
   LayerKinds kinds = layer_kinds(x);
   if (kinds.any_mlp_only && !kinds.any_recurrent && kinds.pattern.find('A') == std::string::npos)
     return fail("no layer of this model holds attention or SSM tensors; is the tensor table complete?");

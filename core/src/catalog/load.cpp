@@ -121,6 +121,7 @@ CatalogModel read_model(const json& j, const std::string& path, std::vector<Diag
   auto& a = cm.arch;
   set_if(r.str("arch", true, 64), a.arch);
   set_if(r.integer("n_layers", true, 1, 1024), a.n_layer);
+  set_if(r.integer("nextn_layers", false, 0, 8), a.n_nextn);
   set_if(r.integer("hidden_size", true, 1, 1 << 20), a.n_embd);
   set_if(r.integer("n_heads", true, 1, 4096), a.n_head);
   set_if(r.integer("n_kv_heads", false, 0, 4096), a.n_head_kv);

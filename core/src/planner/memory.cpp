@@ -39,6 +39,10 @@ WeightBreakdown weight_breakdown(const ModelArch& arch, const std::vector<Tensor
   uint64_t embd_row = 0;
   for (const auto& qt : q) {
     const auto& t = *qt.spec;
+    if (t.role & kRoleNextn) {
+      w.nextn_bytes += qt.bytes;
+      continue;
+    }
     const uint64_t n = uint64_t(t.elements());
     w.total_bytes += qt.bytes;
     w.total_params += n;

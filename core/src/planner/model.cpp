@@ -332,6 +332,22 @@ std::vector<TensorSpec> build_tensors(const ModelArch& a, bool names) {
     if (a.has_ffn(il)) add_ffn(b, a, l, il);
     if (l.post_ffw_norm && !a.is_moe_layer(il)) b.add("post_ffw_norm.weight", il, a.n_embd);
   }
+  // MTP/NextN blocks: a full-attention layer with the trunk's FFN and the block's own
+  // projection and norms (glm4-moe.cpp, qwen3next.cpp, qwen35moe.cpp load_block_mtp).
+  for (int il = a.n_layer; il < a.n_layer + a.n_nextn; ++il) {
+    const size_t first = out.size();
+    b.add("attn_norm.weight", il, a.n_embd);
+    ModelArch full = a;
+    full.pattern = "A";
+    add_attention(b, full, l, il);
+    if (l.post_attention_norm) b.add("post_attention_norm.weight", il, a.n_embd);
+    add_ffn(b, a, l, il);
+    b.add("nextn.eh_proj.weight", il, 2 * a.n_embd, a.n_embd);
+    b.add("nextn.enorm.weight", il, a.n_embd);
+    b.add("nextn.hnorm.weight", il, a.n_embd);
+    b.add("nextn.shared_head_norm.weight", il, a.n_embd);
+    for (size_t i = first; i < out.size(); ++i) out[i].role |= kRoleNextn;
+  }
   if (l.rope_freqs) {
     for (int il = 0; il < a.n_layer; ++il)
       if (a.layer_kind(il) == LayerKind::Full) {

@@ -209,7 +209,8 @@ std::optional<FType> ftype_from_name(std::string_view name) {
 }
 
 std::vector<QuantizedTensor> quantize(const ModelArch& arch, const std::vector<TensorSpec>& tensors, FType ftype) {
-  State s{arch, ftype, false, arch.moe.n_expert, 0, 0, 0, 0, 0, 0, arch.n_layer};
+  // llama-quant.cpp counts FFN tensors over n_layer_all: the trunk and the NextN blocks.
+  State s{arch, ftype, false, arch.moe.n_expert, 0, 0, 0, 0, 0, 0, arch.n_layer + arch.n_nextn};
   s.n_gqa = arch.n_gqa_first_layer();
   for (const auto& t : tensors) {
     if (t.role & kRoleOutput) s.has_output = true;

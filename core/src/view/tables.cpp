@@ -84,15 +84,22 @@ Table list_table(const std::string& what, const Catalog& c) {
   return t;
 }
 
+std::vector<std::pair<const CatalogModel*, FType>> selection_cells(const Selection& sel) {
+  std::vector<std::pair<const CatalogModel*, FType>> cells;
+  cells.reserve(sel.models.size() * (sel.quants.size() + 1));
+  for (const auto* m : sel.models) {
+    for (FType q : sel.quants) cells.emplace_back(m, q);
+    if (m->release_quant && std::find(sel.quants.begin(), sel.quants.end(), *m->release_quant) == sel.quants.end())
+      cells.emplace_back(m, *m->release_quant);
+  }
+  return cells;
+}
+
 std::vector<Plan> selection_plans(const Catalog& c, const Scenario& s, const Selection& sel) {
   std::vector<Plan> plans;
-  plans.reserve(sel.models.size() * sel.quants.size());
-  for (const auto* m : sel.models) {
-    for (FType q : sel.quants) plans.push_back(make_plan(c, *m, q, s));
-    // The format the model is released in, when it is not among the chosen quants.
-    if (m->release_quant && std::find(sel.quants.begin(), sel.quants.end(), *m->release_quant) == sel.quants.end())
-      plans.push_back(make_plan(c, *m, *m->release_quant, s));
-  }
+  const auto cells = selection_cells(sel);
+  plans.reserve(cells.size());
+  for (const auto& [m, q] : cells) plans.push_back(make_plan(c, *m, q, s));
   return plans;
 }
 
@@ -382,6 +389,9 @@ std::vector<Table> plan_tables(const Catalog& c, const Scenario& s, const Plan& 
   t.rows.push_back({"weights (" + fixed(p.weights.bits_per_weight(), 4) + " bpw)",
                     gib(double(p.weights.total_bytes), 2), "exact: llama.cpp quantisation rules over the tensor list"});
   t.rows.push_back({"  of which token_embd (host)", gib(double(p.weights.token_embd_bytes), 2), "stays in CPU memory"});
+  if (p.weights.nextn_bytes > 0)
+    t.rows.push_back({"MTP/NextN block (in the file, not loaded)", gib(double(p.weights.nextn_bytes), 2),
+                      "exact: llama.cpp skips it unless MTP is asked for"});
   if (p.weights.output_copy_bytes > 0)
     t.rows.push_back({"output head: token_embd again (GPU)", gib(double(p.weights.output_copy_bytes), 2),
                       "exact: llama.cpp loads tied embeddings a second time for the output"});

@@ -53,10 +53,9 @@ std::vector<std::pair<const CatalogModel*, FType>> fit_cells(const Selection& se
   q.erase(q.find_last_not_of(" \t\n\r") + 1);
   q = lower(q);
   std::vector<std::pair<const CatalogModel*, FType>> cells;
-  for (const CatalogModel* m : sel.models)
-    for (FType f : sel.quants)
-      if (q.empty() || lower(m->id + " " + m->name + " " + preset(f).name).find(q) != std::string::npos)
-        cells.emplace_back(m, f);
+  for (const auto& [m, f] : selection_cells(sel))
+    if (q.empty() || lower(m->id + " " + m->name + " " + preset(f).name).find(q) != std::string::npos)
+      cells.emplace_back(m, f);
   return cells;
 }
 
@@ -269,9 +268,7 @@ bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, cons
     Selection speed_sel = fit_sel;
     speed_sel.backends.clear();
     if (const Backend* b = c.backend(s.backend)) speed_sel.backends.push_back(b);
-    std::vector<std::pair<const CatalogModel*, FType>> cells;
-    for (const CatalogModel* m : fit_sel.models)
-      for (FType f : fit_sel.quants) cells.emplace_back(m, f);
+    std::vector<std::pair<const CatalogModel*, FType>> cells = selection_cells(fit_sel);
     const size_t total = cells.size();
     if (max_rows && cells.size() > max_rows) cells.resize(max_rows);
     o.key("speed");
@@ -304,7 +301,7 @@ bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, cons
   }
   o.key("fit");
   write_table(o, shown, /*close=*/false);
-  o.field("matching", double(matching)).field("total", double(fit_sel.models.size() * fit_sel.quants.size()));
+  o.field("matching", double(matching)).field("total", double(selection_cells(fit_sel).size()));
   o.key("data").arr();
   for (const Plan& p : plans) {
     const CatalogModel* x = p.model;

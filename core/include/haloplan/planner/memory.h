@@ -25,6 +25,10 @@ struct WeightBreakdown {
   // the GPU, as the output head (llama-model-loader.cpp create_tensor, TENSOR_DUPLICATED with
   // another buffer type than the input layer's CPU one). 0 for untied models.
   uint64_t output_copy_bytes = 0;
+  // MTP/NextN blocks: in the file but not loaded (llama.cpp load_mtp is off by default); not in
+  // total_bytes. file_bytes() is what the GGUF holds.
+  uint64_t nextn_bytes = 0;
+  uint64_t file_bytes() const { return total_bytes + nextn_bytes; }
   uint64_t routed_expert_bytes = 0;  // merged 3-D expert tensors
   uint64_t routed_expert_params = 0;
   uint64_t dense_layer_bytes = 0;  // everything else inside the layers

@@ -77,6 +77,9 @@ struct ModelArch {
   MlaParams mla;
   std::optional<RecurrentParams> recurrent;
   MoeParams moe;
+  // MTP/NextN blocks the file holds after the n_layer trunk layers (GLM-4.5, Qwen3-Next/3.5):
+  // llama.cpp reads nextn_predict_layers and skips them at load unless asked (load_mtp).
+  int n_nextn = 0;
 
   LayerKind layer_kind(int il) const;
   bool is_moe_layer(int il) const;
@@ -113,6 +116,7 @@ enum TensorRole : uint32_t {
   kRoleFfnGate = 1u << 10,     // ffn_gate*
   kRoleFfnUp = 1u << 11,       // ffn_up*
   kRoleExperts = 1u << 12,     // merged routed experts (*_exps)
+  kRoleNextn = 1u << 13,       // in an MTP/NextN block: in the file, not loaded by default
 };
 uint32_t tensor_role(std::string_view name);
 

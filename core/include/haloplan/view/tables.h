@@ -25,6 +25,9 @@ struct Selection {
 Table list_table(const std::string& what, const Catalog& c);
 // One plan per model x quant of the selection, models outer: the fit and speed tables of a
 // scenario share them.
+// The (model, quant) rows of a selection: each model at every chosen quant, then at its release
+// format when that is not among them (gpt-oss: MXFP4_MOE).
+std::vector<std::pair<const CatalogModel*, FType>> selection_cells(const Selection& sel);
 std::vector<Plan> selection_plans(const Catalog& c, const Scenario& s, const Selection& sel);
 Table fit_table(const Catalog& c, const Scenario& s, const Selection& sel);
 Table fit_table(const Scenario& s, const Selection& sel, const std::vector<Plan>& plans);
