@@ -7,7 +7,7 @@
 //   - to dry-run llama-quantize for every preset: each tensor's type and the total size;
 // and compares those with the planner, then imports the same file as a user would (GGUF import)
 // and compares again. Prints one table; --check exits 1 on any difference.
-//   conformance --oracle PATH [--work DIR] [--model ID]... [--check] [--leave-out TENSOR]
+//   conformance --oracle PATH [--work DIR] [--model ID]... [--check] [--verbose] [--leave-out TENSOR]
 // --leave-out writes every file without that tensor: llama.cpp must refuse what haloplan's
 // import accepts, and the harness must say so with both messages (ctest conformance.planted).
 #include <algorithm>
@@ -35,7 +35,7 @@ namespace {
 struct Options {
   std::string oracle, work = "build/conformance";
   std::vector<std::string> models;
-  bool check = false;
+  bool check = false, verbose = false;
   std::string leave_out;
 };
 
@@ -139,6 +139,7 @@ struct Tally {
   std::vector<double> compute_err;
   std::vector<std::string> failures;
   std::vector<std::string> unanswered;  // settings where llama.cpp aborted
+  std::vector<std::string> far;         // --verbose: compute buffer estimates off by over 25 %
 
   void add(const Tally& o) {
     row += o.row;
@@ -151,6 +152,7 @@ struct Tally {
     compute_err.insert(compute_err.end(), o.compute_err.begin(), o.compute_err.end());
     failures.insert(failures.end(), o.failures.begin(), o.failures.end());
     unanswered.insert(unanswered.end(), o.unanswered.begin(), o.unanswered.end());
+    far.insert(far.end(), o.far.begin(), o.far.end());
   }
 };
 
@@ -269,7 +271,13 @@ void conform(const Options& o, const CatalogModel& m, Tally& t) {
       else fail("setting " + s.arg() + ": output buffer " + mib(*out) + " MiB, planner " + mib(b.output_bytes));
     }
     const double compute = r["compute"].get<double>();
-    if (compute > 0) t.compute_err.push_back((double(b.host_compute_bytes + b.compute_bytes) - compute) / compute);
+    if (compute > 0) {
+      const double err = (double(b.host_compute_bytes + b.compute_bytes) - compute) / compute;
+      t.compute_err.push_back(err);
+      if (o.verbose && std::abs(err) > 0.25)
+        t.far.push_back(format("%s at %s: llama.cpp %.0f MiB, estimate %+.0f %%", m.id.c_str(), s.arg().c_str(),
+                               compute / 1048576.0, 100 * err));
+    }
   }
 
   // Quantisation: per-tensor types and total bytes of every preset.
@@ -361,6 +369,7 @@ int main(int argc, char** argv) {
     else if (a == "--work" && i + 1 < argc) o.work = argv[++i];
     else if (a == "--model" && i + 1 < argc) o.models.push_back(argv[++i]);
     else if (a == "--check") o.check = true;
+    else if (a == "--verbose") o.verbose = true;
     else if (a == "--leave-out" && i + 1 < argc) o.leave_out = argv[++i];
     else {
       std::fprintf(stderr,
@@ -404,6 +413,10 @@ int main(int argc, char** argv) {
       "CPU compute buffer (planner's host + device estimate vs llama.cpp's CPU buffer): median %+.0f %%, "
       "worst %+.0f %% over %zu contexts\n",
       100 * med, 100 * worst, t.compute_err.size());
+  if (!t.far.empty()) {
+    std::printf("\nCPU compute buffer estimates off by more than 25 %%:\n");
+    for (const auto& f : t.far) std::printf("  %s\n", f.c_str());
+  }
   if (!t.unanswered.empty()) {
     std::printf("\nllama.cpp could not answer %zu settings (not counted):\n", t.unanswered.size());
     for (const auto& u : t.unanswered) std::printf("  %s\n", u.c_str());

@@ -274,14 +274,18 @@ BufferEstimate buffers(const ModelArch& a, const ContextParams& cp, const KvBrea
   BufferEstimate b;
   const uint64_t ub = uint64_t(std::min<int64_t>(cp.n_ubatch, kv.n_ctx));
   const uint64_t E = uint64_t(a.n_embd), V = uint64_t(a.n_vocab), H = uint64_t(a.n_head);
-  const uint64_t n_kv = uint64_t(kv.n_full_layers > 0 ? kv.n_ctx_seq : kv.swa_cells) * uint64_t(kv.n_stream);
+  // The KQ mask covers one stream's cells for every token of the ubatch (each stream's tokens see
+  // their own stream): per-stream cells, not all streams'.
+  const uint64_t n_kv = uint64_t(kv.n_full_layers > 0 ? kv.n_ctx_seq : kv.swa_cells);
   const uint64_t hd =
       uint64_t(a.attention == AttentionKind::Mla ? a.mla.kv_lora_rank + a.mla.qk_rope_head_dim : a.head_dim);
   const uint64_t hkv = uint64_t(a.attention == AttentionKind::Mla ? 1 : std::max(1, a.n_head_kv));
 
   const uint64_t output = 4 * V * ub + 4 * E * ub * 2;
   const uint64_t proj = 4 * ub * (2 * E + H * hd + 2 * hkv * hd);
-  uint64_t attn = proj + (cp.flash_attn ? 2 * n_kv * ub : 4 * n_kv * ub * H + 4 * n_kv * ub);
+  // With flash attention llama-graph.cpp builds the mask in F32 and casts it to F16: both live
+  // in the compute buffer.
+  uint64_t attn = proj + (cp.flash_attn ? (4 + 2) * n_kv * ub : 4 * n_kv * ub * H + 4 * n_kv * ub);
   if (kv.n_full_layers == 0 && kv.n_swa_layers == 0) attn = 0;
   uint64_t ffn = 0;
   if (a.moe.n_expert > 0)
