@@ -69,7 +69,7 @@ export function layoutPicture(machine, pools, focus) {
       }
       const hostX = osStart + b.in_gtt;  // host buffers follow what GTT holds
       const host = t.token_embd + t.host;
-      parts.push(rect(X(Math.min(hostX, total - host)), y + 20, host * sx, 6, 'f-host', `host side (token_embd, logits, host buffers, llama-server's checkpoints and prompt cache): ${gibText(host, 2)} GiB`));
+      parts.push(rect(X(Math.min(hostX, total - host)), y + 20, host * sx, 6, 'f-host', `host side (token_embd, logits, host buffers): ${gibText(host, 2)} GiB`));
       parts.push(svgEl('line', { x1: X(b.gpu_limit).toFixed(1), x2: X(b.gpu_limit).toFixed(1), y1: y - 3, y2: y + 29, class: 's-mark' },
         svgEl('title', null, `limit for this backend: ${gibText(b.gpu_limit)} GiB`)));
       y += 30;

@@ -80,8 +80,9 @@ double gpu_side(const MemoryTerms& t, double overhead) {
          double(t.kv.state_bytes) + double(t.buf.compute_bytes) + overhead;
 }
 double host_side(const MemoryTerms& t) {
-  return double(t.w.token_embd_bytes) + double(t.buf.output_bytes) + double(t.buf.host_compute_bytes) +
-         double(t.buf.checkpoint_bytes) + double(t.buf.prompt_cache_bytes);
+  // llama-server's checkpoints and prompt cache grow with use up to their caps: shown beside the
+  // plan, not in the verdicts.
+  return double(t.w.token_embd_bytes) + double(t.buf.output_bytes) + double(t.buf.host_compute_bytes);
 }
 
 bool fits(const MemoryTerms& t, const Pools& p, const Backend& b, const Knobs& k) {

@@ -141,6 +141,14 @@ Table fit_table(const Scenario& s, const Selection& sel, const std::vector<Plan>
   t.notes.push_back(pools_note(s, pools));
   t.notes.push_back(ctx_note(s));
   if (auto n = release_note(sel); !n.empty()) t.notes.push_back(n);
+  if (s.ctx.ctx_checkpoints > 0 || s.ctx.cache_ram_mib != 0)
+    t.notes.push_back(
+        "llama-server also fills host RAM as it runs, up to its caps and not in these totals: context "
+        "checkpoints (" +
+        std::to_string(s.ctx.ctx_checkpoints) +
+        " per slot, for models with recurrent or sliding-window layers) and a prompt cache (" +
+        (s.ctx.cache_ram_mib < 0 ? std::string("no limit") : std::to_string(s.ctx.cache_ram_mib) + " MiB") +
+        "); each model's breakdown shows them.");
   t.notes.push_back(
       "Verdict per backend with headroom in GiB: carve-out = fits the BIOS carve-out; GTT = fits only by "
       "spilling into GTT; no fit = short by; OS squeeze = fits but leaves the OS below its reserve.");
@@ -412,7 +420,10 @@ std::vector<Table> plan_tables(const Catalog& c, const Scenario& s, const Plan& 
   if (p.buffers.prompt_cache_bytes > 0)
     t.rows.push_back({"prompt cache (llama-server, host)", gib(double(p.buffers.prompt_cache_bytes), 2),
                       "up to: the --cache-ram cap; it fills as prompts are cached"});
-  t.rows.push_back({"total", gib(p.total_bytes(), 2), "without the runtime's own overhead"});
+  t.rows.push_back({"total", gib(p.total_bytes(), 2),
+                    p.buffers.checkpoint_bytes + p.buffers.prompt_cache_bytes > 0
+                        ? "without the runtime's own overhead and llama-server's up-to stores above"
+                        : "without the runtime's own overhead"});
   if (!p.error.empty()) t.notes.push_back("llama.cpp would refuse these settings: " + p.error);
   t.notes.push_back(ctx_note(s));
 

@@ -189,8 +189,7 @@ void write_focus(JsonOut& o, const ViewState& s, const Catalog& c, const ViewSet
   o.field("token_embd", double(p.weights.token_embd_bytes)).field("output_copy", double(p.weights.output_copy_bytes));
   o.field("kv", double(p.kv.kv_bytes()));
   o.field("state", double(p.kv.state_bytes)).field("compute", double(p.buffers.compute_bytes));
-  o.field("host", double(p.buffers.output_bytes + p.buffers.host_compute_bytes + p.buffers.checkpoint_bytes +
-                         p.buffers.prompt_cache_bytes));
+  o.field("host", double(p.buffers.output_bytes + p.buffers.host_compute_bytes));
   o.field("checkpoints", double(p.buffers.checkpoint_bytes))
       .field("prompt_cache", double(p.buffers.prompt_cache_bytes));
   o.end_obj();

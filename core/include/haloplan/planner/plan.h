@@ -45,11 +45,11 @@ struct Plan {
   std::string error;  // non-empty: settings llama.cpp would refuse
   const BackendPlan* find(std::string_view backend_id) const;
   // Weights, KV cache, recurrent state and the buffers (device compute, output, host compute):
-  // everything the model holds, without the runtime's own overhead.
+  // everything the model holds, without the runtime's own overhead and without what llama-server
+  // may add as it runs (context checkpoints, prompt cache: buffers.checkpoint/prompt_cache_bytes).
   double total_bytes() const {
     return double(weights.total_bytes + weights.output_copy_bytes) + double(kv.kv_bytes()) + double(kv.state_bytes) +
-           double(buffers.compute_bytes) + double(buffers.output_bytes) + double(buffers.host_compute_bytes) +
-           double(buffers.checkpoint_bytes) + double(buffers.prompt_cache_bytes);
+           double(buffers.compute_bytes) + double(buffers.output_bytes) + double(buffers.host_compute_bytes);
   }
 };
 
