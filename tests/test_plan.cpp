@@ -177,3 +177,17 @@ TEST_CASE("llama-server's context checkpoints and prompt cache are host memory, 
   CHECK(off.buffers.checkpoint_bytes == 0);
   CHECK(off.buffers.prompt_cache_bytes == 0);
 }
+
+TEST_CASE("vLLM pre-allocates 0.9 of the GPU memory it sees and refuses a model that needs more") {
+  // vLLM --gpu-memory-utilization 0.9 (its default): the share is taken at start; the KV cache
+  // gets what weights and activations leave.
+  const auto& c = test::shipped();
+  const auto s = guide_scenario(c);  // 64 GiB carve-out + 32 GiB GTT: vLLM sees 96 GiB
+  const auto small = make_plan(c, *c.model("llama-3.1-8b"), FType::Q4_K_M, s).find("vllm-rocm")->placement;
+  CHECK(small.gpu_bytes == Approx(0.9 * 96 * kGiB));
+  CHECK(small.verdict == Verdict::Gtt);  // 86.4 GiB: past the carve-out into GTT
+  // GLM-4.5-Air Q4_K_M needs about 72 GiB with vLLM's overhead: within 96, within 86.4 too;
+  // Qwen3-235B Q3_K_M (about 105 GiB) is past both.
+  CHECK(make_plan(c, *c.model("qwen3-235b-a22b"), FType::Q3_K_M, s).find("vllm-rocm")->placement.verdict ==
+        Verdict::NoFit);
+}

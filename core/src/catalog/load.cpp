@@ -343,6 +343,7 @@ std::vector<Diagnostic> load_backends(std::string_view text, Catalog& into) {
       set_if(r.boolean("reaches_gtt", true), b.reaches_gtt);
       set_if(r.boolean("hip", false), b.hip);
       set_if(r.number("runtime_overhead_mib", true, 0, 1 << 20), b.runtime_overhead_mib);
+      set_if(r.number("gpu_memory_utilization", false, 0.05, 1), b.preallocate_fraction);
       set_if(r.number("speed_factor", false, 0.01, 10), b.speed_factor);
       set_if(r.str("speed_family", true, 64), b.speed_family);
       const auto fam =

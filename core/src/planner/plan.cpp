@@ -85,8 +85,22 @@ double host_side(const MemoryTerms& t) {
   return double(t.w.token_embd_bytes) + double(t.buf.output_bytes) + double(t.buf.host_compute_bytes);
 }
 
+// Where a backend's allocations land. A pre-allocating backend (vLLM) takes its share of the GPU
+// memory it sees whatever the model needs, and refuses to start when the model needs more.
+Placement backend_placement(const MemoryTerms& t, const Pools& p, const Backend& b, const Knobs& k) {
+  const bool gtt = backend_reaches_gtt(b, k);
+  const double need = gpu_side(t, b.runtime_overhead_mib * 1048576.0);
+  if (b.preallocate_fraction <= 0) return place(p, gtt, need, host_side(t));
+  const double budget = b.preallocate_fraction * (p.carve_out + (gtt ? p.gtt : 0.0));
+  if (need <= budget) return place(p, gtt, budget, host_side(t));
+  Placement r = place(p, gtt, need, host_side(t));
+  r.verdict = Verdict::NoFit;
+  r.headroom = budget - need;
+  return r;
+}
+
 bool fits(const MemoryTerms& t, const Pools& p, const Backend& b, const Knobs& k) {
-  const auto pl = place(p, backend_reaches_gtt(b, k), gpu_side(t, b.runtime_overhead_mib * 1048576.0), host_side(t));
+  const auto pl = backend_placement(t, p, b, k);
   return pl.verdict == Verdict::CarveOut || pl.verdict == Verdict::Gtt;
 }
 
@@ -118,7 +132,7 @@ Plan make_plan(const Catalog& c, const CatalogModel& model, FType quant, const S
     bp.backend = b;
     bp.reaches_gtt = backend_reaches_gtt(*b, s.knobs);
     bp.overhead_bytes = b->runtime_overhead_mib * 1048576.0;
-    bp.placement = place(plan.pools, bp.reaches_gtt, gpu_side(t, bp.overhead_bytes), host_side(t));
+    bp.placement = backend_placement(t, plan.pools, *b, s.knobs);
     bp.decode_tps_0 = decode_tps_at(*b, *s.machine, plan.speed_in, kv_read_0, 0, s.ctx.flash_attn);
     bp.decode_tps_ctx =
         decode_tps_at(*b, *s.machine, plan.speed_in, kv_read_full, double(full_depth), s.ctx.flash_attn);
@@ -168,7 +182,9 @@ std::optional<double> min_gtt_gib(const Catalog&, const CatalogModel& model, FTy
   Knobs k = s.knobs;
   if (!backend_reaches_gtt(b, k)) return std::nullopt;
   const auto t = memory_terms(model, quant, s);
-  const double need = gpu_side(t, b.runtime_overhead_mib * 1048576.0);
+  // A pre-allocating backend needs its share of the pool to cover the model.
+  const double need =
+      gpu_side(t, b.runtime_overhead_mib * 1048576.0) / (b.preallocate_fraction > 0 ? b.preallocate_fraction : 1.0);
   const double carve = machine_pools(*s.machine, s.knobs).carve_out;
   const double gib = std::max(0.0, std::ceil((need - carve) / kGiB));
   k.gtt_gib = gib;

@@ -440,6 +440,12 @@ std::vector<Table> plan_tables(const Catalog& c, const Scenario& s, const Plan& 
   }
   b.notes.push_back(pools_note(s, p.pools));
   b.notes.push_back("GPU side includes the runtime overhead (estimate); speeds are estimates.");
+  for (const auto& bp : p.backends)
+    if (bp.backend->preallocate_fraction > 0 &&
+        std::find(sel.backends.begin(), sel.backends.end(), bp.backend) != sel.backends.end())
+      b.notes.push_back(bp.backend->id + " pre-allocates " + fixed(bp.backend->preallocate_fraction * 100, 0) +
+                        " % of the GPU memory it sees (--gpu-memory-utilization): its GPU side is that share "
+                        "whatever the model needs, and the KV cache gets what weights and activations leave.");
   return {t, b};
 }
 

@@ -83,6 +83,10 @@ struct Backend {
   // Allocates through HIP (llama.cpp-ROCm, vLLM, Ollama's ROCm runner): one rule for all of them,
   // hip_reaches_gtt. Vulkan and the others reach carve-out + GTT whatever the kernel.
   bool hip = false;
+  // Pre-allocates this share of the GPU memory it sees at start (vLLM --gpu-memory-utilization,
+  // 0.9 by default) and gives the KV cache what weights and activations leave; 0: allocates what
+  // the model needs.
+  double preallocate_fraction = 0;
   double runtime_overhead_mib = 0;  // driver/runtime allocations outside llama.cpp's buffers
   double speed_factor = 1.0;        // throughput relative to the calibrated engine (e.g. Ollama)
   std::string speed_family;         // which calibration family it uses
