@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "haloplan/text/strings.h"
+
 namespace haloplan {
 
 const char* memory_kind_id(MemoryKind k) {
@@ -79,22 +81,12 @@ bool backend_reaches_gtt(const Backend& b, const Knobs& k) {
 std::optional<bool> hip_reaches_gtt(const std::string& kernel) {
   if (kernel.empty()) return true;
   if (kernel == "older") return false;
-  int major = -1, minor = -1;
-  size_t i = 0;
-  auto number = [&](int& out) {
-    const size_t start = i;
-    int v = 0;
-    while (i < kernel.size() && kernel[i] >= '0' && kernel[i] <= '9' && i - start < 4) v = v * 10 + (kernel[i++] - '0');
-    if (i == start) return false;
-    out = v;
-    return true;
-  };
-  if (!number(major) || i >= kernel.size() || kernel[i++] != '.' || !number(minor)) return std::nullopt;
-  if (i < kernel.size()) {  // an optional patch level: ".4"
-    int patch = 0;
-    if (kernel[i++] != '.' || !number(patch) || i != kernel.size()) return std::nullopt;
-  }
-  return major > 6 || (major == 6 && minor >= 10);
+  const auto parts = split(kernel, '.');  // MAJOR.MINOR or MAJOR.MINOR.PATCH
+  if (parts.size() < 2 || parts.size() > 3) return std::nullopt;
+  std::optional<int64_t> n[3];
+  for (size_t i = 0; i < parts.size(); ++i)
+    if (!(n[i] = parse_whole(parts[i], 0, 9999))) return std::nullopt;
+  return *n[0] > 6 || (*n[0] == 6 && *n[1] >= 10);
 }
 
 const char* verdict_id(Verdict v) {
