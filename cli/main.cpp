@@ -193,8 +193,10 @@ int main(int argc, char** argv) {
       calibrate_command(o, c, s);
     } else if (o.command == "plan") {
       if (sel.models.size() != 1) throw UsageError("plan needs exactly one --model");
-      if (sel.quants.size() > 1) throw UsageError("plan needs exactly one --quant");
-      const auto p = make_plan(c, *sel.models[0], sel.quants[0], s);
+      if (sel.quants.size() + sel.files.size() > 1) throw UsageError("plan needs exactly one --quant");
+      const auto cells = selection_cells(sel);
+      // The chosen preset or file (a release-format row comes after it).
+      const auto p = cell_plan(c, cells.front(), s);
       if (o.format == Format::Json) print(plan_json(c, s, p, sel) + "\n");
       else print_tables(plan_tables(c, s, p, sel), o.format);
     }

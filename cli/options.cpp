@@ -66,7 +66,8 @@ Flags:
   --rocm-gtt on|off   the same as --kernel 6.10 / --kernel older
   --backend ID        one backend (default: every backend of the machine)
   --model ID[,ID]     model(s) (default: the whole catalog)
-  --quant PRESET[,..] quantisation preset(s), e.g. Q4_K_M; 'all' for the ladder
+  --quant PRESET[,..] quantisation preset(s), e.g. Q4_K_M; 'all' for the ladder; or a published
+                      file of known size, e.g. UD-Q4_K_XL or unsloth:UD-Q4_K_XL
   --ctx N             context length, e.g. 32768 or 32k (default 32768)
   --kv-type TYPE      K and V cache type: f16, bf16, q8_0, q4_0, ...
   --k-type / --v-type TYPE   set them separately
@@ -76,6 +77,10 @@ Flags:
   --prompt N          prompt tokens for time to first token (default 4096)
   --ctx-checkpoints N llama-server's context checkpoints per slot (default 32; host memory)
   --cache-ram MIB     llama-server's prompt cache cap (default 8192; -1 no limit, 0 off)
+  --vision on|off     load a vision model's projector, --mmproj (default on)
+  --mmproj MIB        the projector's size, for a model whose size the catalog does not know
+  --draft ID          a draft model for speculative decoding (-md): its weights, KV and buffers
+  --draft-quant PRESET the draft model's quant (default Q8_0)
   --catalog FILE      extra model catalog (same schema as data/models.json); repeatable
   --link URL          the page's scenario from a haloplan link (flags after it override it)
   --cal B:D:P:ND:NP   apply a calibration printed by 'haloplan calibrate' (comma-separated)
@@ -123,6 +128,10 @@ Options parse_options(int argc, char** argv) {
     else if (a == "--prompt") set_field(o, a, "prompt", value(a));
     else if (a == "--ctx-checkpoints") set_field(o, a, "ckpt", value(a));
     else if (a == "--cache-ram") set_field(o, a, "cacheram", value(a));
+    else if (a == "--vision") set_field(o, a, "vision", value(a));
+    else if (a == "--mmproj") set_field(o, a, "mmproj", value(a));
+    else if (a == "--draft") set_field(o, a, "draft", value(a));
+    else if (a == "--draft-quant") set_field(o, a, "draftq", value(a));
     else if (a == "--catalog") o.catalogs.push_back(value(a));
     else if (a == "--link") apply_link(value(a), o);
     else if (a == "--cal") set_field(o, a, "cal", value(a));
@@ -152,12 +161,27 @@ FType parse_quant(const std::string& q) {
   throw UsageError("unknown quant '" + q + "'; known presets include " + names + ", Q4_0, MXFP4_MOE, F16");
 }
 
+std::string resolve_file(const std::string& q, const Catalog& c) {
+  std::vector<std::string> keys;  // every published file whose key or tag is q
+  for (const auto& m : c.models)
+    for (const auto& f : m.files)
+      if ((f.key() == q || f.tag == q) && std::find(keys.begin(), keys.end(), f.key()) == keys.end())
+        keys.push_back(f.key());
+  if (keys.size() == 1) return keys.front();
+  if (keys.size() > 1) throw UsageError("'" + q + "' names several published files: " + join(keys, ", "));
+  std::string names;
+  for (FType f : quant_ladder()) names += std::string(names.empty() ? "" : ", ") + preset(f).name;
+  throw UsageError("unknown quant '" + q + "': not a preset (" + names +
+                   ", Q4_0, MXFP4_MOE, F16 ...) and no model in the catalog has a published file of that name");
+}
+
 Scenario make_scenario(const Options& o, const Catalog& c) {
   ViewState s = o.state;
   std::vector<Notice> notices;
   validate_state(s, c, notices);
   if (!notices.empty()) throw UsageError(notices.front().what_is_wrong());
-  const Scenario sc = scenario_for(s, c);
+  Scenario sc = scenario_for(s, c);
+  sc.extras_for = nullptr;  // --draft and --mmproj apply to every model the command shows
   if (!sc.ctx.flash_attn && traits(sc.ctx.type_v).quantized)
     throw UsageError("a quantized V cache (" + std::string(type_name(sc.ctx.type_v)) +
                      ") requires --flash-attn on; llama.cpp refuses to start otherwise");
@@ -183,12 +207,17 @@ Selection select(const Options& o, const Catalog& c) {
   for (const auto& q : o.quants) {
     if (q == "all" || q == "ALL") {
       for (FType f : quant_ladder()) sel.quants.push_back(f);
-    } else {
+    } else if (ftype_from_name(q)) {
       sel.quants.push_back(parse_quant(q));
+    } else {
+      sel.files.push_back(resolve_file(q, c));
     }
   }
-  sel.quants_given = !sel.quants.empty();
-  if (sel.quants.empty()) sel.quants.push_back(FType::Q4_K_M);
+  for (const auto& k : sel.files)
+    if (std::none_of(sel.models.begin(), sel.models.end(), [&](const CatalogModel* m) { return m->published(k); }))
+      throw UsageError("none of the chosen models has the published file '" + k + "'");
+  sel.quants_given = !sel.quants.empty() || !sel.files.empty();
+  if (!sel.quants_given) sel.quants.push_back(FType::Q4_K_M);
   if (const Machine* m = c.machine(o.state.machine)) {
     for (const Backend* b : backends_for(c, *m))
       if (o.backend.empty() || b->id == o.backend) sel.backends.push_back(b);

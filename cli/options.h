@@ -42,6 +42,8 @@ std::string usage();
 // without flash attention).
 Scenario make_scenario(const Options& o, const Catalog& c);
 FType parse_quant(const std::string& q);
+// A published file named by key ("unsloth:UD-Q4_K_XL") or by tag alone when one publisher has it.
+std::string resolve_file(const std::string& q, const Catalog& c);
 // The models, quants and backends a command shows; throws UsageError for an unknown model.
 Selection select(const Options& o, const Catalog& c);
 

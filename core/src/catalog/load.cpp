@@ -1,6 +1,7 @@
 #include "haloplan/catalog/load.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "haloplan/catalog/obj_reader.h"
@@ -47,6 +48,47 @@ void set_if(std::optional<T> v, T& dst) {
 template <class T, class U>
 void set_if(std::optional<T> v, U& dst) {
   if (v) dst = static_cast<U>(*v);
+}
+
+// A file key's parts: letters, digits and . _ - only, so that "publisher:tag" reads back from
+// a link or a flag unchanged.
+bool file_word(const std::string& w) {
+  return !w.empty() && std::all_of(w.begin(), w.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
+           ch == '-';
+  });
+}
+
+void read_files(const json& j, const std::string& path, CatalogModel& cm, std::vector<Diagnostic>& d) {
+  if (!j.is_array()) {
+    d.push_back({path, "expected a list, found " + detail::type_word(j), true});
+    return;
+  }
+  if (j.size() > 64) {
+    d.push_back({path, "has " + std::to_string(j.size()) + " entries; the limit is 64", true});
+    return;
+  }
+  for (size_t i = 0; i < j.size(); ++i) {
+    ObjReader f(j[i], path + "[" + std::to_string(i) + "]", d);
+    if (!f.ok()) continue;
+    PublishedFile pf;
+    set_if(f.str("publisher", true, 64), pf.publisher);
+    set_if(f.str("tag", true, 64), pf.tag);
+    set_if(f.str("repo", false, 200), pf.repo);
+    if (auto q = f.str("mix", true, 32)) {
+      if (auto ft = ftype_from_name(*q)) pf.mix = *ft;
+      else f.error("mix", "\"" + *q + "\" is not a llama.cpp quantisation preset");
+    }
+    if (auto g = f.number("weights_gib", true, 0.01, 1e5)) pf.weights_bytes = uint64_t(std::llround(*g * 1073741824.0));
+    set_if(f.str("source", true, 1000), pf.source);
+    if (!pf.publisher.empty() && !file_word(pf.publisher))
+      f.error("publisher", "may hold only letters, digits and . _ -");
+    if (!pf.tag.empty() && !file_word(pf.tag)) f.error("tag", "may hold only letters, digits and . _ -");
+    if (!pf.tag.empty() && ftype_from_name(pf.tag) && pf.publisher.empty())
+      f.error("tag", "names a preset; give the publisher");
+    if (cm.published(pf.key())) f.error("tag", "\"" + pf.key() + "\" appears more than once");
+    cm.files.push_back(std::move(pf));
+  }
 }
 
 void read_recurrent(const json& j, const std::string& path, ModelArch& a, std::vector<Diagnostic>& d) {
@@ -162,6 +204,17 @@ CatalogModel read_model(const json& j, const std::string& path, std::vector<Diag
   if (auto q = r.str("release_quant", false, 32)) {
     if (auto ft = ftype_from_name(*q)) cm.release_quant = *ft;
     else r.error("release_quant", "\"" + *q + "\" is not a llama.cpp quantisation preset");
+  }
+  if (const json* fl = r.raw("files")) read_files(*fl, r.sub("files"), cm, d);
+  if (const json* mp = r.raw("mmproj")) {
+    ObjReader f(*mp, r.sub("mmproj"), d);
+    if (f.ok()) {
+      Projector pj;
+      set_if(f.str("file", true, 200), pj.file);
+      if (auto b = f.integer("bytes", true, 1, int64_t(1) << 40)) pj.bytes = uint64_t(*b);
+      set_if(f.str("source", true, 1000), pj.source);
+      cm.mmproj = pj;
+    }
   }
   cm.sources = r.str_list("sources", true);
   set_if(r.str("notes", false, 4000), cm.notes);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <deque>
 
 namespace haloplan {
@@ -61,28 +62,56 @@ struct MemoryTerms {
   WeightBreakdown w;
   KvBreakdown kv;
   BufferEstimate buf;
+  uint64_t projector = 0;
+  std::optional<DraftPlan> draft;
 };
+
+std::optional<DraftPlan> draft_terms(const Scenario& s) {
+  if (!s.draft) return std::nullopt;
+  DraftPlan d;
+  d.model = s.draft;
+  d.quant = s.draft_quant;
+  d.weights = model_weights(*s.draft, s.draft_quant);
+  ContextParams cp = s.ctx;
+  cp.type_k = cp.type_v = GgmlType::F16;
+  d.kv = kv_cache(s.draft->arch, cp);
+  d.buffers = buffers(s.draft->arch, cp, d.kv);
+  d.buffers.checkpoint_bytes = d.buffers.prompt_cache_bytes = 0;  // the server's stores are the target's
+  return d;
+}
 
 MemoryTerms memory_terms(const CatalogModel& model, FType quant, const Scenario& s) {
   MemoryTerms t;
   t.w = model_weights(model, quant);
-  if (s.file_bytes) t.w = scale_to_file_size(t.w, *s.file_bytes);
+  if (s.file_bytes) {
+    t.w = scale_to_file_size(t.w, *s.file_bytes);
+    // A published size is llama-bench's: what is loaded. Whether the file also carries an MTP
+    // block is not known.
+    if (s.file) t.w.nextn_bytes = 0;
+  }
   t.kv = kv_cache(model.arch, s.ctx);
   t.buf = buffers(model.arch, s.ctx, t.kv);
+  const bool extras = !s.extras_for || s.extras_for == &model;
+  if (s.vision) t.projector = s.mmproj_bytes && extras ? *s.mmproj_bytes : (model.mmproj ? model.mmproj->bytes : 0);
+  if (extras) t.draft = draft_terms(s);
   return t;
 }
 
 // GPU side: every weight but token_embd (llama.cpp keeps it on the CPU) plus, for tied
 // embeddings, token_embd's copy as the output head; KV, state, compute buffer and the runtime's
 // own allocations. Host side: token_embd, logits, host compute buffer.
+// The projector and the draft model's layers are on the GPU too (llama-server offloads both by
+// default: --mmproj-offload, -ngld).
 double gpu_side(const MemoryTerms& t, double overhead) {
   return double(t.w.total_bytes - t.w.token_embd_bytes + t.w.output_copy_bytes) + double(t.kv.kv_bytes()) +
-         double(t.kv.state_bytes) + double(t.buf.compute_bytes) + overhead;
+         double(t.kv.state_bytes) + double(t.buf.compute_bytes) + overhead + double(t.projector) +
+         (t.draft ? t.draft->gpu_bytes() : 0.0);
 }
 double host_side(const MemoryTerms& t) {
   // llama-server's checkpoints and prompt cache grow with use up to their caps: shown beside the
   // plan, not in the verdicts.
-  return double(t.w.token_embd_bytes) + double(t.buf.output_bytes) + double(t.buf.host_compute_bytes);
+  return double(t.w.token_embd_bytes) + double(t.buf.output_bytes) + double(t.buf.host_compute_bytes) +
+         (t.draft ? t.draft->host_bytes() : 0.0);
 }
 
 // Where a backend's allocations land. A pre-allocating backend (vLLM) takes its share of the GPU
@@ -111,15 +140,42 @@ void share_weight_memos(const Catalog& c) {
     if (!m.memo) m.memo = std::make_shared<detail::WeightMemo>();
 }
 
+Scenario with_file(Scenario s, const PublishedFile* f) {
+  s.file = f;
+  if (f) s.file_bytes = f->weights_bytes;
+  else s.file_bytes.reset();
+  return s;
+}
+
+std::string file_label(const PublishedFile& f) { return f.tag + " (" + f.publisher + ")"; }
+
+std::string Plan::quant_label() const { return file ? file_label(*file) : std::string(preset(quant).name); }
+
+std::string draft_refusal(const CatalogModel& target, const CatalogModel& draft) {
+  const int64_t diff = std::llabs(target.arch.n_vocab - draft.arch.n_vocab);
+  if (diff <= 128) return "";
+  return "llama.cpp refuses " + draft.name + " as a draft for " + target.name + ": their vocabularies (" +
+         std::to_string(draft.arch.n_vocab) + " and " + std::to_string(target.arch.n_vocab) +
+         " tokens) differ by more than 128";
+}
+
 Plan make_plan(const Catalog& c, const CatalogModel& model, FType quant, const Scenario& s) {
   Plan plan;
   plan.model = &model;
-  plan.quant = quant;
+  plan.file = s.file;
+  plan.quant = s.file ? s.file->mix : quant;
+  quant = plan.quant;
   const auto t = memory_terms(model, quant, s);
   plan.weights = t.w;
   plan.kv = t.kv;
   plan.buffers = t.buf;
+  plan.projector_bytes = t.projector;
+  plan.draft = t.draft;
   plan.error = t.kv.error;
+  if (plan.error.empty() && t.draft) {
+    plan.error = draft_refusal(model, *t.draft->model);
+    if (plan.error.empty() && !t.draft->kv.error.empty()) plan.error = "draft model: " + t.draft->kv.error;
+  }
   plan.speed_in = s.file_bytes ? speed_inputs(model.arch, t.w) : memo_item(model, quant).speed;
   if (!s.machine) return plan;
   plan.pools = machine_pools(*s.machine, s.knobs);
@@ -168,8 +224,7 @@ int64_t max_context(const Catalog&, const CatalogModel& model, FType quant, cons
 std::optional<FType> best_quant(const Catalog&, const CatalogModel& model, const Scenario& s, const Backend& b) {
   if (!s.machine) return std::nullopt;
   const Pools p = machine_pools(*s.machine, s.knobs);
-  Scenario probe = s;
-  probe.file_bytes.reset();
+  Scenario probe = with_file(s, nullptr);
   for (FType f : quant_ladder()) {
     if (fits(memory_terms(model, f, probe), p, b, s.knobs)) return f;
   }

@@ -9,7 +9,15 @@ using nlohmann::json;
 
 std::optional<std::string> llama_server_command(const Plan& p, const Scenario& s, const Backend& b) {
   if (b.id.rfind("llamacpp-", 0) != 0 || !p.model || !s.machine) return std::nullopt;
-  std::string cmd = "llama-server -m " + p.model->id + "-" + preset(p.quant).name + ".gguf";
+  // A published file by its Hugging Face name (llama-server downloads it, with its projector);
+  // a preset as the file llama-quantize would write.
+  const bool hf = p.file && !p.file->repo.empty();
+  std::string cmd = hf ? "llama-server -hf " + p.file->repo + ":" + p.file->tag
+                       : "llama-server -m " + p.model->id + "-" + preset(p.quant).name + ".gguf";
+  if (p.projector_bytes > 0 && !hf)
+    cmd += " --mmproj " + (p.model->mmproj ? p.model->mmproj->file : std::string("mmproj.gguf"));
+  if (p.projector_bytes == 0 && hf && p.model->mmproj) cmd += " --no-mmproj";
+  if (p.draft) cmd += " -md " + p.draft->model->id + "-" + preset(p.draft->quant).name + ".gguf -ngld 999";
   cmd += " -c " + std::to_string(s.ctx.n_ctx);
   if (s.ctx.n_seq > 1) {
     cmd += " -np " + std::to_string(s.ctx.n_seq);
@@ -31,7 +39,23 @@ std::optional<std::string> llama_server_command(const Plan& p, const Scenario& s
 std::string plan_json(const Catalog& c, const Scenario& s, const Plan& p, const Selection& sel) {
   json j;
   j["model"] = p.model->id;
-  j["quant"] = preset(p.quant).name;
+  j["quant"] = p.file ? p.file->key() : std::string(preset(p.quant).name);
+  if (p.file) {
+    j["file"] = {{"publisher", p.file->publisher},
+                 {"tag", p.file->tag},
+                 {"repo", p.file->repo},
+                 {"mix", preset(p.file->mix).name},
+                 {"source", p.file->source}};
+  }
+  j["mmproj_bytes"] = p.projector_bytes;
+  if (p.draft) {
+    j["draft"] = {{"model", p.draft->model->id},
+                  {"quant", preset(p.draft->quant).name},
+                  {"weights_bytes", p.draft->weights.total_bytes},
+                  {"kv_bytes", p.draft->kv.kv_bytes() + p.draft->kv.state_bytes},
+                  {"buffer_bytes", p.draft->buffers.compute_bytes + p.draft->buffers.output_bytes +
+                                       p.draft->buffers.host_compute_bytes}};
+  }
   j["machine"] = s.machine->id;
   j["ctx"] = s.ctx.n_ctx;
   j["n_ctx_padded"] = p.kv.n_ctx;
@@ -56,7 +80,7 @@ std::string plan_json(const Catalog& c, const Scenario& s, const Plan& p, const 
   j["prefill_tps"] = bp ? std::round(bp->prefill_tps * 10) / 10 : 0.0;
   j["speed_band"] = bp ? json{{"decode", {bp->decode_lo, bp->decode_hi}}, {"prefill", {bp->prefill_lo, bp->prefill_hi}}}
                        : json::object();
-  j["max_context"] = sb ? max_context(c, *p.model, p.quant, s, *sb) : 0;
+  j["max_context"] = sb ? max_context(c, *p.model, p.quant, with_file(s, p.file), *sb) : 0;
   json v = json::object(), h = json::object(), o = json::object();
   for (const auto& b : p.backends) {
     v[b.backend->id] = verdict_id(b.placement.verdict);

@@ -99,6 +99,27 @@ void validate_state(ViewState& s, const Catalog& c, std::vector<Notice>& notices
     s.model.clear();
   }
   if (s.model.empty() && !c.models.empty()) s.model = c.models.front().id;
+  // Published files are keys into the catalog: one no model has is left out.
+  std::erase_if(s.quants, [&](const std::string& q) {
+    if (ftype_from_name(q)) return false;
+    if (std::any_of(c.models.begin(), c.models.end(), [&](const CatalogModel& x) { return x.published(q) != nullptr; }))
+      return false;
+    note(notices, "quants", "no model in the catalog has a published file '" + q + "'", "it was left out");
+    return true;
+  });
+  if (s.quants.empty()) s.quants = {"Q4_K_M"};
+  if (!ftype_from_name(s.quant)) {
+    const CatalogModel* fm = c.model(s.model);
+    if (!fm || !fm->published(s.quant)) {
+      note(notices, "quant", (fm ? fm->id : std::string("the model")) + " has no published file '" + s.quant + "'",
+           "Q4_K_M is shown");
+      s.quant = "Q4_K_M";
+    }
+  }
+  if (!s.draft.empty() && !c.model(s.draft)) {
+    note(notices, "draft", "draft model '" + s.draft + "' is not in the catalog", "no draft model is used");
+    s.draft.clear();
+  }
 }
 
 Scenario scenario_for(const ViewState& s, const Catalog& c) {
@@ -117,6 +138,11 @@ Scenario scenario_for(const ViewState& s, const Catalog& c) {
   sc.ctx.type_k = kv_cache_type(s.type_k).value_or(GgmlType::F16);
   sc.ctx.type_v = kv_cache_type(s.type_v).value_or(GgmlType::F16);
   sc.prompt_tokens = s.prompt;
+  sc.vision = s.vision;
+  if (s.mmproj_mib > 0) sc.mmproj_bytes = uint64_t(s.mmproj_mib) * 1048576u;
+  sc.draft = s.draft.empty() ? nullptr : c.model(s.draft);
+  sc.draft_quant = ftype_from_name(s.draft_quant).value_or(FType::Q8_0);
+  sc.extras_for = c.model(s.model);
   return sc;
 }
 

@@ -164,11 +164,11 @@ const std::vector<Field>& fields() {
        [](ViewState& s, const std::string& v) -> std::string {
          std::vector<std::string> q;
          for (const auto& x : split(v, ',')) {
-           auto f = ftype_from_name(x);
-           if (!f) return "quants: '" + x.substr(0, 32) + "' is not a quantisation preset";
-           if (std::find(q.begin(), q.end(), preset(*f).name) == q.end()) q.push_back(preset(*f).name);
+           auto k = quant_key(x);
+           if (!k) return "quants: '" + x.substr(0, 32) + "' is not a quantisation preset or a published file";
+           if (std::find(q.begin(), q.end(), *k) == q.end()) q.push_back(*k);
          }
-         if (q.empty() || q.size() > 32) return "quants must list 1 to 32 presets";
+         if (q.empty() || q.size() > 32) return "quants must list 1 to 32 presets or files";
          s.quants = q;
          return "";
        },
@@ -179,12 +179,50 @@ const std::vector<Field>& fields() {
        }},
       {"quant",
        [](ViewState& s, const std::string& v) -> std::string {
-         auto f = ftype_from_name(v);
-         if (!f) return "quant '" + v.substr(0, 32) + "' is not a quantisation preset";
-         s.quant = preset(*f).name;
+         auto k = quant_key(v);
+         if (!k) return "quant '" + v.substr(0, 32) + "' is not a quantisation preset or a published file";
+         s.quant = *k;
          return "";
        },
        [](const ViewState& s) -> std::optional<std::string> { return s.quant; }},
+      {"vision",
+       [](ViewState& s, const std::string& v) -> std::string {
+         auto b = parse_bool(v);
+         if (!b) return "vision must be on or off (1 or 0), got '" + v.substr(0, 32) + "'";
+         s.vision = *b;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.vision ? std::nullopt : std::optional<std::string>("0");
+       }},
+      {"mmproj",
+       [](ViewState& s, const std::string& v) -> std::string {
+         if (v == "default") {
+           s.mmproj_mib = -1;
+           return "";
+         }
+         auto n = parse_whole(v, 1, int64_t(1) << 20);
+         if (!n) return "mmproj must be a projector size in MiB from 1 to 1048576, got '" + v.substr(0, 32) + "'";
+         s.mmproj_mib = *n;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.mmproj_mib < 0 ? std::nullopt : std::optional<std::string>(std::to_string(s.mmproj_mib));
+       }},
+      {"draft", [](ViewState& s, const std::string& v) { return id_field(s.draft, v, "draft model"); },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.draft.empty() ? std::nullopt : std::optional<std::string>(s.draft);
+       }},
+      {"draftq",
+       [](ViewState& s, const std::string& v) -> std::string {
+         auto f = ftype_from_name(v);
+         if (!f) return "draft quant '" + v.substr(0, 32) + "' is not a quantisation preset";
+         s.draft_quant = preset(*f).name;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.draft_quant == "Q8_0" ? std::nullopt : std::optional<std::string>(s.draft_quant);
+       }},
       text_field("filter", &ViewState::filter, 200),
       text_field("sort", &ViewState::sort, 64),
       bool_field("desc", &ViewState::desc, "descending sort", true),
@@ -350,6 +388,10 @@ json state_to_json(const ViewState& s) {
   j["quants"] = s.quants;
   j["model"] = s.model;
   j["quant"] = s.quant;
+  j["vision"] = s.vision;
+  j["mmproj"] = s.mmproj_mib < 0 ? json(nullptr) : json(s.mmproj_mib);
+  j["draft"] = s.draft;
+  j["draftq"] = s.draft_quant;
   j["filter"] = s.filter;
   j["sort"] = s.sort;
   j["desc"] = s.desc;
@@ -418,6 +460,21 @@ ViewState state_from_json(std::string_view text, std::vector<Notice>& notices) {
     if (!err.empty()) notices.push_back({key, err + "; the default is used", err});
   }
   return s;
+}
+
+std::optional<std::string> quant_key(const std::string& text) {
+  if (auto f = ftype_from_name(text)) return std::string(preset(*f).name);
+  const size_t colon = text.find(':');
+  if (colon == std::string::npos || text.size() > 129) return std::nullopt;
+  auto word = [](std::string_view w) {
+    return !w.empty() && w.size() <= 64 && std::all_of(w.begin(), w.end(), [](char ch) {
+      return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+             ch == '_' || ch == '-';
+    });
+  };
+  const std::string_view t(text);
+  if (!word(t.substr(0, colon)) || !word(t.substr(colon + 1))) return std::nullopt;
+  return text;
 }
 
 std::string set_state_field(ViewState& s, std::string_view key, const std::string& text) {

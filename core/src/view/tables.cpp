@@ -84,13 +84,23 @@ Table list_table(const std::string& what, const Catalog& c) {
   return t;
 }
 
-std::vector<std::pair<const CatalogModel*, FType>> selection_cells(const Selection& sel) {
-  std::vector<std::pair<const CatalogModel*, FType>> cells;
+std::string Cell::key() const { return file ? file->key() : std::string(preset(quant).name); }
+std::string Cell::label() const { return file ? file_label(*file) : std::string(preset(quant).name); }
+
+Plan cell_plan(const Catalog& c, const Cell& cell, const Scenario& s) {
+  return cell.file ? make_plan(c, *cell.model, cell.quant, with_file(s, cell.file))
+                   : make_plan(c, *cell.model, cell.quant, s);
+}
+
+std::vector<Cell> selection_cells(const Selection& sel) {
+  std::vector<Cell> cells;
   cells.reserve(sel.models.size() * (sel.quants.size() + 1));
   for (const auto* m : sel.models) {
-    for (FType q : sel.quants) cells.emplace_back(m, q);
+    for (FType q : sel.quants) cells.push_back({m, q, nullptr});
+    for (const auto& k : sel.files)
+      if (const PublishedFile* f = m->published(k)) cells.push_back({m, f->mix, f});
     if (m->release_quant && std::find(sel.quants.begin(), sel.quants.end(), *m->release_quant) == sel.quants.end())
-      cells.emplace_back(m, *m->release_quant);
+      cells.push_back({m, *m->release_quant, nullptr});
   }
   return cells;
 }
@@ -99,8 +109,19 @@ std::vector<Plan> selection_plans(const Catalog& c, const Scenario& s, const Sel
   std::vector<Plan> plans;
   const auto cells = selection_cells(sel);
   plans.reserve(cells.size());
-  for (const auto& [m, q] : cells) plans.push_back(make_plan(c, *m, q, s));
+  for (const auto& cell : cells) plans.push_back(cell_plan(c, cell, s));
   return plans;
+}
+
+// Which rows are published files, and what is known of them.
+static std::string files_note(const std::vector<Plan>& plans) {
+  std::vector<std::string> seen;
+  for (const Plan& p : plans)
+    if (p.file && std::find(seen.begin(), seen.end(), p.file->key()) == seen.end()) seen.push_back(p.file->key());
+  if (seen.empty()) return "";
+  return "Published files (" + join(seen, ", ") +
+         "): file size known (llama-bench's model size, from the cited run), tensor mix estimated (the mix preset's "
+         "split scaled to that size).";
 }
 
 Table fit_table(const Catalog& c, const Scenario& s, const Selection& sel) {
@@ -125,7 +146,7 @@ Table fit_table(const Scenario& s, const Selection& sel, const std::vector<Plan>
   for (const Plan& p : plans) {
     std::vector<std::string> row = {
         p.model->id,
-        preset(p.quant).name,
+        p.quant_label(),
         gib(double(p.weights.total_bytes)),
         fixed(p.weights.bits_per_weight(), 2),
         gib(double(p.kv.kv_bytes())),
@@ -141,6 +162,15 @@ Table fit_table(const Scenario& s, const Selection& sel, const std::vector<Plan>
   t.notes.push_back(pools_note(s, pools));
   t.notes.push_back(ctx_note(s));
   if (auto n = release_note(sel); !n.empty()) t.notes.push_back(n);
+  if (auto n = files_note(plans); !n.empty()) t.notes.push_back(n);
+  if (std::any_of(plans.begin(), plans.end(), [](const Plan& p) { return p.projector_bytes > 0; }))
+    t.notes.push_back(
+        "Totals include the vision projector (--mmproj) of the models that have one, at its published size; turn "
+        "vision off to leave it out.");
+  if (s.draft)
+    t.notes.push_back("Totals" + (s.extras_for ? " for " + s.extras_for->id : std::string()) +
+                      " include the draft model " + s.draft->id + " " + preset(s.draft_quant).name +
+                      " (-md): its weights, f16 KV cache at the same context and its compute buffer.");
   if (s.ctx.ctx_checkpoints > 0 || s.ctx.cache_ram_mib != 0)
     t.notes.push_back(
         "llama-server also fills host RAM as it runs, up to its caps and not in these totals: context "
@@ -215,7 +245,7 @@ Table speed_table(const Scenario& s, const Selection& sel, const std::vector<Pla
     if (!bp) continue;
     auto band = [](double v, double lo, double hi) { return tps(v) + " (" + tps(v * lo) + "-" + tps(v * hi) + ")"; };
     t.rows.push_back(
-        {p.model->id, preset(p.quant).name, fixed(p.weights.active_params / 1e9, 2),
+        {p.model->id, p.quant_label(), fixed(p.weights.active_params / 1e9, 2),
          fixed(p.speed_in.weight_read_bytes / 1e9, 2), band(bp->decode_tps_0, bp->decode_lo, bp->decode_hi),
          band(bp->decode_tps_ctx, bp->decode_lo, bp->decode_hi), band(bp->prefill_tps, bp->prefill_lo, bp->prefill_hi),
          fixed(bp->ttft_s, 1) + " (" + fixed(bp->ttft_s / bp->prefill_hi, 1) + "-" +
@@ -392,10 +422,12 @@ std::vector<Table> guide_tables(const Catalog& c, const Scenario& s, const Selec
 
 std::vector<Table> plan_tables(const Catalog& c, const Scenario& s, const Plan& p, const Selection& sel) {
   Table t;
-  t.title = p.model->name + " " + preset(p.quant).name + " — breakdown";
+  t.title = p.model->name + " " + p.quant_label() + " — breakdown";
   t.headers = {"term", "GiB", "how it is known"};
-  t.rows.push_back({"weights (" + fixed(p.weights.bits_per_weight(), 4) + " bpw)",
-                    gib(double(p.weights.total_bytes), 2), "exact: llama.cpp quantisation rules over the tensor list"});
+  t.rows.push_back(
+      {"weights (" + fixed(p.weights.bits_per_weight(), 4) + " bpw)", gib(double(p.weights.total_bytes), 2),
+       p.file ? "file size known (" + p.file->source + "); tensor mix estimated from " + preset(p.file->mix).name
+              : "exact: llama.cpp quantisation rules over the tensor list"});
   t.rows.push_back({"  of which token_embd (host)", gib(double(p.weights.token_embd_bytes), 2), "stays in CPU memory"});
   if (p.weights.nextn_bytes > 0)
     t.rows.push_back({"MTP/NextN block (in the file, not loaded)", gib(double(p.weights.nextn_bytes), 2),
@@ -412,6 +444,21 @@ std::vector<Table> plan_tables(const Catalog& c, const Scenario& s, const Plan& 
       {"compute buffer (" + p.buffers.dominant_phase + ")", gib(double(p.buffers.compute_bytes), 3), "estimate"});
   t.rows.push_back({"output + host buffers", gib(double(p.buffers.output_bytes + p.buffers.host_compute_bytes), 3),
                     "logits exact at start-up; host inputs estimate"});
+  if (p.projector_bytes > 0)
+    t.rows.push_back({"vision projector (--mmproj, GPU)", gib(double(p.projector_bytes), 2),
+                      s.mmproj_bytes ? std::string("the size you stated")
+                                     : "published file size: " + (p.model->mmproj ? p.model->mmproj->source : "") +
+                                           "; its image-encoding compute buffer is not counted"});
+  if (p.draft) {
+    const DraftPlan& d = *p.draft;
+    t.rows.push_back({"draft model " + d.model->id + " " + preset(d.quant).name + " (-md): weights",
+                      gib(double(d.weights.total_bytes), 2), "exact: llama.cpp quantisation rules"});
+    t.rows.push_back({"  draft KV cache (f16) and state", gib(double(d.kv.kv_bytes() + d.kv.state_bytes), 3),
+                      "exact: the target's context, slots and flash attention (common_base_params_to_speculative)"});
+    t.rows.push_back({"  draft compute and host buffers",
+                      gib(double(d.buffers.compute_bytes + d.buffers.output_bytes + d.buffers.host_compute_bytes), 3),
+                      "estimate"});
+  }
   if (p.buffers.checkpoint_bytes > 0)
     t.rows.push_back({"context checkpoints (llama-server, host)", gib(double(p.buffers.checkpoint_bytes), 2),
                       "up to: " + std::to_string(s.ctx.ctx_checkpoints) +
@@ -435,11 +482,15 @@ std::vector<Table> plan_tables(const Catalog& c, const Scenario& s, const Plan& 
     if (std::find(sel.backends.begin(), sel.backends.end(), bp.backend) == sel.backends.end()) continue;
     b.rows.push_back({bp.backend->id, verdict_cell(bp), gib(bp.placement.gpu_bytes, 2),
                       gib(bp.placement.in_carve_out, 2), gib(bp.placement.in_gtt, 2), gib(bp.placement.os_free, 1),
-                      std::to_string(max_context(c, *p.model, p.quant, s, *bp.backend)), tps(bp.decode_tps_0),
-                      tps(bp.decode_tps_ctx), tps(bp.prefill_tps)});
+                      std::to_string(max_context(c, *p.model, p.quant, with_file(s, p.file), *bp.backend)),
+                      tps(bp.decode_tps_0), tps(bp.decode_tps_ctx), tps(bp.prefill_tps)});
   }
   b.notes.push_back(pools_note(s, p.pools));
   b.notes.push_back("GPU side includes the runtime overhead (estimate); speeds are estimates.");
+  if (p.draft)
+    b.notes.push_back(
+        "Speeds are without speculative decoding: what a draft model gains depends on how many of its tokens the "
+        "target accepts, which haloplan does not estimate.");
   for (const auto& bp : p.backends)
     if (bp.backend->preallocate_fraction > 0 &&
         std::find(sel.backends.begin(), sel.backends.end(), bp.backend) != sel.backends.end())

@@ -32,14 +32,20 @@ struct ViewSetup {
   Scenario sc;
   Selection fit_sel;
   FType focus_q = FType::Q4_K_M;
+  const PublishedFile* focus_file = nullptr;
 };
 
 ViewSetup view_setup(const ViewState& s, const Catalog& c) {
-  ViewSetup v{scenario_for(s, c), {}, ftype_from_name(s.quant).value_or(FType::Q4_K_M)};
+  ViewSetup v{scenario_for(s, c), {}, ftype_from_name(s.quant).value_or(FType::Q4_K_M), nullptr};
+  if (const CatalogModel* fm = c.model(s.model); fm && !ftype_from_name(s.quant)) {
+    v.focus_file = fm->published(s.quant);
+    if (v.focus_file) v.focus_q = v.focus_file->mix;
+  }
   if (!v.sc.machine) return v;
   for (const auto& x : c.models) v.fit_sel.models.push_back(&x);
   for (const auto& q : s.quants)
     if (auto f = ftype_from_name(q)) v.fit_sel.quants.push_back(*f);
+    else v.fit_sel.files.push_back(q);
   v.fit_sel.quants_given = true;
   v.fit_sel.backends = backends_for(c, *v.sc.machine);
   return v;
@@ -47,15 +53,15 @@ ViewSetup view_setup(const ViewState& s, const Catalog& c) {
 
 // The fit table's cells (model x quant, catalog order) whose "model name quant" contains the
 // state's filter, case-insensitive.
-std::vector<std::pair<const CatalogModel*, FType>> fit_cells(const Selection& sel, const ViewState& s) {
+std::vector<Cell> fit_cells(const Selection& sel, const ViewState& s) {
   std::string q = s.filter;
   q.erase(0, q.find_first_not_of(" \t\n\r"));
   q.erase(q.find_last_not_of(" \t\n\r") + 1);
   q = lower(q);
-  std::vector<std::pair<const CatalogModel*, FType>> cells;
-  for (const auto& [m, f] : selection_cells(sel))
-    if (q.empty() || lower(m->id + " " + m->name + " " + preset(f).name).find(q) != std::string::npos)
-      cells.emplace_back(m, f);
+  std::vector<Cell> cells;
+  for (const auto& cell : selection_cells(sel))
+    if (q.empty() || lower(cell.model->id + " " + cell.model->name + " " + cell.label()).find(q) != std::string::npos)
+      cells.push_back(cell);
   return cells;
 }
 
@@ -175,15 +181,18 @@ void write_focus_backend(JsonOut& o, const Catalog& c, const Plan& p, const Scen
 void write_focus(JsonOut& o, const ViewState& s, const Catalog& c, const ViewSetup& v, const CatalogModel& fm) {
   const Scenario& sc = v.sc;
   const Machine& m = *sc.machine;
-  const Plan p = make_plan(c, fm, v.focus_q, sc);
-  o.key("focus").obj().field("model", fm.id).field("name", fm.name).field("quant", preset(v.focus_q).name);
+  const Scenario fsc = with_file(sc, v.focus_file);
+  const Plan p = make_plan(c, fm, v.focus_q, fsc);
+  o.key("focus").obj().field("model", fm.id).field("name", fm.name);
+  o.field("quant", v.focus_file ? v.focus_file->key() : std::string(preset(v.focus_q).name));
+  o.field("quant_label", p.quant_label()).field("has_mmproj", fm.mmproj.has_value());
   o.field("verified", fm.verified).key("sources").strs(fm.sources).field("notes", fm.notes).field("error", p.error);
   o.field("read_bytes", p.speed_in.weight_read_bytes);  // weights read per token (the guide's figure)
   // The bandwidth ceiling for those bytes: every weight read once per token, nothing else.
   const double read_gb = p.speed_in.weight_read_bytes / 1e9;
   o.field("ceiling_tps", read_gb > 0 ? ceiling_bandwidth_gbs(m) / read_gb : 0.0);
   o.key("tables").arr();
-  for (const auto& t : plan_tables(c, sc, p, v.fit_sel)) write_table(o, t);
+  for (const auto& t : plan_tables(c, fsc, p, v.fit_sel)) write_table(o, t);
   o.end_arr();
   o.key("terms").obj().field("weights", double(p.weights.total_bytes - p.weights.token_embd_bytes));
   o.field("token_embd", double(p.weights.token_embd_bytes)).field("output_copy", double(p.weights.output_copy_bytes));
@@ -192,9 +201,11 @@ void write_focus(JsonOut& o, const ViewState& s, const Catalog& c, const ViewSet
   o.field("host", double(p.buffers.output_bytes + p.buffers.host_compute_bytes));
   o.field("checkpoints", double(p.buffers.checkpoint_bytes))
       .field("prompt_cache", double(p.buffers.prompt_cache_bytes));
+  o.field("mmproj", double(p.projector_bytes));
+  o.field("draft", p.draft ? p.draft->gpu_bytes() + p.draft->host_bytes() : 0.0);
   o.end_obj();
   o.key("backends").arr();
-  for (const auto& bp : p.backends) write_focus_backend(o, c, p, sc, bp);
+  for (const auto& bp : p.backends) write_focus_backend(o, c, p, fsc, bp);
   o.end_arr();
   if (const Backend* b = c.backend(s.backend)) {
     o.key("curve").obj().field("backend", b->id).field("band_lo", b->speed.decode_lo);
@@ -203,7 +214,7 @@ void write_focus(JsonOut& o, const ViewState& s, const Catalog& c, const ViewSet
     constexpr int kPoints = 24;
     for (int i = 0; i <= kPoints; ++i) {
       const int64_t d = depth_max * i / kPoints;
-      o.arr().num(double(d)).num(decode_tps(*b, m, p.speed_in, fm.arch, sc.ctx, d)).end_arr();
+      o.arr().num(double(d)).num(decode_tps(*b, m, p.speed_in, fm.arch, fsc.ctx, d)).end_arr();
     }
     o.end_arr().end_obj();
   }
@@ -257,17 +268,17 @@ bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, cons
   }
   if (part != "fit" && part != "speed") return false;
   // Plans are made only for the rows sent, unless a sort needs every row's cells.
-  auto plans_for = [&](const std::vector<std::pair<const CatalogModel*, FType>>& cells) {
+  auto plans_for = [&](const std::vector<Cell>& cells) {
     std::vector<Plan> plans;
     plans.reserve(cells.size());
-    for (const auto& [m, f] : cells) plans.push_back(make_plan(c, *m, f, sc));
+    for (const auto& cell : cells) plans.push_back(cell_plan(c, cell, sc));
     return plans;
   };
   if (part == "speed") {
     Selection speed_sel = fit_sel;
     speed_sel.backends.clear();
     if (const Backend* b = c.backend(s.backend)) speed_sel.backends.push_back(b);
-    std::vector<std::pair<const CatalogModel*, FType>> cells = selection_cells(fit_sel);
+    std::vector<Cell> cells = selection_cells(fit_sel);
     const size_t total = cells.size();
     if (max_rows && cells.size() > max_rows) cells.resize(max_rows);
     o.key("speed");
@@ -277,7 +288,7 @@ bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, cons
   }
   // Fit table plus the raw numbers behind each row (for the verdict colours and the picture), in
   // the order shown (filter, sort) and at most max_rows of them.
-  std::vector<std::pair<const CatalogModel*, FType>> cells = fit_cells(fit_sel, s);
+  std::vector<Cell> cells = fit_cells(fit_sel, s);
   const size_t matching = cells.size();
   const bool sorted = !s.sort.empty() && [&] {
     Table probe = fit_table(sc, fit_sel, {});
@@ -304,7 +315,8 @@ bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, cons
   o.key("data").arr();
   for (const Plan& p : plans) {
     const CatalogModel* x = p.model;
-    o.obj().field("model", x->id).field("name", x->name).field("quant", preset(p.quant).name);
+    o.obj().field("model", x->id).field("name", x->name);
+    o.field("quant", p.file ? p.file->key() : std::string(preset(p.quant).name)).field("quant_label", p.quant_label());
     o.field("weights", double(p.weights.total_bytes)).field("kv", double(p.kv.kv_bytes()));
     o.field("state", double(p.kv.state_bytes));
     o.field("buffers", double(p.buffers.compute_bytes + p.buffers.output_bytes + p.buffers.host_compute_bytes));
@@ -352,9 +364,23 @@ std::string catalog_info(const Catalog& c) {
   o.end_arr().key("backends").arr();
   for (const auto& b : c.backends) o.obj().field("id", b.id).field("name", b.name).field("hip", b.hip).end_obj();
   o.end_arr().key("models").arr();
-  for (const auto& m : c.models) o.obj().field("id", m.id).field("name", m.name).end_obj();
+  for (const auto& m : c.models) {
+    o.obj().field("id", m.id).field("name", m.name).field("vision", m.mmproj.has_value()).key("files").arr();
+    for (const auto& f : m.files) o.str(f.key());
+    o.end_arr().end_obj();
+  }
   o.end_arr().key("quants").arr();
   for (FType f : picker_quants()) o.str(preset(f).name);
+  // Published files by key, in catalog order, with how many models have each.
+  std::vector<std::pair<std::string, int>> files;
+  for (const auto& m : c.models)
+    for (const auto& f : m.files) {
+      auto it = std::find_if(files.begin(), files.end(), [&](const auto& x) { return x.first == f.key(); });
+      if (it == files.end()) files.emplace_back(f.key(), 1);
+      else ++it->second;
+    }
+  o.end_arr().key("files").arr();
+  for (const auto& [k, n] : files) o.obj().field("key", k).field("models", double(n)).end_obj();
   o.end_arr().key("cache_types").arr();
   for (GgmlType t : kv_cache_types()) o.str(kv_cache_type_name(t));
   o.end_arr().key("tunings").arr();

@@ -29,6 +29,26 @@ struct FileWeights {
   int64_t tensors = 0;
 };
 
+// A GGUF someone publishes whose size is known from a cited source but whose tensor mix is not a
+// llama.cpp preset (Unsloth's UD-*_XL, repackaged MXFP4 experts): planned as the preset `mix`
+// with every tensor scaled to the published size. Chosen by key(), "publisher:tag".
+struct PublishedFile {
+  std::string publisher;       // unsloth
+  std::string tag;             // UD-Q4_K_XL: the file's quant label, as in `-hf repo:tag`
+  std::string repo;            // unsloth/Qwen3.6-35B-A3B-GGUF
+  FType mix = FType::Q4_K_M;   // the preset whose tensor split stands in for the file's
+  uint64_t weights_bytes = 0;  // the tensors' bytes (llama-bench's model size, GiB x 2^30)
+  std::string source;          // where that size was read
+  std::string key() const { return publisher + ":" + tag; }
+};
+
+// The vision projector (mmproj) llama-server loads beside the model with --mmproj.
+struct Projector {
+  std::string file;    // mmproj-F16.gguf
+  uint64_t bytes = 0;  // the file's size
+  std::string source;  // where it was read (or how it was derived)
+};
+
 struct CatalogModel {
   std::string id, name;
   ModelArch arch;
@@ -41,6 +61,9 @@ struct CatalogModel {
   // The format the model is released and run in where it is a llama.cpp preset (gpt-oss: its
   // MoE layers ship in MXFP4): the tables show it beside the chosen quants.
   std::optional<FType> release_quant;
+  std::vector<PublishedFile> files;  // published files of known size, not presets
+  std::optional<Projector> mmproj;   // vision models: the projector's published size
+  const PublishedFile* published(std::string_view key) const;
   // Filled by the planner on first use. The weights depend on arch alone, so copies of a model
   // share it; a model is not modified once planned (the loader builds a fresh one).
   mutable std::shared_ptr<detail::WeightMemo> memo;

@@ -16,8 +16,40 @@ struct Scenario {
   const Machine* machine = nullptr;
   Knobs knobs;
   ContextParams ctx;
-  int64_t prompt_tokens = 4096;        // for time to first token
-  std::optional<uint64_t> file_bytes;  // known GGUF size (custom quant mixes)
+  int64_t prompt_tokens = 4096;         // for time to first token
+  std::optional<uint64_t> file_bytes;   // known GGUF size (custom quant mixes)
+  const PublishedFile* file = nullptr;  // a published file (with_file sets it and file_bytes)
+  // What llama-server loads beside the model: the vision projector (--mmproj) of a model that
+  // has one, when vision is on (a size the user states wins over the catalog's), and a draft
+  // model for speculative decoding (-md) with its own weights, KV cache and compute buffer.
+  bool vision = true;
+  std::optional<uint64_t> mmproj_bytes;
+  const CatalogModel* draft = nullptr;
+  FType draft_quant = FType::Q8_0;
+  // The stated projector size and the draft model are for this model only (the page's focused
+  // model); nullptr: for every model planned.
+  const CatalogModel* extras_for = nullptr;
+};
+
+// The scenario planning the model as published file f: f's mix scaled to f's size.
+Scenario with_file(Scenario s, const PublishedFile* f);
+
+// The draft model llama-server runs beside the target: its context takes the target's size,
+// slots and flash attention with its own cache types (-ctkd/-ctvd, f16 by default; llama.cpp
+// common/speculative.cpp, common_base_params_to_speculative).
+struct DraftPlan {
+  const CatalogModel* model = nullptr;
+  FType quant = FType::Q8_0;
+  WeightBreakdown weights;
+  KvBreakdown kv;
+  BufferEstimate buffers;
+  double gpu_bytes() const {
+    return double(weights.total_bytes - weights.token_embd_bytes + weights.output_copy_bytes) + double(kv.kv_bytes()) +
+           double(kv.state_bytes) + double(buffers.compute_bytes);
+  }
+  double host_bytes() const {
+    return double(weights.token_embd_bytes) + double(buffers.output_bytes) + double(buffers.host_compute_bytes);
+  }
 };
 
 struct BackendPlan {
@@ -35,21 +67,27 @@ struct BackendPlan {
 
 struct Plan {
   const CatalogModel* model = nullptr;
-  FType quant = FType::Q4_K_M;
+  FType quant = FType::Q4_K_M;          // the preset (a published file's mix)
+  const PublishedFile* file = nullptr;  // set: the published file this plan is for
   WeightBreakdown weights;
   KvBreakdown kv;
   BufferEstimate buffers;
   SpeedInputs speed_in;
   Pools pools;
   std::vector<BackendPlan> backends;
+  uint64_t projector_bytes = 0;  // the vision projector llama-server loads (--mmproj), GPU side
+  std::optional<DraftPlan> draft;
   std::string error;  // non-empty: settings llama.cpp would refuse
   const BackendPlan* find(std::string_view backend_id) const;
+  // The quant as the tables name it: the preset, or the file's tag and publisher.
+  std::string quant_label() const;
   // Weights, KV cache, recurrent state and the buffers (device compute, output, host compute):
   // everything the model holds, without the runtime's own overhead and without what llama-server
   // may add as it runs (context checkpoints, prompt cache: buffers.checkpoint/prompt_cache_bytes).
   double total_bytes() const {
     return double(weights.total_bytes + weights.output_copy_bytes) + double(kv.kv_bytes()) + double(kv.state_bytes) +
-           double(buffers.compute_bytes) + double(buffers.output_bytes) + double(buffers.host_compute_bytes);
+           double(buffers.compute_bytes) + double(buffers.output_bytes) + double(buffers.host_compute_bytes) +
+           double(projector_bytes) + (draft ? draft->gpu_bytes() + draft->host_bytes() : 0.0);
   }
 };
 
@@ -63,6 +101,13 @@ void share_weight_memos(const Catalog& c);
 const WeightBreakdown& model_weights(const CatalogModel& m, FType q);
 
 Plan make_plan(const Catalog& c, const CatalogModel& model, FType quant, const Scenario& s);
+
+// The label of a published file in the tables: "UD-Q4_K_XL (unsloth)".
+std::string file_label(const PublishedFile& f);
+
+// Why llama.cpp would refuse `draft` as the draft model of `target`, or "" (vocabulary sizes
+// more than 128 apart: common/speculative.cpp, SPEC_VOCAB_MAX_SIZE_DIFFERENCE).
+std::string draft_refusal(const CatalogModel& target, const CatalogModel& draft);
 
 // Largest context (multiple of 256, at most the model's trained context) at which the model fits
 // the backend's pool without squeezing the OS; 0 if not even 256 fits.

@@ -31,11 +31,16 @@ struct ViewState {
   bool kv_unified = true;
   bool flash_attn = true;
   int64_t prompt = 4096;
+  // Presets ("Q4_K_M") or published files by key ("unsloth:UD-Q4_K_XL").
   std::vector<std::string> quants = {"Q4_K_M"};  // fit and speed table columns
   std::string model;                             // focused model; empty: the first
   std::string quant = "Q4_K_M";                  // focused model's quant
-  std::string filter;                            // fit table filter text
-  std::string sort;                              // fit table sort column key; empty: catalog order
+  bool vision = true;                            // load a vision model's projector (--mmproj)
+  int64_t mmproj_mib = -1;                       // a projector size the user states; -1: the catalog's
+  std::string draft;                             // draft model id for speculative decoding; empty: none
+  std::string draft_quant = "Q8_0";
+  std::string filter;  // fit table filter text
+  std::string sort;    // fit table sort column key; empty: catalog order
   bool desc = false;
   std::string section;                              // section to scroll to (deep link); empty: top
   nlohmann::json custom = nlohmann::json::array();  // user models, models.json entry schema
@@ -54,6 +59,10 @@ struct Notice {
 // when taken, else what is wrong (and the state is unchanged). The CLI's flags go through it,
 // so a flag and a link refuse a value with the same words. Unknown keys are refused.
 std::string set_state_field(ViewState& s, std::string_view key, const std::string& text);
+
+// A quant as the state holds it: a preset's name (any case in, canonical out) or a published
+// file's key "publisher:tag"; nullopt for anything else.
+std::optional<std::string> quant_key(const std::string& text);
 
 // Fragment without the leading '#': "v=1&machine=...&ctx=32768&...". A bare section id
 // ("#guide-gtt") is a deep link into the default view.

@@ -16,6 +16,7 @@ namespace haloplan {
 struct Selection {
   std::vector<const CatalogModel*> models;
   std::vector<FType> quants;
+  std::vector<std::string> files;        // published files by key ("unsloth:UD-Q4_K_XL"), for the models that have them
   std::vector<const Backend*> backends;  // shown backends
   bool quants_given = false;
   // The backend of the speed figures: the first one shown.
@@ -25,9 +26,19 @@ struct Selection {
 Table list_table(const std::string& what, const Catalog& c);
 // One plan per model x quant of the selection, models outer: the fit and speed tables of a
 // scenario share them.
-// The (model, quant) rows of a selection: each model at every chosen quant, then at its release
-// format when that is not among them (gpt-oss: MXFP4_MOE).
-std::vector<std::pair<const CatalogModel*, FType>> selection_cells(const Selection& sel);
+// One row of the fit and speed tables: a model at a preset, or at one of its published files.
+struct Cell {
+  const CatalogModel* model = nullptr;
+  FType quant = FType::Q4_K_M;          // a file's mix
+  const PublishedFile* file = nullptr;  // set: the row is this file
+  std::string key() const;              // as the state names it: "Q4_K_M" or "unsloth:UD-Q4_K_XL"
+  std::string label() const;            // as the tables show it: "Q4_K_M" or "UD-Q4_K_XL (unsloth)"
+};
+Plan cell_plan(const Catalog& c, const Cell& cell, const Scenario& s);
+
+// The rows of a selection: each model at every chosen preset, then at each chosen published file
+// it has, then at its release format when that is not among them (gpt-oss: MXFP4_MOE).
+std::vector<Cell> selection_cells(const Selection& sel);
 std::vector<Plan> selection_plans(const Catalog& c, const Scenario& s, const Selection& sel);
 Table fit_table(const Catalog& c, const Scenario& s, const Selection& sel);
 Table fit_table(const Scenario& s, const Selection& sel, const std::vector<Plan>& plans);
