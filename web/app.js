@@ -135,6 +135,11 @@ function readKnobs() {
   s.prompt = Math.round(num('k-prompt', 1, 67108864, s.prompt, false));
   s.ckpt = Math.round(num('k-ckpt', 0, 4096, s.ckpt, false));
   s.cacheram = Math.round(num('k-cacheram', -1, 16777216, s.cacheram, false));
+  s.vision = $('k-vision').checked;
+  const mm = num('k-mmproj', 1, 1048576, s.mmproj, true);
+  s.mmproj = mm === null ? null : Math.round(mm);
+  s.draft = $('k-draft').value;
+  s.draftq = $('k-draftq').value || 'Q8_0';
   // The box says whether the kernel lets HIP reach GTT; a stated version stays until it is flipped.
   const hip = $('k-rocmgtt').checked;
   if (!app.result || hip !== app.result.hip_gtt) s.kernel = hip ? '' : 'older';

@@ -47,6 +47,8 @@ export function layoutPicture(machine, pools, focus) {
         ['f-kv', t.kv, 'KV cache'],
         ['f-state', t.state, 'recurrent state'],
         ['f-compute', t.compute, 'compute buffer (estimate)'],
+        ['f-weights', t.mmproj || 0, 'vision projector (--mmproj)'],
+        ['f-weights', t.draft || 0, 'draft model (-md): weights, KV cache, compute buffer'],
         ['f-over', b.overhead, 'runtime overhead (estimate)'],
       ];
       const overflow = Math.max(0, b.gpu_bytes - b.in_carve_out - b.in_gtt);
@@ -77,7 +79,7 @@ export function layoutPicture(machine, pools, focus) {
   }
   const H = y + 8;
   const desc = focus
-    ? `${focus.name} ${focus.quant}: ` + focus.backends.map((b) => `${b.name} ${b.verdict_label}, ${gibText(b.in_carve_out)} GiB in ${carveName}, ${gibText(b.in_gtt)} GiB in GTT`).join('; ')
+    ? `${focus.name} ${focus.quant_label}: ` + focus.backends.map((b) => `${b.name} ${b.verdict_label}, ${gibText(b.in_carve_out)} GiB in ${carveName}, ${gibText(b.in_gtt)} GiB in GTT`).join('; ')
     : 'No model selected';
   return svgEl('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': 'layout-title layout-desc' },
     svgEl('title', { id: 'layout-title' }, `Memory pools of ${machine.name} and where the model goes`),

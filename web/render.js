@@ -73,14 +73,28 @@ export function renderKnobs(r) {
   setValue($('k-prompt'), s.prompt);
   setValue($('k-ckpt'), s.ckpt);
   setValue($('k-cacheram'), s.cacheram);
-  const quants = info.quants.concat(s.quants.filter((q) => !info.quants.includes(q)));
+  const fileKeys = info.files.map((f) => f.key);
+  const known = info.quants.concat(fileKeys);
+  const quants = info.quants.concat(s.quants.filter((q) => !known.includes(q) && !q.includes(':')));
   const box = $('k-quants');
-  if (box.dataset.key !== quants.join()) {
-    box.dataset.key = quants.join();
-    replace(box, quants.map((q) => el('label', null,
-      el('input', { type: 'checkbox', value: q, 'data-quant': q }), q)));
+  const key = quants.concat(fileKeys).join();
+  if (box.dataset.key !== key) {
+    box.dataset.key = key;
+    // A published file's key is publisher:tag; shown as the tables show it, with how many models have it.
+    const fileLabel = (f) => { const [pub, ...tag] = f.key.split(':'); return `${tag.join(':')} (${pub}) · ${f.models} model${f.models === 1 ? '' : 's'}`; };
+    replace(box,
+      quants.map((q) => el('label', null, el('input', { type: 'checkbox', value: q, 'data-quant': q }), q)),
+      info.files.length ? el('p', { class: 'quant-group' }, 'Published files: size known, tensor mix estimated') : null,
+      info.files.map((f) => el('label', null, el('input', { type: 'checkbox', value: f.key, 'data-quant': f.key }), fileLabel(f))));
   }
   for (const input of box.querySelectorAll('input')) input.checked = s.quants.includes(input.value);
+  const fm = info.models.find((x) => x.id === s.model);
+  $('k-vision').checked = s.vision !== false;
+  $('k-vision').closest('.field').hidden = !(fm && fm.vision) && s.mmproj === null;
+  setValue($('k-mmproj'), s.mmproj);
+  setOptions($('k-draft'), [['', 'none']].concat(info.models.map((x) => [x.id, x.name])), s.draft || '');
+  setOptions($('k-draftq'), info.quants.map((q) => [q, q]), s.draftq || 'Q8_0');
+  $('k-draftq').disabled = !s.draft;
 }
 
 const VERDICT_CLASS = { 'carve-out': 'v-carve-out', gtt: 'v-gtt', 'no-fit': 'v-no-fit', 'os-squeeze': 'v-os-squeeze' };
@@ -109,7 +123,7 @@ export function renderFit(r) {
     cell: (i, j, text) => {
       const d = t.data[i];
       if (j === 0) {
-        return el('button', { type: 'button', class: 'pick', 'aria-label': `Show ${d.name} ${d.quant} in detail`,
+        return el('button', { type: 'button', class: 'pick', 'aria-label': `Show ${d.name} ${d.quant_label} in detail`,
           onclick: () => setState({ model: d.model, quant: d.quant }) }, text);
       }
       if (j >= firstVerdict) return el('span', { class: verdictClass(i, j) }, text);
@@ -144,7 +158,7 @@ export function renderFocus(r) {
   if (f && key === focusKey && wraps.length === f.tables.length && f.tables.every((t, i) => patchTable(wraps[i], t, {}))) return;
   focusKey = key;
   if (!f) { replace('focus'); return; }
-  const parts = [el('h3', null, `Breakdown — ${f.name} ${f.quant}`)];
+  const parts = [el('h3', null, `Breakdown — ${f.name} ${f.quant_label}`)];
   if (!f.verified) parts.push(el('p', { class: 'notice' }, 'Some dimensions of this model were not read from its own config; treat its numbers as estimates.'));
   if (f.error) parts.push(el('p', { class: 'notice' }, `llama.cpp would refuse these settings: ${f.error}`));
   for (const t of f.tables) parts.push(tableView(t, { onExport }));
@@ -153,7 +167,7 @@ export function renderFocus(r) {
     if (b.command) {
       parts.push(el('pre', { id: 'server-command' }, b.command),
         copyButton('Copy the command', b.command, 'copy-server-command'),
-        el('p', { class: 'muted' }, `Replace the file name with your GGUF's path. The command carries the context (${r.state.ctx} tokens), slots, K/V cache types and flash attention of this scenario, puts every layer on the GPU (-ngl 999) and, on unified memory, loads without mmap so the weights are not held twice.`));
+        el('p', { class: 'muted' }, `${b.command.includes(' -hf ') ? 'llama-server downloads the published file (and its vision projector, unless --no-mmproj) from Hugging Face.' : "Replace the file names with your GGUFs' paths."} The command carries the context (${r.state.ctx} tokens), slots, K/V cache types and flash attention of this scenario, puts every layer on the GPU (-ngl 999) and, on unified memory, loads without mmap so the weights are not held twice.`));
     } else {
       parts.push(el('p', { class: 'muted' }, `${b.name} is not started with llama-server; pick a llama.cpp backend above for a command.`));
     }
@@ -169,7 +183,7 @@ export function renderFocus(r) {
 export function renderLayout(r) {
   const f = r.focus;
   $('layout-lead').textContent = f
-    ? `${f.name} ${f.quant} at ${r.state.ctx} tokens, placed into ${r.machine.name}'s memory by each backend. Hover a block for its size.`
+    ? `${f.name} ${f.quant_label} at ${r.state.ctx} tokens, placed into ${r.machine.name}'s memory by each backend. Hover a block for its size.`
     : 'Pick a model in the table below.';
   replace('layout-svg', layoutPicture(r.machine, r.pools, f));
   const items = [['sw-carve', 'carve-out / VRAM'], ['sw-os', 'OS-visible RAM'], ['sw-gtt', 'GTT limit (outline)'], ['sw-reserve', 'OS reserve'],
@@ -192,14 +206,14 @@ export function renderSpeed(r) {
     const band = ([lo, hi], n) => `estimate; ${tps(lo)}–${tps(hi)} (${backing(n)})`;
     const [tlo, thi] = b.bands.ttft_s;
     replace('speed-focus',
-      card(`${f.name} ${f.quant} · ${b.name}`, `${tps(b.decode_tps_0)} t/s`, `decode at depth 0 — ${band(b.bands.decode_tps_0, b.decode_rows)}`),
+      card(`${f.name} ${f.quant_label} · ${b.name}`, `${tps(b.decode_tps_0)} t/s`, `decode at depth 0 — ${band(b.bands.decode_tps_0, b.decode_rows)}`),
       card(`decode with ${r.state.ctx} tokens in context`, `${tps(b.decode_tps_ctx)} t/s`, band(b.bands.decode_tps_ctx, b.decode_rows)),
       card(`prefill, ${r.state.prompt}-token prompt`, `${tps(b.prefill_tps)} t/s`, band(b.bands.prefill_tps, b.prefill_rows)),
       card('time to first token', `${b.ttft_s.toFixed(1)} s`, `estimate; ${tlo.toFixed(1)}–${thi.toFixed(1)} s`));
   } else {
     replace('speed-focus');
   }
-  if (f && f.curve) replace('speed-chart', speedChart(f.curve, `Decode speed of ${f.name} ${f.quant} against context depth (${b ? b.name : ''}), estimate with its error band`));
+  if (f && f.curve) replace('speed-chart', speedChart(f.curve, `Decode speed of ${f.name} ${f.quant_label} against context depth (${b ? b.name : ''}), estimate with its error band`));
   else replace('speed-chart');
   const speedOpts = { ...pageOpts('speed', r.speed), later: later('speed') };
   if (!patchTable($('speed-table').firstChild, r.speed, speedOpts)) replaceFrozen('speed-table', tableView(r.speed, { onExport, ...speedOpts }));
@@ -257,7 +271,7 @@ export function renderGuide(r) {
   live('gtt-no', names(r.backends.filter((b) => !b.reaches_gtt)));
   const f = r.focus;
   const fb = f && f.backends.find((x) => x.id === r.state.backend);
-  live('focus', f ? `${f.name} ${f.quant} at ${r.state.ctx} tokens` : 'the selected model');
+  live('focus', f ? `${f.name} ${f.quant_label} at ${r.state.ctx} tokens` : 'the selected model');
   live('focus-verdicts', f ? f.backends.map((b) => `${b.name}: ${b.verdict_label}`).join('; ') : '—');
   const strategy = (id) => r.strategies.find((x) => x.id === id);
   const gibOf = (col, key) => (col ? col[key].toFixed(1) : '—');

@@ -202,7 +202,7 @@ void write_focus(JsonOut& o, const ViewState& s, const Catalog& c, const ViewSet
   o.field("checkpoints", double(p.buffers.checkpoint_bytes))
       .field("prompt_cache", double(p.buffers.prompt_cache_bytes));
   o.field("mmproj", double(p.projector_bytes));
-  o.field("draft", p.draft ? p.draft->gpu_bytes() + p.draft->host_bytes() : 0.0);
+  o.field("draft", p.draft ? p.draft->gpu_bytes() : 0.0).field("draft_host", p.draft ? p.draft->host_bytes() : 0.0);
   o.end_obj();
   o.key("backends").arr();
   for (const auto& bp : p.backends) write_focus_backend(o, c, p, fsc, bp);
@@ -379,6 +379,9 @@ std::string catalog_info(const Catalog& c) {
       if (it == files.end()) files.emplace_back(f.key(), 1);
       else ++it->second;
     }
+  std::stable_sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
+    return a.first.substr(a.first.find(':') + 1) < b.first.substr(b.first.find(':') + 1);
+  });
   o.end_arr().key("files").arr();
   for (const auto& [k, n] : files) o.obj().field("key", k).field("models", double(n)).end_obj();
   o.end_arr().key("cache_types").arr();
