@@ -84,6 +84,12 @@ const std::vector<Setting> kSettings = {
     {8192, 1, GgmlType::Q4_0, GgmlType::Q4_0, false, false, 512},
 };
 
+// Settings for MTP self-speculation: the target's, with llama-server's draft-mtp defaults.
+const std::vector<Setting> kMtpSettings = {
+    {32768, 1, GgmlType::F16, GgmlType::F16, true, true, 512},
+    {16384, 2, GgmlType::Q8_0, GgmlType::Q8_0, true, false, 512},
+};
+
 std::string run(const std::string& cmd) {
   std::string out;
   FILE* p = popen(cmd.c_str(), "r");
@@ -136,7 +142,8 @@ struct Tally {
   int outputs = 0, outputs_exact = 0;
   int loads = 0, loads_exact = 0;  // weight bytes llama.cpp allocates, per context
   int imports = 0, imports_exact = 0;
-  std::vector<double> compute_err;
+  int mtps = 0, mtps_exact = 0;  // MTP self-speculation: weights, target context and MTP context
+  std::vector<double> compute_err, mtp_compute_err;
   std::vector<std::string> failures;
   std::vector<std::string> unanswered;  // settings where llama.cpp aborted
   std::vector<std::string> far;         // --verbose: compute buffer estimates off by over 25 %
@@ -149,7 +156,9 @@ struct Tally {
     outputs += o.outputs, outputs_exact += o.outputs_exact;
     loads += o.loads, loads_exact += o.loads_exact;
     imports += o.imports, imports_exact += o.imports_exact;
+    mtps += o.mtps, mtps_exact += o.mtps_exact;
     compute_err.insert(compute_err.end(), o.compute_err.begin(), o.compute_err.end());
+    mtp_compute_err.insert(mtp_compute_err.end(), o.mtp_compute_err.begin(), o.mtp_compute_err.end());
     failures.insert(failures.end(), o.failures.begin(), o.failures.end());
     unanswered.insert(unanswered.end(), o.unanswered.begin(), o.unanswered.end());
     far.insert(far.end(), o.far.begin(), o.far.end());
@@ -280,6 +289,57 @@ void conform(const Options& o, const CatalogModel& m, Tally& t) {
     }
   }
 
+  // MTP self-speculation (--spec-type draft-mtp), for models with NextN layers: llama.cpp loads
+  // them, keeps rollback snapshots of the target's recurrent state and makes an MTP context.
+  if (a.n_nextn > 0) {
+    uint64_t with_nextn = loaded_f16;
+    for (const auto& q : quantize(a, tensors, FType::F16))
+      if (q.spec->role & kRoleNextn) {
+        const uint64_t bytes =
+            row_bytes(test::converter_type(*q.spec), uint64_t(q.spec->ne[0])) * uint64_t(q.spec->ne[1] * q.spec->ne[2]);
+        with_nextn += (bytes + 31) / 32 * 32;
+      }
+    std::string mcmd = shell_quote(o.oracle) + " load-mtp " + shell_quote(file);
+    for (const auto& s : kMtpSettings) mcmd += " " + s.arg();
+    const auto mtp = json_lines(run(mcmd + " 2>&1"));
+    for (size_t i = 0; i < kMtpSettings.size(); ++i) {
+      ++t.mtps;
+      const Setting& s = kMtpSettings[i];
+      if (mtp.empty() || mtp[0].contains("error") || i >= mtp[0]["settings"].size()) {
+        fail("MTP at " + s.arg() + ": llama.cpp did not answer (" +
+             (mtp.empty() ? std::string("no output") : mtp[0].dump()) + ")");
+        continue;
+      }
+      const json& r = mtp[0]["settings"][i];
+      if (r.contains("error") || !r.contains("mtp") || r["mtp"].contains("error")) {
+        fail("MTP at " + s.arg() + ": llama.cpp refuses (" + r.dump().substr(0, 300) + ")");
+        continue;
+      }
+      ContextParams cp = s.params();
+      cp.n_rs_seq = 3;
+      const KvBreakdown target = kv_cache(a, cp);
+      ContextParams mc = s.params();
+      mc.type_k = mc.type_v = GgmlType::F16;
+      const KvBreakdown draft = mtp_kv_cache(a, mc);
+      std::string why;
+      if (r["model"].get<uint64_t>() != with_nextn)
+        why = "weights " + r["model"].dump() + " B in llama.cpp, planner " + std::to_string(with_nextn) + " B";
+      else if (r["context"].get<uint64_t>() != target.kv_bytes() + target.state_bytes)
+        why = "target context " + r["context"].dump() + " B in llama.cpp, planner " +
+              std::to_string(target.kv_bytes() + target.state_bytes) + " B";
+      else if (r["mtp"]["context"].get<uint64_t>() != draft.kv_bytes())
+        why = "MTP context " + r["mtp"]["context"].dump() + " B in llama.cpp, planner " +
+              std::to_string(draft.kv_bytes()) + " B";
+      // The MTP context's compute buffer: the planner takes the target's device estimate.
+      if (const double theirs = r["mtp"]["compute"].get<double>(); theirs > 0) {
+        const BufferEstimate b = buffers(a, s.params(), kv_cache(a, s.params()));
+        t.mtp_compute_err.push_back((double(b.host_compute_bytes + b.compute_bytes) - theirs) / theirs);
+      }
+      if (why.empty()) ++t.mtps_exact;
+      else fail("MTP at " + s.arg() + ": " + why);
+    }
+  }
+
   // Quantisation: per-tensor types and total bytes of every preset.
   cmd = shell_quote(o.oracle) + " quantize " + shell_quote(file);
   const auto ps = presets();
@@ -406,13 +466,22 @@ int main(int argc, char** argv) {
   const double worst = t.compute_err.empty() ? 0 : t.compute_err.back();
   std::printf(
       "\n%d models (%d refused by llama.cpp); presets exact %d/%d; contexts exact %d/%d (%d refused by both); "
-      "loaded weights %d/%d; output buffer %d/%d; import round trip %d/%d\n",
+      "loaded weights %d/%d; output buffer %d/%d; import round trip %d/%d; MTP (weights, target and MTP "
+      "contexts) %d/%d\n",
       t.models, t.refused, t.presets_exact, t.presets, t.contexts_exact, t.contexts, t.contexts_refused_both,
-      t.loads_exact, t.loads, t.outputs_exact, t.outputs, t.imports_exact, t.imports);
+      t.loads_exact, t.loads, t.outputs_exact, t.outputs, t.imports_exact, t.imports, t.mtps_exact, t.mtps);
   std::printf(
       "CPU compute buffer (planner's host + device estimate vs llama.cpp's CPU buffer): median %+.0f %%, "
       "worst %+.0f %% over %zu contexts\n",
       100 * med, 100 * worst, t.compute_err.size());
+  std::sort(t.mtp_compute_err.begin(), t.mtp_compute_err.end(),
+            [](double x, double y) { return std::abs(x) < std::abs(y); });
+  if (!t.mtp_compute_err.empty())
+    std::printf(
+        "MTP context compute buffer (the target's estimate vs llama.cpp's CPU buffer): median %+.0f %%, "
+        "worst %+.0f %% over %zu contexts\n",
+        100 * t.mtp_compute_err[t.mtp_compute_err.size() / 2], 100 * t.mtp_compute_err.back(),
+        t.mtp_compute_err.size());
   if (!t.far.empty()) {
     std::printf("\nCPU compute buffer estimates off by more than 25 %%:\n");
     for (const auto& f : t.far) std::printf("  %s\n", f.c_str());

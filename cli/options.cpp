@@ -81,6 +81,8 @@ Flags:
   --mmproj MIB        the projector's size, for a model whose size the catalog does not know
   --draft ID          a draft model for speculative decoding (-md): its weights, KV and buffers
   --draft-quant PRESET the draft model's quant (default Q8_0)
+  --mtp on|off        self-speculate with the model's own MTP layers (--spec-type draft-mtp),
+                      where it has them: their weights, an f16 cache, recurrent snapshots
   --catalog FILE      extra model catalog (same schema as data/models.json); repeatable
   --link URL          the page's scenario from a haloplan link (flags after it override it)
   --cal B:D:P:ND:NP   apply a calibration printed by 'haloplan calibrate' (comma-separated)
@@ -132,6 +134,7 @@ Options parse_options(int argc, char** argv) {
     else if (a == "--mmproj") set_field(o, a, "mmproj", value(a));
     else if (a == "--draft") set_field(o, a, "draft", value(a));
     else if (a == "--draft-quant") set_field(o, a, "draftq", value(a));
+    else if (a == "--mtp") set_field(o, a, "mtp", value(a));
     else if (a == "--catalog") o.catalogs.push_back(value(a));
     else if (a == "--link") apply_link(value(a), o);
     else if (a == "--cal") set_field(o, a, "cal", value(a));

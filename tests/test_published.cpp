@@ -155,3 +155,28 @@ TEST_CASE("A link names published files by key, and one no model has is left out
   CHECK(decode_link(encode_link(s), n2).quants == s.quants);
   CHECK(n2.empty());
 }
+
+TEST_CASE("MTP self-speculation: NextN weights, an MTP cache and rollback snapshots, as llama.cpp logs them") {
+  const auto& c = test::shipped();
+  const CatalogModel* m = c.model("qwen3.6-35b-a3b");
+  Scenario s = framework();
+  s.mtp = true;
+  const Plan p = make_plan(c, *m, FType::Q4_K_M, s);
+  REQUIRE(p.mtp);
+  // llama.cpp v0.5.0 (node-llama-cpp 3.22.1), this model's layout loaded with load_mtp at 32768
+  // tokens, one slot, f16: "llama_memory_recurrent: size = 251.25 MiB (1 cells, 40 layers, 1 seqs
+  // 3 rs_seq)" and, in the MTP context, "llama_kv_cache: size = 64.00 MiB (32768 cells, 1 layers)".
+  CHECK(p.kv.state_bytes == uint64_t(251.25 * 1048576));
+  CHECK(p.mtp->kv.kv_bytes() == uint64_t(64) << 20);
+  CHECK(p.mtp->n_rs_seq == 3);
+  CHECK(p.mtp->weights_bytes == model_weights(*m, FType::Q4_K_M).nextn_bytes);
+  CHECK(p.mtp->weights_bytes > 0);
+  CHECK(llama_server_command(p, s, *c.backend("llamacpp-vulkan"))->find(" --spec-type draft-mtp ") !=
+        std::string::npos);
+  // Qwen3-Next keeps no snapshots ("0 rs_seq": llm_arch_supports_rs_rollback) and a model
+  // without NextN layers has no MTP.
+  const Plan next = make_plan(c, *c.model("qwen3-next-80b-a3b"), FType::Q4_K_M, s);
+  REQUIRE(next.mtp);
+  CHECK(next.mtp->n_rs_seq == 0);
+  CHECK_FALSE(make_plan(c, *c.model("qwen3-32b"), FType::Q4_K_M, s).mtp);
+}

@@ -140,6 +140,7 @@ function readKnobs() {
   s.mmproj = mm === null ? null : Math.round(mm);
   s.draft = $('k-draft').value;
   s.draftq = $('k-draftq').value || 'Q8_0';
+  s.mtp = $('k-mtp').checked;
   // The box says whether the kernel lets HIP reach GTT; a stated version stays until it is flipped.
   const hip = $('k-rocmgtt').checked;
   if (!app.result || hip !== app.result.hip_gtt) s.kernel = hip ? '' : 'older';

@@ -47,8 +47,9 @@ export function layoutPicture(machine, pools, focus) {
         ['f-kv', t.kv, 'KV cache'],
         ['f-state', t.state, 'recurrent state'],
         ['f-compute', t.compute, 'compute buffer (estimate)'],
-        ['f-weights', t.mmproj || 0, 'vision projector (--mmproj)'],
-        ['f-weights', t.draft || 0, 'draft model (-md): weights, KV cache, compute buffer'],
+        ['f-extra', t.mmproj || 0, 'vision projector (--mmproj)'],
+        ['f-extra', t.draft || 0, 'draft model (-md): weights, KV cache, compute buffer'],
+        ['f-extra', t.mtp || 0, 'MTP layers (--spec-type draft-mtp): weights, KV cache, compute buffer'],
         ['f-over', b.overhead, 'runtime overhead (estimate)'],
       ];
       const overflow = Math.max(0, b.gpu_bytes - b.in_carve_out - b.in_gtt);

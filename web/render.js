@@ -95,6 +95,8 @@ export function renderKnobs(r) {
   setOptions($('k-draft'), [['', 'none']].concat(info.models.map((x) => [x.id, x.name])), s.draft || '');
   setOptions($('k-draftq'), info.quants.map((q) => [q, q]), s.draftq || 'Q8_0');
   $('k-draftq').disabled = !s.draft;
+  $('k-mtp').checked = !!s.mtp;
+  $('k-mtp').closest('.field').hidden = !(fm && fm.mtp) && !s.mtp;
 }
 
 const VERDICT_CLASS = { 'carve-out': 'v-carve-out', gtt: 'v-gtt', 'no-fit': 'v-no-fit', 'os-squeeze': 'v-os-squeeze' };
@@ -188,7 +190,7 @@ export function renderLayout(r) {
   replace('layout-svg', layoutPicture(r.machine, r.pools, f));
   const items = [['sw-carve', 'carve-out / VRAM'], ['sw-os', 'OS-visible RAM'], ['sw-gtt', 'GTT limit (outline)'], ['sw-reserve', 'OS reserve'],
     ['sw-weights', 'weights'], ['sw-kv', 'KV cache'], ['sw-state', 'recurrent state'], ['sw-compute', 'compute buffer (estimate)'],
-    ['sw-over', 'runtime overhead (estimate)'], ['sw-host', 'host side']];
+    ['sw-over', 'runtime overhead (estimate)'], ['sw-extra', 'projector, draft model, MTP layers'], ['sw-host', 'host side']];
   replace('layout-legend', items.map(([c, label]) => el('span', { class: c }, label)));
 }
 

@@ -7,6 +7,10 @@
 //   oracle load FILE [SETTING...]   llama_model_load_from_file with no_alloc, then one context per
 //                                   SETTING "ctx,slots,type_k,type_v,fa,unified,ubatch": one JSON object
 //                                   with the tensor totals and, per setting, llama.cpp's memory breakdown
+//   oracle load-mtp FILE [SETTING...]  the same with the MTP/NextN layers loaded (load_mtp), as
+//                                   llama-server loads for --spec-type draft-mtp: per setting the
+//                                   target context (rollback snapshots n_rs_seq = the draft's n_max, 3)
+//                                   and then the MTP context (ctx_type MTP, f16 caches), under "mtp"
 //
 // A refusal (llama.cpp cannot read the file or the setting) prints {"error": "<llama.cpp's message>"}
 // and exits 1. Built by scripts/oracle with the system's g++; nlohmann/json writes the output.
@@ -159,17 +163,11 @@ llama_context_params context_params(const std::string& s) {
   return p;
 }
 
-// One context at a setting, as JSON: llama.cpp's memory breakdown summed over buffer types,
-// and the log lines that say what the context holds.
-std::string context_answer(llama_model* model, const char* setting) {
-  g_log.clear();
-  g_error.clear();
-  llama_context* ctx = llama_init_from_model(model, context_params(setting));
-  nlohmann::json s = {{"setting", setting}};
-  if (!ctx) {
-    s["error"] = last_error();
-    return s.dump();
-  }
+bool g_mtp = false;  // load-mtp: the model holds its MTP layers; each setting also makes the MTP context
+
+// A context's memory breakdown summed over buffer types, and the log lines that say what it holds.
+nlohmann::json breakdown(llama_context* ctx) {
+  nlohmann::json s;
   uint64_t model_b = 0, context_b = 0, compute_b = 0;
   for (const auto& [buft, mb] : llama_get_memory_breakdown(ctx)) {
     model_b += mb.model;
@@ -186,6 +184,46 @@ std::string context_answer(llama_model* model, const char* setting) {
         l.find("compute buffer") != std::string::npos || l.find("n_ctx") != std::string::npos)
       lines.push_back(trim(l));
   s["log"] = lines;
+  return s;
+}
+
+// One context at a setting, as JSON: llama.cpp's memory breakdown summed over buffer types,
+// and the log lines that say what the context holds.
+std::string context_answer(llama_model* model, const char* setting) {
+  g_log.clear();
+  g_error.clear();
+  llama_context_params tp = context_params(setting);
+  // common.cpp: a target with an MTP draft keeps n_rs_seq = draft.n_max recurrent snapshots.
+  if (g_mtp) tp.n_rs_seq = 3;
+  llama_context* ctx = llama_init_from_model(model, tp);
+  nlohmann::json s = {{"setting", setting}};
+  if (!ctx) {
+    s["error"] = last_error();
+    return s.dump();
+  }
+  if (g_mtp) {
+    nlohmann::json target = breakdown(ctx);
+    // common_speculative_init_result: the MTP context takes the target's size with the draft's
+    // cache types (f16 by default) and no snapshots.
+    llama_context_params mp = context_params(setting);
+    mp.ctx_type = LLAMA_CONTEXT_TYPE_MTP;
+    mp.type_k = mp.type_v = GGML_TYPE_F16;
+    mp.n_ctx = llama_n_ctx(ctx);
+    mp.n_rs_seq = 0;
+    mp.ctx_other = ctx;
+    g_log.clear();
+    g_error.clear();
+    llama_context* mctx = llama_init_from_model(model, mp);
+    target["setting"] = setting;
+    if (!mctx) target["mtp"] = {{"error", last_error()}};
+    else {
+      target["mtp"] = breakdown(mctx);
+      llama_free(mctx);
+    }
+    llama_free(ctx);
+    return target.dump();
+  }
+  s.update(breakdown(ctx));
   llama_free(ctx);
   return s.dump();
 }
@@ -195,6 +233,7 @@ int load(const char* file, int argc, char** argv) {
   mp.no_alloc = true;
   mp.load_mode = LLAMA_LOAD_MODE_NONE;  // the mmap path does not take no_alloc
   mp.use_extra_bufts = false;
+  mp.load_mtp = g_mtp;
   g_log.clear();
   g_error.clear();
   llama_model* model = llama_model_load_from_file(file, mp);
@@ -270,6 +309,10 @@ int main(int argc, char** argv) {
   llama_backend_init();
   if (!std::strcmp(argv[1], "quantize")) return quantize(argv[2], argc - 3, argv + 3);
   if (!std::strcmp(argv[1], "load")) return load(argv[2], argc - 3, argv + 3);
+  if (!std::strcmp(argv[1], "load-mtp")) {
+    g_mtp = true;
+    return load(argv[2], argc - 3, argv + 3);
+  }
   std::fprintf(stderr, "oracle: unknown command '%s'\n", argv[1]);
   return 2;
 }

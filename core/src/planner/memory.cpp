@@ -214,8 +214,10 @@ KvBreakdown kv_cache(const ModelArch& a, const ContextParams& cp) {
     if (k.kind == LayerKind::Recurrent && a.recurrent) {
       kv.n_recurrent_layers += k.n;
       // llama-memory-recurrent.cpp: r and s are F32, one cell per sequence, independent of n_ctx.
-      kv.state_bytes +=
-          n * uint64_t(recurrent_r_elems(*a.recurrent) + recurrent_s_elems(*a.recurrent)) * 4u * uint64_t(n_seq);
+      // Rollback snapshots are more rows of the same tensors.
+      const uint64_t rows =
+          uint64_t(n_seq) * (1u + (supports_rs_rollback(a) ? uint64_t(std::max(0, cp.n_rs_seq)) : 0u));
+      kv.state_bytes += n * uint64_t(recurrent_r_elems(*a.recurrent) + recurrent_s_elems(*a.recurrent)) * 4u * rows;
       continue;
     }
     if (!has_kv(a, il)) continue;
@@ -244,6 +246,24 @@ KvBreakdown kv_cache(const ModelArch& a, const ContextParams& cp) {
   else if (a.attention == AttentionKind::Mla && cp.type_k != cp.type_v)
     kv.error = "MLA models take one type for the K and V caches (llama.cpp refuses different ones)";
   return kv;
+}
+
+bool supports_rs_rollback(const ModelArch& a) {
+  static const char* const kArchs[] = {"qwen35", "qwen35moe", "nemotron_h", "nemotron_h_moe", "lfm2", "lfm2moe"};
+  return std::any_of(std::begin(kArchs), std::end(kArchs), [&](const char* x) { return a.arch == x; });
+}
+
+KvBreakdown mtp_kv_cache(const ModelArch& a, const ContextParams& cp) {
+  if (a.n_nextn <= 0) return {};
+  ModelArch m = a;  // the NextN layers as a model of their own: full attention, nothing else
+  m.n_layer = a.n_nextn;
+  m.n_nextn = 0;
+  m.pattern = "A";
+  m.recurrent.reset();
+  m.sliding_window = 0;
+  ContextParams c = cp;
+  c.n_rs_seq = 0;
+  return kv_cache(m, c);
 }
 
 uint64_t kv_read_bytes(const ModelArch& a, const ContextParams& cp, int64_t depth) {
@@ -303,7 +323,9 @@ BufferEstimate buffers(const ModelArch& a, const ContextParams& cp, const KvBrea
   // LLAMA_STATE_SEQ_FLAGS_PARTIAL_ONLY) of one slot, made when the memory cannot roll back.
   const int n_seq = std::max(1, cp.n_seq);
   if (cp.ctx_checkpoints > 0 && (kv.n_recurrent_layers > 0 || (kv.n_swa_layers > 0 && !cp.swa_full))) {
-    uint64_t one = kv.state_bytes / uint64_t(n_seq);
+    // One sequence's state, without the rollback snapshots (a checkpoint saves the live cell).
+    const uint64_t snapshots = 1u + (supports_rs_rollback(a) ? uint64_t(std::max(0, cp.n_rs_seq)) : 0u);
+    uint64_t one = kv.state_bytes / uint64_t(n_seq) / snapshots;
     if (kv.n_swa_layers > 0 && kv.swa_cells > 0) {
       const uint64_t row = kv.swa_bytes / (uint64_t(kv.swa_cells) * uint64_t(std::max(1, kv.n_stream)));
       one += row * uint64_t(std::min<int64_t>(kv.n_ctx_seq, int64_t(a.sliding_window) + cp.n_ubatch));

@@ -64,7 +64,11 @@ struct MemoryTerms {
   BufferEstimate buf;
   uint64_t projector = 0;
   std::optional<DraftPlan> draft;
+  std::optional<MtpPlan> mtp;
 };
+
+// llama-server's draft-mtp: n_max = 3 tokens drafted (common.h), the snapshots the target keeps.
+constexpr int kMtpDraftMax = 3;
 
 std::optional<DraftPlan> draft_terms(const Scenario& s) {
   if (!s.draft) return std::nullopt;
@@ -83,14 +87,28 @@ std::optional<DraftPlan> draft_terms(const Scenario& s) {
 MemoryTerms memory_terms(const CatalogModel& model, FType quant, const Scenario& s) {
   MemoryTerms t;
   t.w = model_weights(model, quant);
+  const uint64_t nextn = t.w.nextn_bytes;  // at the preset (a published file's mix)
   if (s.file_bytes) {
     t.w = scale_to_file_size(t.w, *s.file_bytes);
     // A published size is llama-bench's: what is loaded. Whether the file also carries an MTP
     // block is not known.
     if (s.file) t.w.nextn_bytes = 0;
   }
-  t.kv = kv_cache(model.arch, s.ctx);
-  t.buf = buffers(model.arch, s.ctx, t.kv);
+  const bool mtp = s.mtp && model.arch.n_nextn > 0;
+  ContextParams cp = s.ctx;
+  if (mtp) cp.n_rs_seq = kMtpDraftMax;
+  t.kv = kv_cache(model.arch, cp);
+  t.buf = buffers(model.arch, cp, t.kv);
+  if (mtp) {
+    MtpPlan m;
+    m.weights_bytes = nextn;
+    ContextParams mc = s.ctx;
+    mc.type_k = mc.type_v = GgmlType::F16;  // the draft's cache types (-ctkd/-ctvd)
+    m.kv = mtp_kv_cache(model.arch, mc);
+    m.compute_bytes = t.buf.compute_bytes;
+    m.n_rs_seq = supports_rs_rollback(model.arch) ? kMtpDraftMax : 0;
+    t.mtp = m;
+  }
   const bool extras = !s.extras_for || s.extras_for == &model;
   if (s.vision) t.projector = s.mmproj_bytes && extras ? *s.mmproj_bytes : (model.mmproj ? model.mmproj->bytes : 0);
   if (extras) t.draft = draft_terms(s);
@@ -105,7 +123,7 @@ MemoryTerms memory_terms(const CatalogModel& model, FType quant, const Scenario&
 double gpu_side(const MemoryTerms& t, double overhead) {
   return double(t.w.total_bytes - t.w.token_embd_bytes + t.w.output_copy_bytes) + double(t.kv.kv_bytes()) +
          double(t.kv.state_bytes) + double(t.buf.compute_bytes) + overhead + double(t.projector) +
-         (t.draft ? t.draft->gpu_bytes() : 0.0);
+         (t.draft ? t.draft->gpu_bytes() : 0.0) + (t.mtp ? t.mtp->gpu_bytes() : 0.0);
 }
 double host_side(const MemoryTerms& t) {
   // llama-server's checkpoints and prompt cache grow with use up to their caps: shown beside the
@@ -171,6 +189,7 @@ Plan make_plan(const Catalog& c, const CatalogModel& model, FType quant, const S
   plan.buffers = t.buf;
   plan.projector_bytes = t.projector;
   plan.draft = t.draft;
+  plan.mtp = t.mtp;
   plan.error = t.kv.error;
   if (plan.error.empty() && t.draft) {
     plan.error = draft_refusal(model, *t.draft->model);

@@ -18,6 +18,7 @@ std::optional<std::string> llama_server_command(const Plan& p, const Scenario& s
     cmd += " --mmproj " + (p.model->mmproj ? p.model->mmproj->file : std::string("mmproj.gguf"));
   if (p.projector_bytes == 0 && hf && p.model->mmproj) cmd += " --no-mmproj";
   if (p.draft) cmd += " -md " + p.draft->model->id + "-" + preset(p.draft->quant).name + ".gguf -ngld 999";
+  if (p.mtp) cmd += " --spec-type draft-mtp";
   cmd += " -c " + std::to_string(s.ctx.n_ctx);
   if (s.ctx.n_seq > 1) {
     cmd += " -np " + std::to_string(s.ctx.n_seq);
@@ -48,6 +49,12 @@ std::string plan_json(const Catalog& c, const Scenario& s, const Plan& p, const 
                  {"source", p.file->source}};
   }
   j["mmproj_bytes"] = p.projector_bytes;
+  if (p.mtp) {
+    j["mtp"] = {{"weights_bytes", p.mtp->weights_bytes},
+                {"kv_bytes", p.mtp->kv.kv_bytes()},
+                {"compute_bytes", p.mtp->compute_bytes},
+                {"rollback_snapshots", p.mtp->n_rs_seq}};
+  }
   if (p.draft) {
     j["draft"] = {{"model", p.draft->model->id},
                   {"quant", preset(p.draft->quant).name},

@@ -143,6 +143,7 @@ Scenario scenario_for(const ViewState& s, const Catalog& c) {
   sc.draft = s.draft.empty() ? nullptr : c.model(s.draft);
   sc.draft_quant = ftype_from_name(s.draft_quant).value_or(FType::Q8_0);
   sc.extras_for = c.model(s.model);
+  sc.mtp = s.mtp;
   return sc;
 }
 

@@ -213,6 +213,7 @@ const std::vector<Field>& fields() {
        [](const ViewState& s) -> std::optional<std::string> {
          return s.draft.empty() ? std::nullopt : std::optional<std::string>(s.draft);
        }},
+      bool_field("mtp", &ViewState::mtp, "MTP self-speculation", true),
       {"draftq",
        [](ViewState& s, const std::string& v) -> std::string {
          auto f = ftype_from_name(v);
@@ -392,6 +393,7 @@ json state_to_json(const ViewState& s) {
   j["mmproj"] = s.mmproj_mib < 0 ? json(nullptr) : json(s.mmproj_mib);
   j["draft"] = s.draft;
   j["draftq"] = s.draft_quant;
+  j["mtp"] = s.mtp;
   j["filter"] = s.filter;
   j["sort"] = s.sort;
   j["desc"] = s.desc;

@@ -429,9 +429,9 @@ std::vector<Table> plan_tables(const Catalog& c, const Scenario& s, const Plan& 
        p.file ? "file size known (" + p.file->source + "); tensor mix estimated from " + preset(p.file->mix).name
               : "exact: llama.cpp quantisation rules over the tensor list"});
   t.rows.push_back({"  of which token_embd (host)", gib(double(p.weights.token_embd_bytes), 2), "stays in CPU memory"});
-  if (p.weights.nextn_bytes > 0)
+  if (p.weights.nextn_bytes > 0 && !p.mtp)
     t.rows.push_back({"MTP/NextN block (in the file, not loaded)", gib(double(p.weights.nextn_bytes), 2),
-                      "exact: llama.cpp skips it unless MTP is asked for"});
+                      "exact: llama.cpp skips it unless MTP is asked for (--spec-type draft-mtp)"});
   if (p.weights.output_copy_bytes > 0)
     t.rows.push_back({"output head: token_embd again (GPU)", gib(double(p.weights.output_copy_bytes), 2),
                       "exact: llama.cpp loads tied embeddings a second time for the output"});
@@ -439,7 +439,10 @@ std::vector<Table> plan_tables(const Catalog& c, const Scenario& s, const Plan& 
                         " SWA layers; " + std::to_string(p.kv.n_ctx) + " cells)",
                     gib(double(p.kv.kv_bytes()), 3), "exact: llama.cpp cache layout"});
   t.rows.push_back({"recurrent state (" + std::to_string(p.kv.n_recurrent_layers) + " layers)",
-                    gib(double(p.kv.state_bytes), 3), "exact: F32, per sequence"});
+                    gib(double(p.kv.state_bytes), 3),
+                    p.mtp && p.mtp->n_rs_seq > 0 ? "exact: F32, per sequence, with " + std::to_string(p.mtp->n_rs_seq) +
+                                                       " rollback snapshots for MTP (n_rs_seq)"
+                                                 : std::string("exact: F32, per sequence")});
   t.rows.push_back(
       {"compute buffer (" + p.buffers.dominant_phase + ")", gib(double(p.buffers.compute_bytes), 3), "estimate"});
   t.rows.push_back({"output + host buffers", gib(double(p.buffers.output_bytes + p.buffers.host_compute_bytes), 3),
@@ -449,6 +452,14 @@ std::vector<Table> plan_tables(const Catalog& c, const Scenario& s, const Plan& 
                       s.mmproj_bytes ? std::string("the size you stated")
                                      : "published file size: " + (p.model->mmproj ? p.model->mmproj->source : "") +
                                            "; its image-encoding compute buffer is not counted"});
+  if (p.mtp) {
+    t.rows.push_back({"MTP/NextN block (loaded: --spec-type draft-mtp)", gib(double(p.mtp->weights_bytes), 2),
+                      "exact: llama.cpp quantisation rules"});
+    t.rows.push_back({"  MTP context KV cache (f16, " + std::to_string(p.model->arch.n_nextn) + " layer)",
+                      gib(double(p.mtp->kv.kv_bytes()), 3), "exact: the NextN layers at the target's context"});
+    t.rows.push_back({"  MTP context compute buffer", gib(double(p.mtp->compute_bytes), 3),
+                      "estimate: the target's (llama.cpp reserves a graph of the same width)"});
+  }
   if (p.draft) {
     const DraftPlan& d = *p.draft;
     t.rows.push_back({"draft model " + d.model->id + " " + preset(d.quant).name + " (-md): weights",
@@ -472,6 +483,13 @@ std::vector<Table> plan_tables(const Catalog& c, const Scenario& s, const Plan& 
                         ? "without the runtime's own overhead and llama-server's up-to stores above"
                         : "without the runtime's own overhead"});
   if (!p.error.empty()) t.notes.push_back("llama.cpp would refuse these settings: " + p.error);
+  if (p.file && p.mtp)
+    t.notes.push_back("Whether " + file_label(*p.file) +
+                      " carries the MTP block is not known (its size is what llama-bench loaded; Unsloth publishes "
+                      "MTP GGUFs in their own repositories): the block is counted at " +
+                      preset(p.quant).name + "'s size.");
+  if (s.mtp && !p.mtp)
+    t.notes.push_back(p.model->name + " has no MTP/NextN layers: it cannot self-speculate (--spec-type draft-mtp).");
   t.notes.push_back(ctx_note(s));
 
   Table b;
@@ -487,7 +505,7 @@ std::vector<Table> plan_tables(const Catalog& c, const Scenario& s, const Plan& 
   }
   b.notes.push_back(pools_note(s, p.pools));
   b.notes.push_back("GPU side includes the runtime overhead (estimate); speeds are estimates.");
-  if (p.draft)
+  if (p.draft || p.mtp)
     b.notes.push_back(
         "Speeds are without speculative decoding: what a draft model gains depends on how many of its tokens the "
         "target accepts, which haloplan does not estimate.");

@@ -186,6 +186,7 @@ void write_focus(JsonOut& o, const ViewState& s, const Catalog& c, const ViewSet
   o.key("focus").obj().field("model", fm.id).field("name", fm.name);
   o.field("quant", v.focus_file ? v.focus_file->key() : std::string(preset(v.focus_q).name));
   o.field("quant_label", p.quant_label()).field("has_mmproj", fm.mmproj.has_value());
+  o.field("has_mtp", fm.arch.n_nextn > 0);
   o.field("verified", fm.verified).key("sources").strs(fm.sources).field("notes", fm.notes).field("error", p.error);
   o.field("read_bytes", p.speed_in.weight_read_bytes);  // weights read per token (the guide's figure)
   // The bandwidth ceiling for those bytes: every weight read once per token, nothing else.
@@ -201,7 +202,7 @@ void write_focus(JsonOut& o, const ViewState& s, const Catalog& c, const ViewSet
   o.field("host", double(p.buffers.output_bytes + p.buffers.host_compute_bytes));
   o.field("checkpoints", double(p.buffers.checkpoint_bytes))
       .field("prompt_cache", double(p.buffers.prompt_cache_bytes));
-  o.field("mmproj", double(p.projector_bytes));
+  o.field("mmproj", double(p.projector_bytes)).field("mtp", p.mtp ? p.mtp->gpu_bytes() : 0.0);
   o.field("draft", p.draft ? p.draft->gpu_bytes() : 0.0).field("draft_host", p.draft ? p.draft->host_bytes() : 0.0);
   o.end_obj();
   o.key("backends").arr();
@@ -365,7 +366,8 @@ std::string catalog_info(const Catalog& c) {
   for (const auto& b : c.backends) o.obj().field("id", b.id).field("name", b.name).field("hip", b.hip).end_obj();
   o.end_arr().key("models").arr();
   for (const auto& m : c.models) {
-    o.obj().field("id", m.id).field("name", m.name).field("vision", m.mmproj.has_value()).key("files").arr();
+    o.obj().field("id", m.id).field("name", m.name).field("vision", m.mmproj.has_value());
+    o.field("mtp", m.arch.n_nextn > 0).key("files").arr();
     for (const auto& f : m.files) o.str(f.key());
     o.end_arr().end_obj();
   }

@@ -66,7 +66,14 @@ struct ContextParams {
   // (-1: no limit, 0: off).
   int ctx_checkpoints = 32;
   int64_t cache_ram_mib = 8192;
+  // Recurrent-state snapshots per sequence kept for rollback (llama_context_params.n_rs_seq):
+  // llama-server asks for the MTP draft's n_max (3) when it self-speculates (common.cpp).
+  int n_rs_seq = 0;
 };
+
+// Whether llama.cpp keeps n_rs_seq snapshots for this architecture (llama-arch.cpp
+// llm_arch_supports_rs_rollback); it clamps the request to 0 for the others.
+bool supports_rs_rollback(const ModelArch& arch);
 
 // The K/V cache types llama.cpp accepts (-ctk / -ctv), in the pickers' order (f16 first), and a
 // name of one of them ("q8_0", case-insensitive) read as its ggml type; nullopt for any other.
@@ -90,6 +97,9 @@ struct KvBreakdown {
 
 int64_t pad_to(int64_t x, int64_t n);
 KvBreakdown kv_cache(const ModelArch& arch, const ContextParams& cp);
+// The MTP context's cache (llama-model.cpp create_memory, ctx_type MTP): a plain attention cache
+// of the n_nextn NextN layers alone, at cp's size and types.
+KvBreakdown mtp_kv_cache(const ModelArch& arch, const ContextParams& cp);
 
 // Bytes of KV cache and state read to generate one token with `depth` tokens already in the
 // context (llama.cpp touches PAD(depth, 256) cells of each full layer, the window of SWA layers).

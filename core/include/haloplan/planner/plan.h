@@ -29,6 +29,21 @@ struct Scenario {
   // The stated projector size and the draft model are for this model only (the page's focused
   // model); nullptr: for every model planned.
   const CatalogModel* extras_for = nullptr;
+  // Self-speculation with the model's own MTP/NextN layers (--spec-type draft-mtp), for models
+  // that have them: the layers are loaded, an MTP context holds their KV cache (f16), and the
+  // target keeps rollback snapshots of its recurrent state.
+  bool mtp = false;
+};
+
+// What MTP self-speculation adds (llama.cpp common/speculative.cpp, common_speculative_init_result):
+// the NextN weights, the MTP context's cache of the NextN layers at the target's size and its
+// compute buffer (estimate: the target's). The target's snapshots are in Plan::kv.state_bytes.
+struct MtpPlan {
+  uint64_t weights_bytes = 0;
+  KvBreakdown kv;
+  uint64_t compute_bytes = 0;
+  int n_rs_seq = 0;
+  double gpu_bytes() const { return double(weights_bytes) + double(kv.kv_bytes()) + double(compute_bytes); }
 };
 
 // The scenario planning the model as published file f: f's mix scaled to f's size.
@@ -77,6 +92,7 @@ struct Plan {
   std::vector<BackendPlan> backends;
   uint64_t projector_bytes = 0;  // the vision projector llama-server loads (--mmproj), GPU side
   std::optional<DraftPlan> draft;
+  std::optional<MtpPlan> mtp;
   std::string error;  // non-empty: settings llama.cpp would refuse
   const BackendPlan* find(std::string_view backend_id) const;
   // The quant as the tables name it: the preset, or the file's tag and publisher.
@@ -87,7 +103,8 @@ struct Plan {
   double total_bytes() const {
     return double(weights.total_bytes + weights.output_copy_bytes) + double(kv.kv_bytes()) + double(kv.state_bytes) +
            double(buffers.compute_bytes) + double(buffers.output_bytes) + double(buffers.host_compute_bytes) +
-           double(projector_bytes) + (draft ? draft->gpu_bytes() + draft->host_bytes() : 0.0);
+           double(projector_bytes) + (draft ? draft->gpu_bytes() + draft->host_bytes() : 0.0) +
+           (mtp ? mtp->gpu_bytes() : 0.0);
   }
 };
 

@@ -39,6 +39,7 @@ struct ViewState {
   int64_t mmproj_mib = -1;                       // a projector size the user states; -1: the catalog's
   std::string draft;                             // draft model id for speculative decoding; empty: none
   std::string draft_quant = "Q8_0";
+  bool mtp = false;    // self-speculate with the model's MTP layers where it has them
   std::string filter;  // fit table filter text
   std::string sort;    // fit table sort column key; empty: catalog order
   bool desc = false;
