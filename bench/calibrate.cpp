@@ -1,15 +1,20 @@
 // Fits the speed model's per-family parameters against measured llama-bench rows and prints the
 // resulting error (the same report as bench/accuracy).
 //
-//   calibrate [--csv FILE] [--write data/backends.json] [--check] [--holdout]
+//   calibrate [--csv FILE]... [--write data/backends.json] [--check] [--holdout] [--json]
 //
-// --write replaces the fitted families in the backends file; --check fails if the shipped
-// parameters differ from a fresh fit (data/backends.json is stale). --holdout scores the model on
-// measurements it was not fitted on: each model's rows are predicted by parameters fitted
-// without any row of that model (leave-one-model-out).
+// The rows are bench/data's two files unless --csv names others. Each source's rows weigh
+// 1/sqrt(n) in the fit, so a source with hundreds of rows of three models does not outvote the
+// rest. The 80% bands written are leave-one-model-out bands: the quantiles of measured/predicted
+// for each model's rows predicted by a fit without that model, so they hold for models the fit
+// never saw. --write replaces the fitted families in the backends file; --check fails if the
+// shipped parameters differ from a fresh fit (data/backends.json is stale). --holdout prints the
+// held-out report (leave-one-model-out and leave-one-source-out).
+#include <cmath>
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -21,7 +26,8 @@ using namespace haloplan;
 
 namespace {
 
-// Fits every family of the catalog on the prepared rows `use` accepts.
+// Fits every family of the catalog on the prepared rows `use` accepts, each source's rows of a
+// family and kind (decode, prefill) weighing 1/sqrt(n) each.
 template <class Use>
 std::vector<SpeedFamily> fit_families(const Catalog& cat, const bench::Prepared& p, const std::string& fitted_on,
                                       Use use) {
@@ -29,53 +35,79 @@ std::vector<SpeedFamily> fit_families(const Catalog& cat, const bench::Prepared&
   for (const auto& fam : cat.speed_families) {
     std::vector<RowFeatures> X;
     std::vector<double> t;
+    std::vector<std::string> group;
+    std::map<std::string, int> per_group;
     for (const auto& s : p.rows)
-      if (s.family == fam.id && use(s)) X.push_back(s.f), t.push_back(s.row.tps);
+      if (s.family == fam.id && use(s)) {
+        X.push_back(s.f), t.push_back(s.row.tps);
+        group.push_back(s.row.source + (s.row.decode ? " d" : " p"));
+        ++per_group[group.back()];
+      }
     if (X.empty()) continue;
+    std::vector<double> w;
+    for (const auto& g : group) w.push_back(1.0 / std::sqrt(double(per_group[g])));
     SpeedFamily out = fam;
-    out.params = fit_speed_params(X, t);
+    out.params = fit_speed_params(X, t, w);
     out.params.fitted_on = fitted_on;
     fitted.push_back(out);
   }
   return fitted;
 }
 
-// Leave-one-model-out: every row predicted by parameters fitted without its model's rows.
-void print_holdout(const Catalog& cat, const bench::Prepared& all, const std::string& csv) {
-  std::set<std::string> models;
-  for (const auto& s : all.rows) models.insert(s.row.model_id);
+// Every row predicted by parameters fitted without the rows that share its key (its model, or its
+// source).
+template <class Key>
+bench::Prepared held_out(const Catalog& cat, const bench::Prepared& all, Key key) {
+  std::set<std::string> keys;
+  for (const auto& s : all.rows) keys.insert(key(s));
   bench::Prepared out;
   out.skipped = all.skipped, out.n_skipped = all.n_skipped;
-  for (const auto& id : models) {
-    const auto fitted = fit_families(cat, all, "", [&](const bench::Scored& s) { return s.row.model_id != id; });
+  for (const auto& k : keys) {
+    const auto fitted = fit_families(cat, all, "", [&](const bench::Scored& s) { return key(s) != k; });
     bench::Prepared one;
     for (const auto& s : all.rows)
-      if (s.row.model_id == id) one.rows.push_back(s);
+      if (key(s) == k) one.rows.push_back(s);
     bench::predict(one, fitted);
     for (auto& s : one.rows) out.rows.push_back(std::move(s));
-    for (const auto& [k, n] : one.skipped) out.skipped[k] += n, out.n_skipped += n;
+    for (const auto& [r, n] : one.skipped) out.skipped[r] += n, out.n_skipped += n;
   }
-  std::printf("\nHELD OUT (%zu models, each predicted by a fit without its own rows; bands as fitted then):\n",
-              models.size());
-  bench::print_report(out, fit_families(cat, all, "", [](const bench::Scored&) { return true; }),
-                      csv + ", leave-one-model-out");
+  return out;
+}
+
+const auto by_model = [](const bench::Scored& s) { return s.row.model_id; };
+const auto by_source = [](const bench::Scored& s) { return s.row.source; };
+
+// The 80% bands of each family from held-out predictions (rounded outwards to 0.01).
+void set_held_out_bands(std::vector<SpeedFamily>& fams, const bench::Prepared& held) {
+  for (auto& f : fams) {
+    std::vector<double> rd, rp;
+    for (const auto& s : held.rows)
+      if (s.family == f.id && s.predicted > 0) (s.row.decode ? rd : rp).push_back(s.row.tps / s.predicted);
+    if (rd.size() >= 5)
+      f.params.decode_lo = std::floor(quantile(rd, 0.1) * 100) / 100,
+      f.params.decode_hi = std::ceil(quantile(rd, 0.9) * 100) / 100;
+    if (rp.size() >= 5)
+      f.params.prefill_lo = std::floor(quantile(rp, 0.1) * 100) / 100,
+      f.params.prefill_hi = std::ceil(quantile(rp, 0.9) * 100) / 100;
+  }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string csv = "bench/data/llama_bench_strix_halo.csv";
+  std::vector<std::string> csvs;
   std::string write_path;
-  bool check = false, holdout = false;
+  bool check = false, holdout = false, as_json = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--csv" && i + 1 < argc) csv = argv[++i];
+    if (a == "--csv" && i + 1 < argc) csvs.push_back(argv[++i]);
     else if (a == "--write" && i + 1 < argc) write_path = argv[++i];
     else if (a == "--check") check = true;
     else if (a == "--holdout") holdout = true;
+    else if (a == "--json") as_json = true;
     else {
       std::cerr << "calibrate: unknown argument '" << a
-                << "'\nusage: calibrate [--csv FILE] [--write backends.json] [--check] [--holdout]\n";
+                << "'\nusage: calibrate [--csv FILE]... [--write backends.json] [--check] [--holdout] [--json]\n";
       return 2;
     }
   }
@@ -84,24 +116,44 @@ int main(int argc, char** argv) {
     std::cerr << "calibrate: the shipped catalog has errors\n";
     return 1;
   }
-  std::ifstream f(csv.rfind('/', 0) == 0 || std::ifstream(csv) ? csv : std::string(HALOPLAN_SOURCE_DIR) + "/" + csv);
-  if (!f) {
-    std::cerr << "calibrate: cannot read " << csv << "\n";
-    return 1;
+  if (csvs.empty()) csvs = {"bench/data/llama_bench_strix_halo.csv", "bench/data/llama_bench_extra.csv"};
+  BenchRows rows;
+  std::string names;
+  for (const auto& csv : csvs) {
+    std::ifstream f(csv.rfind('/', 0) == 0 || std::ifstream(csv) ? csv : std::string(HALOPLAN_SOURCE_DIR) + "/" + csv);
+    if (!f) {
+      std::cerr << "calibrate: cannot read " << csv << "\n";
+      return 1;
+    }
+    std::stringstream ss;
+    ss << f.rdbuf();
+    const std::string name = csv.substr(csv.rfind('/') + 1);
+    auto one = parse_calibration_csv(ss.str());
+    for (auto& r : one.rows) r.file = name, rows.rows.push_back(std::move(r));
+    for (auto& e : one.errors) rows.errors.push_back(name + " " + e);
+    names += (names.empty() ? "" : " + ") + name;
   }
-  std::stringstream ss;
-  ss << f.rdbuf();
   const Machine* m = cat.machine("framework-desktop-128");
-  auto p = bench::prepare(cat, *m, parse_calibration_csv(ss.str()));
+  auto p = bench::prepare(cat, *m, rows);
 
   char date[16];
   const std::time_t now = std::time(nullptr);
   std::strftime(date, sizeof date, "%Y-%m-%d", std::gmtime(&now));
   const auto all = p;
-  const auto fitted = fit_families(cat, p, std::string("fitted ") + date + " on " + csv.substr(csv.rfind('/') + 1),
-                                   [](const bench::Scored&) { return true; });
+  auto fitted =
+      fit_families(cat, p, std::string("fitted ") + date + " on " + names, [](const bench::Scored&) { return true; });
+  // Bands for models the fit has not seen.
+  const bench::Prepared lomo = held_out(cat, all, by_model);
+  set_held_out_bands(fitted, lomo);
   bench::predict(p, fitted);
-  bench::print_report(p, fitted, csv);
+  if (as_json) {
+    // In sample, by model held out and by source held out, with the shipped (held-out) bands.
+    nlohmann::json j = {{"in_sample", bench::report_json(p, fitted)}, {"by_model", bench::report_json(lomo, fitted)}};
+    if (holdout) j["by_source"] = bench::report_json(held_out(cat, all, by_source), fitted);
+    std::cout << j.dump(1) << "\n";
+    return 0;
+  }
+  bench::print_report(p, fitted, names + " (in sample; bands from leave-one-model-out)");
   std::printf("\nfitted parameters:\n");
   for (const auto& fam : fitted) {
     std::printf("  %-15s decode", fam.id.c_str());
@@ -113,7 +165,12 @@ int main(int argc, char** argv) {
                 fam.params.prefill_rows);
   }
 
-  if (holdout) print_holdout(cat, all, csv);
+  if (holdout) {
+    std::printf("\nHELD OUT BY MODEL (each model's rows predicted by a fit without them):\n");
+    bench::print_report(lomo, fitted, names + ", leave-one-model-out");
+    std::printf("\nHELD OUT BY SOURCE (each source's rows predicted by a fit without them):\n");
+    bench::print_report(held_out(cat, all, by_source), fitted, names + ", leave-one-source-out");
+  }
 
   int stale = 0;
   if (check) {

@@ -129,7 +129,9 @@ inline void print_report(const Prepared& p, const std::vector<SpeedFamily>& fami
   std::printf("\nworst 10 rows:\n");
   for (size_t i = 0; i < std::min<size_t>(only ? 40 : 10, worst.size()); ++i) {
     const auto& s = *worst[i];
-    std::printf("  line %4d %-24s %-15s %-14s fa=%d measured %8.1f predicted %8.1f (%+.0f%%)\n", s.row.line,
+    const std::string where =
+        (s.row.file.empty() ? std::string("line") : s.row.file) + ":" + std::to_string(s.row.line);
+    std::printf("  %-34s %-24s %-15s %-14s fa=%d measured %8.1f predicted %8.1f (%+.0f%%)\n", where.c_str(),
                 (s.row.model_id.empty() ? s.row.model_label : s.row.model_id).substr(0, 24).c_str(), s.family.c_str(),
                 s.row.test.c_str(), int(s.row.flash_attn), s.row.tps, s.predicted, 100 * (s.predicted / s.row.tps - 1));
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstring>
 
 #include "haloplan/planner/memory.h"
 #include "haloplan/planner/platform.h"
@@ -176,6 +177,28 @@ std::string speed_family_of(std::string_view backend_label, int build) {
   return "";
 }
 
+int parse_build_number(std::string_view t) {
+  size_t i = 0;
+  if (!t.empty() && (t[0] == 'b' || t[0] == 'B')) i = 1;
+  size_t j = i;
+  while (j < t.size() && t[j] >= '0' && t[j] <= '9' && j - i < 7) ++j;
+  if (j == i || (j < t.size() && t[j] != ' ' && t[j] != '(' && t[j] != ',')) return 0;
+  const int n = std::atoi(std::string(t.substr(i, j - i)).c_str());
+  return n >= 1000 ? n : 0;
+}
+
+std::string source_of(std::string_view url) {
+  std::string u(url);
+  for (const char* scheme : {"https://", "http://"})
+    if (u.rfind(scheme, 0) == 0) u = u.substr(std::strlen(scheme));
+  std::vector<std::string> parts = split(u, '/');
+  // host/owner/repo, or host/owner/repo/issues|pull/N for a thread
+  size_t keep = std::min<size_t>(parts.size(), 3);
+  if (parts.size() >= 5 && (parts[3] == "issues" || parts[3] == "pull" || parts[3] == "discussions")) keep = 5;
+  parts.resize(keep);
+  return join(parts, "/");
+}
+
 BenchRows parse_calibration_csv(std::string_view text) {
   BenchRows out;
   if (text.size() > kMaxBenchText) {
@@ -194,7 +217,7 @@ BenchRows parse_calibration_csv(std::string_view text) {
   };
   const auto c_id = col("catalog_id"), c_q = col("quant"), c_size = col("file_size_gib"), c_b = col("backend"),
              c_t = col("test"), c_tps = col("tokens_per_s"), c_notes = col("notes"), c_params = col("params_total_b"),
-             c_name = col("model_name"), c_build = col("llama_cpp_build");
+             c_name = col("model_name"), c_build = col("llama_cpp_build"), c_src = col("source");
   // clang-format off
   for (const auto& [name, c] : {std::pair{"catalog_id", c_id}, {"quant", c_q}, {"file_size_gib", c_size},
                                 {"backend", c_b}, {"test", c_t}, {"tokens_per_s", c_tps}})
@@ -230,8 +253,8 @@ BenchRows parse_calibration_csv(std::string_view text) {
     if (c_params)
       if (const auto p = leading_number(v[*c_params]); p && *p > 0) r.params = *p * 1e9;
     if (c_notes) read_conditions(v[*c_notes], r);
-    if (c_build)
-      if (const auto b = leading_number(v[*c_build]); b && *b > 0 && *b < 1e6) r.build = int(*b);
+    if (c_build) r.build = parse_build_number(v[*c_build]);
+    if (c_src) r.source = source_of(v[*c_src]);
     out.rows.push_back(std::move(r));
   }
   return out;

@@ -75,14 +75,15 @@ std::array<double, N> fit_nnls(const std::vector<std::array<double, N>>& X, cons
 // Iteratively reweighted: weights 1/|residual| turn least squares into least absolute relative
 // error, which is what the median error measures and is robust to a few odd measurements.
 template <size_t N>
-std::array<double, N> fit_robust(const std::vector<std::array<double, N>>& X, const std::vector<double>& t) {
-  std::vector<double> w(X.size(), 1.0);
+std::array<double, N> fit_robust(const std::vector<std::array<double, N>>& X, const std::vector<double>& t,
+                                 const std::vector<double>& prior) {
+  std::vector<double> w = prior;
   std::array<double, N> p = fit_nnls(X, t, w);
   for (int it = 0; it < 12; ++it) {
     for (size_t i = 0; i < X.size(); ++i) {
       double pred = 0;
       for (size_t j = 0; j < N; ++j) pred += p[j] * X[i][j];
-      w[i] = 1.0 / std::max(0.05, std::fabs(pred - t[i]) / t[i]);
+      w[i] = prior[i] / std::max(0.05, std::fabs(pred - t[i]) / t[i]);
     }
     p = fit_nnls(X, t, w);
   }
@@ -163,17 +164,19 @@ ErrorStats error_stats(const std::vector<double>& e) {
   return {e.empty() ? 0 : quantile(e, 0.5), e.empty() ? 0 : quantile(e, 0.9), e.size()};
 }
 
-SpeedParams fit_speed_params(const std::vector<RowFeatures>& rows, const std::vector<double>& tps) {
+SpeedParams fit_speed_params(const std::vector<RowFeatures>& rows, const std::vector<double>& tps,
+                             const std::vector<double>& weights) {
   std::vector<DecodeFeatures> Xd;
   std::vector<PrefillFeatures> Xp;
-  std::vector<double> td, tp;
+  std::vector<double> td, tp, wd, wp;
   for (size_t i = 0; i < rows.size(); ++i) {
-    if (rows[i].decode) Xd.push_back(rows[i].fd), td.push_back(1.0 / tps[i]);
-    else Xp.push_back(rows[i].fp), tp.push_back(1.0 / tps[i]);
+    const double w = i < weights.size() ? weights[i] : 1.0;
+    if (rows[i].decode) Xd.push_back(rows[i].fd), td.push_back(1.0 / tps[i]), wd.push_back(w);
+    else Xp.push_back(rows[i].fp), tp.push_back(1.0 / tps[i]), wp.push_back(w);
   }
   SpeedParams p;
-  if (!Xd.empty()) p.decode = fit_robust(Xd, td);
-  if (!Xp.empty()) p.prefill = fit_robust(Xp, tp);
+  if (!Xd.empty()) p.decode = fit_robust(Xd, td, wd);
+  if (!Xp.empty()) p.prefill = fit_robust(Xp, tp, wp);
   p.decode_rows = int(Xd.size());
   p.prefill_rows = int(Xp.size());
   std::vector<double> rd, rp;

@@ -28,7 +28,9 @@ struct BenchRow {
   double tps = 0;           // measured tokens per second
   bool flash_attn = false;  // llama-bench's default is -fa 0
   int n_ubatch = 512;
-  int build = 0;  // llama.cpp build number, 0 if unknown
+  int build = 0;       // llama.cpp build number, 0 if unknown
+  std::string source;  // where the row was read (the calibration CSV's source: its repository or thread)
+  std::string file;    // the CSV file it came from, for reports
   GgmlType type_k = GgmlType::F16, type_v = GgmlType::F16;
 };
 
@@ -43,6 +45,15 @@ bool parse_test_name(std::string_view test, BenchRow& into);
 // The calibration CSV (columns of the shipped bench/data file; catalog_id, quant, file_size_gib,
 // backend, test and tokens_per_s are required; fa, ub, ctk and ctv are read from notes).
 BenchRows parse_calibration_csv(std::string_view text);
+
+// A build as the calibration CSV writes it: "6077 (83bc2f28)", "b7541", "7541 (official ...)" give
+// the build number; a commit hash ("5c3a586", "05fa625ea"), a fork's local commit count below
+// 1000 ("368 (0b14b87)") or prose give 0 (unknown).
+int parse_build_number(std::string_view text);
+
+// The repository or thread of a source URL: "github.com/lhl/strix-halo-testing",
+// "github.com/ggml-org/llama.cpp/pull/26419". Rows of one source share builds and habits.
+std::string source_of(std::string_view url);
 
 // llama-bench output: the markdown table (-o md, the default), JSON (-o json) or JSON lines.
 BenchRows parse_llama_bench(std::string_view text);

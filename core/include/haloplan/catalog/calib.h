@@ -35,7 +35,10 @@ double predicted_tps(const SpeedParams& p, const RowFeatures& f);
 
 // Fits a family's parameters (non-negative, minimising relative error of time per token) and
 // its 80% bands. `tps` are the measured speeds of `rows`.
-SpeedParams fit_speed_params(const std::vector<RowFeatures>& rows, const std::vector<double>& tps);
+// `weights` (one per row; empty: all 1) weigh rows before the robust reweighting: the shipped fit
+// gives each source's rows 1/sqrt(n) each, so one source's hundreds of rows do not outvote the rest.
+SpeedParams fit_speed_params(const std::vector<RowFeatures>& rows, const std::vector<double>& tps,
+                             const std::vector<double>& weights = {});
 
 double quantile(std::vector<double> v, double q);  // linear interpolation; NaN if empty
 
