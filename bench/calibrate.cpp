@@ -77,6 +77,39 @@ bench::Prepared held_out(const Catalog& cat, const bench::Prepared& all, Key key
 const auto by_model = [](const bench::Scored& s) { return s.row.model_id; };
 const auto by_source = [](const bench::Scored& s) { return s.row.source; };
 
+// Each family's architectures with rows, and the band of rows whose architecture the fit did not
+// see (leave-one-architecture-out), for models of architectures no row measures.
+void set_unmeasured(const Catalog& cat, std::vector<SpeedFamily>& fams, const bench::Prepared& all,
+                    const bench::Prepared& held_by_arch) {
+  for (auto& f : fams) {
+    std::set<std::string> archs;
+    for (const auto& s : all.rows)
+      if (s.family == f.id)
+        if (const CatalogModel* m = cat.model(s.row.model_id)) archs.insert(m->arch.arch);
+    f.params.measured_archs.assign(archs.begin(), archs.end());
+    std::vector<double> rd, rp;
+    for (const auto& s : held_by_arch.rows)
+      if (s.family == f.id && s.predicted > 0) (s.row.decode ? rd : rp).push_back(s.row.tps / s.predicted);
+    // Never narrower than the family's own held-out band.
+    if (rd.size() >= 5)
+      f.params.unmeasured_decode_lo = std::min(f.params.decode_lo, std::floor(quantile(rd, 0.1) * 100) / 100),
+      f.params.unmeasured_decode_hi = std::max(f.params.decode_hi, std::ceil(quantile(rd, 0.9) * 100) / 100);
+    if (rp.size() >= 5)
+      f.params.unmeasured_prefill_lo = std::min(f.params.prefill_lo, std::floor(quantile(rp, 0.1) * 100) / 100),
+      f.params.unmeasured_prefill_hi = std::max(f.params.prefill_hi, std::ceil(quantile(rp, 0.9) * 100) / 100);
+  }
+}
+
+// The families with their unmeasured-architecture bands in place of the shipped ones (to score
+// leave-one-architecture-out predictions against the band a new architecture gets).
+std::vector<SpeedFamily> with_unmeasured_bands(std::vector<SpeedFamily> fams) {
+  for (auto& f : fams) {
+    f.params.decode_lo = f.params.unmeasured_decode_lo, f.params.decode_hi = f.params.unmeasured_decode_hi;
+    f.params.prefill_lo = f.params.unmeasured_prefill_lo, f.params.prefill_hi = f.params.unmeasured_prefill_hi;
+  }
+  return fams;
+}
+
 // The 80% bands of each family from held-out predictions (rounded outwards to 0.01).
 void set_held_out_bands(std::vector<SpeedFamily>& fams, const bench::Prepared& held) {
   for (auto& f : fams) {
@@ -145,10 +178,18 @@ int main(int argc, char** argv) {
   // Bands for models the fit has not seen.
   const bench::Prepared lomo = held_out(cat, all, by_model);
   set_held_out_bands(fitted, lomo);
+  const auto by_arch = [&](const bench::Scored& x) {
+    const CatalogModel* mm = cat.model(x.row.model_id);
+    return mm ? mm->arch.arch : x.row.model_id;
+  };
+  const bench::Prepared loao = held_out(cat, all, by_arch);
+  set_unmeasured(cat, fitted, all, loao);
   bench::predict(p, fitted);
   if (as_json) {
     // In sample, by model held out and by source held out, with the shipped (held-out) bands.
-    nlohmann::json j = {{"in_sample", bench::report_json(p, fitted)}, {"by_model", bench::report_json(lomo, fitted)}};
+    nlohmann::json j = {{"in_sample", bench::report_json(p, fitted)},
+                        {"by_model", bench::report_json(lomo, fitted)},
+                        {"by_architecture", bench::report_json(loao, with_unmeasured_bands(fitted))}};
     if (holdout) j["by_source"] = bench::report_json(held_out(cat, all, by_source), fitted);
     std::cout << j.dump(1) << "\n";
     return 0;
@@ -168,6 +209,10 @@ int main(int argc, char** argv) {
   if (holdout) {
     std::printf("\nHELD OUT BY MODEL (each model's rows predicted by a fit without them):\n");
     bench::print_report(lomo, fitted, names + ", leave-one-model-out");
+    std::printf(
+        "\nHELD OUT BY ARCHITECTURE (each architecture's rows predicted by a fit without them; the "
+        "band a model of an unmeasured architecture gets):\n");
+    bench::print_report(loao, with_unmeasured_bands(fitted), names + ", leave-one-architecture-out");
     std::printf("\nHELD OUT BY SOURCE (each source's rows predicted by a fit without them):\n");
     bench::print_report(held_out(cat, all, by_source), fitted, names + ", leave-one-source-out");
   }
@@ -208,6 +253,11 @@ int main(int argc, char** argv) {
         jf["decode_rows"] = q.decode_rows, jf["prefill_rows"] = q.prefill_rows, jf["fitted_on"] = q.fitted_on;
         jf["decode_lo"] = q.decode_lo, jf["decode_hi"] = q.decode_hi;
         jf["prefill_lo"] = q.prefill_lo, jf["prefill_hi"] = q.prefill_hi;
+        jf["measured_archs"] = q.measured_archs;
+        jf["unmeasured_band"] = {{"decode_lo", q.unmeasured_decode_lo},
+                                 {"decode_hi", q.unmeasured_decode_hi},
+                                 {"prefill_lo", q.unmeasured_prefill_lo},
+                                 {"prefill_hi", q.unmeasured_prefill_hi}};
       }
     }
     std::ofstream(write_path) << j.dump(1) << "\n";

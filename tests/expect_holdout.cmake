@@ -28,3 +28,10 @@ check(decode_d0 median 0.09 LE)
 check(decode_d0 p90 0.26 LE)
 check(decode_deep median 0.09 LE)
 check(prefill_512 median 0.28 LE)
+# The band a model of an unmeasured architecture gets: each architecture's rows predicted by a fit
+# without them must fall inside it 75-85% of the time.
+string(JSON arch_cov GET "${out}" by_architecture band_coverage)
+if(arch_cov LESS 0.75 OR arch_cov GREATER 0.85)
+  message(FATAL_ERROR "held out by architecture: the unmeasured band holds ${arch_cov} of the rows, not 75-85%")
+endif()
+message(STATUS "held out by architecture: band_coverage = ${arch_cov}")

@@ -1,6 +1,8 @@
 // Measured rows in (calibration CSV, llama-bench markdown and JSON), speed families, paste-back
 // calibration and its place in the link.
 #include <catch2/catch.hpp>
+#include <map>
+#include <set>
 
 #include "haloplan/catalog/calib.h"
 #include "haloplan/planner/plan.h"
@@ -257,4 +259,33 @@ TEST_CASE("a calibration travels in the link and bad ones are named") {
   CHECK(u.cal.empty());
   REQUIRE(unknown.size() == 1);
   CHECK(unknown[0].message == "calibration for unknown backend 'no-such-backend'; it was dropped");
+}
+
+TEST_CASE("a model whose architecture no calibration row measures is labelled unmeasured, with the wider band") {
+  // The architectures each family's rows measure, read from the calibration files themselves.
+  std::map<std::string, std::set<std::string>> measured;
+  for (const char* f : {"llama_bench_strix_halo.csv", "llama_bench_extra.csv"}) {
+    const auto csv = parse_calibration_csv(read_text(std::string(HALOPLAN_FIXTURES) + "/../../bench/data/" + f));
+    REQUIRE(csv.rows.size() > 700);
+    for (const auto& r : csv.rows)
+      if (const CatalogModel* m = shipped().model(r.model_id))
+        measured[speed_family_of(r.backend_label, r.build)].insert(m->arch.arch);
+  }
+  Scenario s;
+  s.machine = shipped().machine("framework-desktop-128");
+  const Backend* b = shipped().backend("llamacpp-vulkan");
+  int unmeasured = 0;
+  for (const auto& m : shipped().models) {
+    const Plan p = make_plan(shipped(), m, FType::Q4_K_M, s);
+    const BackendPlan* bp = p.find(b->id);
+    INFO(m.id << " (" << m.arch.arch << ")");
+    const bool expect = !measured[b->speed_family].count(m.arch.arch);
+    CHECK(bp->unmeasured == expect);
+    if (expect) {
+      ++unmeasured;
+      CHECK(bp->decode_lo <= b->speed.decode_lo);
+      CHECK(bp->prefill_hi >= b->speed.prefill_hi);
+    }
+  }
+  CHECK(unmeasured > 0);  // Kimi-Linear and DeepSeek-V3 have no Vulkan row
 }

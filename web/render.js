@@ -204,7 +204,9 @@ export function renderSpeed(r) {
   const f = r.focus;
   const b = f && f.backends.find((x) => x.id === r.state.backend);
   if (b) {
-    const backing = (n) => (b.calibrated ? `80% band from ${n} measurements` : 'not calibrated: the band is a guess');
+    const backing = (n) => (!b.calibrated ? 'not calibrated: the band is a guess'
+      : b.unmeasured ? 'unmeasured architecture: bytes and FLOPs only, band of architectures held out of the fit'
+        : `80% band from ${n} measurements`);
     const band = ([lo, hi], n) => `estimate; ${tps(lo)}–${tps(hi)} (${backing(n)})`;
     const [tlo, thi] = b.bands.ttft_s;
     replace('speed-focus',

@@ -355,6 +355,14 @@ void read_speed_params(ObjReader& r, SpeedParams& p) {
   set_if(r.number("decode_hi", true, 1, 100), p.decode_hi);
   set_if(r.number("prefill_lo", true, 0.01, 1), p.prefill_lo);
   set_if(r.number("prefill_hi", true, 1, 100), p.prefill_hi);
+  if (r.has("measured_archs")) p.measured_archs = r.str_list("measured_archs", false);
+  if (const json* u = r.raw("unmeasured_band")) {
+    ObjReader b(*u, r.sub("unmeasured_band"), r.diagnostics());
+    set_if(b.number("decode_lo", true, 0.01, 1), p.unmeasured_decode_lo);
+    set_if(b.number("decode_hi", true, 1, 100), p.unmeasured_decode_hi);
+    set_if(b.number("prefill_lo", true, 0.01, 1), p.unmeasured_prefill_lo);
+    set_if(b.number("prefill_hi", true, 1, 100), p.unmeasured_prefill_hi);
+  }
 }
 
 }  // namespace

@@ -215,6 +215,12 @@ Plan make_plan(const Catalog& c, const CatalogModel& model, FType quant, const S
     bp.ttft_s = bp.prefill_tps > 0 ? double(s.prompt_tokens) / bp.prefill_tps : 0;
     bp.decode_lo = b->speed.decode_lo, bp.decode_hi = b->speed.decode_hi;
     bp.prefill_lo = b->speed.prefill_lo, bp.prefill_hi = b->speed.prefill_hi;
+    const bool calibrated = b->speed.decode_rows + b->speed.prefill_rows > 0;
+    if (calibrated && !b->speed.measured_archs.empty() && !b->speed.measured(model.arch.arch)) {
+      bp.unmeasured = true;
+      bp.decode_lo = b->speed.unmeasured_decode_lo, bp.decode_hi = b->speed.unmeasured_decode_hi;
+      bp.prefill_lo = b->speed.unmeasured_prefill_lo, bp.prefill_hi = b->speed.unmeasured_prefill_hi;
+    }
     plan.backends.push_back(bp);
   }
   return plan;

@@ -8,6 +8,10 @@
 
 namespace haloplan {
 
+bool SpeedParams::measured(const std::string& arch) const {
+  return std::find(measured_archs.begin(), measured_archs.end(), arch) != measured_archs.end();
+}
+
 const char* memory_kind_id(MemoryKind k) {
   switch (k) {
     case MemoryKind::AmdApu: return "amd-apu";

@@ -87,6 +87,7 @@ std::string plan_json(const Catalog& c, const Scenario& s, const Plan& p, const 
   j["prefill_tps"] = bp ? std::round(bp->prefill_tps * 10) / 10 : 0.0;
   j["speed_band"] = bp ? json{{"decode", {bp->decode_lo, bp->decode_hi}}, {"prefill", {bp->prefill_lo, bp->prefill_hi}}}
                        : json::object();
+  j["speed_unmeasured"] = bp ? bp->unmeasured : false;  // no calibration row of this architecture
   j["max_context"] = sb ? max_context(c, *p.model, p.quant, with_file(s, p.file), *sb) : 0;
   json v = json::object(), h = json::object(), o = json::object();
   for (const auto& b : p.backends) {

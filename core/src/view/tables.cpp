@@ -189,10 +189,11 @@ Table fit_table(const Scenario& s, const Selection& sel, const std::vector<Plan>
 namespace {
 std::string band_note(const SpeedParams& p) {
   auto pct = [](double v) { return fixed(v * 100, 0); };
-  return "Bands (in brackets) hold 80% of the calibration measurements: decode " + pct(p.decode_lo) + "–" +
-         pct(p.decode_hi) + "% of the estimate over " + std::to_string(p.decode_rows) + " measurements, prefill " +
-         pct(p.prefill_lo) + "–" + pct(p.prefill_hi) + "% over " + std::to_string(p.prefill_rows) + " (" + p.fitted_on +
-         ").";
+  return "Bands (in brackets) hold 80% of the calibration measurements of models the fit did not see (each "
+         "model's rows predicted without them): decode " +
+         pct(p.decode_lo) + "–" + pct(p.decode_hi) + "% of the estimate over " + std::to_string(p.decode_rows) +
+         " measurements, prefill " + pct(p.prefill_lo) + "–" + pct(p.prefill_hi) + "% over " +
+         std::to_string(p.prefill_rows) + " (" + p.fitted_on + ").";
 }
 }  // namespace
 
@@ -243,7 +244,11 @@ Table speed_table(const Scenario& s, const Selection& sel, const std::vector<Pla
   for (const Plan& p : plans) {
     const BackendPlan* bp = b ? p.find(b->id) : nullptr;
     if (!bp) continue;
-    auto band = [](double v, double lo, double hi) { return tps(v) + " (" + tps(v * lo) + "-" + tps(v * hi) + ")"; };
+    // A model whose architecture no calibration row measures: bytes and FLOPs only, a wider band.
+    const std::string mark = bp->unmeasured ? " *" : "";
+    auto band = [&](double v, double lo, double hi) {
+      return tps(v) + " (" + tps(v * lo) + "-" + tps(v * hi) + ")" + mark;
+    };
     t.rows.push_back(
         {p.model->id, p.quant_label(), fixed(p.weights.active_params / 1e9, 2),
          fixed(p.speed_in.weight_read_bytes / 1e9, 2), band(bp->decode_tps_0, bp->decode_lo, bp->decode_hi),
@@ -260,6 +265,20 @@ Table speed_table(const Scenario& s, const Selection& sel, const std::vector<Pla
                           : "This backend's speed is not calibrated on measurements: the bands are guesses.");
     if (b->speed_factor != 1.0)
       t.notes.push_back("Scaled by " + fixed(b->speed_factor, 2) + " relative to llama.cpp (" + b->notes + ").");
+    std::vector<std::string> unmeasured;
+    for (const Plan& p : plans)
+      if (const BackendPlan* bp = p.find(b->id);
+          bp && bp->unmeasured &&
+          std::find(unmeasured.begin(), unmeasured.end(), p.model->arch.arch) == unmeasured.end())
+        unmeasured.push_back(p.model->arch.arch);
+    if (!unmeasured.empty())
+      t.notes.push_back(
+          "* Unmeasured architecture (" + join(unmeasured, ", ") +
+          "): no calibration row runs its kernels on this backend, so the figure is bytes and FLOPs "
+          "only, with the band of architectures held out of the fit (decode " +
+          fixed(b->speed.unmeasured_decode_lo * 100, 0) + "–" + fixed(b->speed.unmeasured_decode_hi * 100, 0) +
+          "%, prefill " + fixed(b->speed.unmeasured_prefill_lo * 100, 0) + "–" +
+          fixed(b->speed.unmeasured_prefill_hi * 100, 0) + "%). A new kernel path can be far slower than that.");
   }
   return t;
 }

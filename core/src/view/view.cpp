@@ -173,7 +173,7 @@ void write_focus_backend(JsonOut& o, const Catalog& c, const Plan& p, const Scen
   o.key("ttft_s").arr().num(lo).num(hi).end_arr().end_obj();
   o.field("decode_rows", double(bp.backend->speed.decode_rows));
   o.field("prefill_rows", double(bp.backend->speed.prefill_rows));
-  o.field("calibrated", bp.backend->speed_calibrated);
+  o.field("calibrated", bp.backend->speed_calibrated).field("unmeasured", bp.unmeasured);
   o.field("command", llama_server_command(p, sc, *bp.backend).value_or("")).end_obj();
 }
 

@@ -78,6 +78,9 @@ struct BackendPlan {
   double ttft_s = 0;          // time to first token for prompt_tokens
   // 80% error bands of the speed fit, as factors on the estimates (measured/predicted quantiles).
   double decode_lo = 0, decode_hi = 0, prefill_lo = 0, prefill_hi = 0;
+  // The model's architecture has no calibration row in this backend's family: the speeds are
+  // bytes and FLOPs only and the bands are the leave-one-architecture-out ones.
+  bool unmeasured = false;
 };
 
 struct Plan {

@@ -68,6 +68,14 @@ struct SpeedParams {
   std::string fitted_on;                  // date and data file of the fit
   // 80% error band: the 10th and 90th percentiles of measured/predicted on the calibration rows.
   double decode_lo = 0.7, decode_hi = 1.3, prefill_lo = 0.6, prefill_hi = 1.4;
+  // The architectures (general.architecture) the calibration rows measured. A model of another
+  // one runs a kernel path no row has seen: its figures are bytes and FLOPs only, with the band
+  // of leave-one-architecture-out residuals (each architecture's rows predicted by a fit without
+  // them).
+  std::vector<std::string> measured_archs;
+  double unmeasured_decode_lo = 0.5, unmeasured_decode_hi = 1.5, unmeasured_prefill_lo = 0.4,
+         unmeasured_prefill_hi = 1.6;
+  bool measured(const std::string& arch) const;
 };
 
 // A group of engine builds that share speed parameters (bench/calibrate fits one set per family).
