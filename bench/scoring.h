@@ -121,10 +121,11 @@ inline void print_report(const Prepared& p, const std::vector<SpeedFamily>& fami
     }
   }
   std::printf("\n80%% bands hold %.1f%% of the rows\n", 100 * band_coverage(p.rows, families));
+  // Debugging aid: every scored row, tab-separated (kind, family, quant, measured, predicted, model).
   if (std::getenv("HALOPLAN_DUMP_ROWS"))
     for (const auto& s : p.rows)
-      std::printf("ROW \t%s\t%s\t%s\t%g\t%g\n", kind_of(s.row).c_str(), s.family.c_str(), s.row.quant.c_str(),
-                  s.row.tps, s.predicted);
+      std::printf("ROW \t%s\t%s\t%s\t%g\t%g\t%s\n", kind_of(s.row).c_str(), s.family.c_str(), s.row.quant.c_str(),
+                  s.row.tps, s.predicted, s.row.model_id.c_str());
   std::vector<const Scored*> worst;
   const char* only = std::getenv("HALOPLAN_WORST_KIND");  // debugging aid: worst rows of one kind
   for (const auto& s : p.rows)
