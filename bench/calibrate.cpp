@@ -176,14 +176,17 @@ int main(int argc, char** argv) {
   auto fitted =
       fit_families(cat, p, std::string("fitted ") + date + " on " + names, [](const bench::Scored&) { return true; });
   // Bands for models the fit has not seen.
-  const bench::Prepared lomo = held_out(cat, all, by_model);
-  set_held_out_bands(fitted, lomo);
+  // The held-out fits (one per model, one per architecture) are what the bands need; --check alone
+  // compares only the fitted parameters and skips them.
+  const bool bands = !write_path.empty() || holdout || as_json || !check;
+  const bench::Prepared lomo = bands ? held_out(cat, all, by_model) : bench::Prepared{};
+  if (bands) set_held_out_bands(fitted, lomo);
   const auto by_arch = [&](const bench::Scored& x) {
     const CatalogModel* mm = cat.model(x.row.model_id);
     return mm ? mm->arch.arch : x.row.model_id;
   };
-  const bench::Prepared loao = held_out(cat, all, by_arch);
-  set_unmeasured(cat, fitted, all, loao);
+  const bench::Prepared loao = bands ? held_out(cat, all, by_arch) : bench::Prepared{};
+  if (bands) set_unmeasured(cat, fitted, all, loao);
   bench::predict(p, fitted);
   if (as_json) {
     // In sample, by model held out and by source held out, with the shipped (held-out) bands.
