@@ -10,6 +10,10 @@
 // never saw. --write replaces the fitted families in the backends file; --check fails if the
 // shipped parameters differ from a fresh fit (data/backends.json is stale). --holdout prints the
 // held-out report (leave-one-model-out and leave-one-source-out).
+//
+// Each family's fit is pulled toward one fit on every family's rows: prefill by 0.005, decode not
+// at all (the README gives the held-out figures behind both choices). HALOPLAN_PULL_D and
+// HALOPLAN_PULL_P override them, to measure other strengths; --check fails with any other value.
 #include <cmath>
 #include <ctime>
 #include <fstream>
@@ -26,28 +30,44 @@ using namespace haloplan;
 
 namespace {
 
+const double kPullDecode = std::getenv("HALOPLAN_PULL_D") ? std::atof(std::getenv("HALOPLAN_PULL_D")) : 0;
+const double kPullPrefill = std::getenv("HALOPLAN_PULL_P") ? std::atof(std::getenv("HALOPLAN_PULL_P")) : 0.005;
+
 // Fits every family of the catalog on the prepared rows `use` accepts, each source's rows of a
 // family and kind (decode, prefill) weighing 1/sqrt(n) each.
 template <class Use>
 std::vector<SpeedFamily> fit_families(const Catalog& cat, const bench::Prepared& p, const std::string& fitted_on,
                                       Use use) {
-  std::vector<SpeedFamily> fitted;
-  for (const auto& fam : cat.speed_families) {
-    std::vector<RowFeatures> X;
-    std::vector<double> t;
+  // The rows `pick` accepts, each source's rows of a kind weighing 1/sqrt(n).
+  auto rows_of = [&](auto pick, std::vector<RowFeatures>& X, std::vector<double>& t, std::vector<double>& w) {
     std::vector<std::string> group;
     std::map<std::string, int> per_group;
     for (const auto& s : p.rows)
-      if (s.family == fam.id && use(s)) {
+      if (pick(s) && use(s)) {
         X.push_back(s.f), t.push_back(s.row.tps);
         group.push_back(s.row.source + (s.row.decode ? " d" : " p"));
         ++per_group[group.back()];
       }
-    if (X.empty()) continue;
-    std::vector<double> w;
     for (const auto& g : group) w.push_back(1.0 / std::sqrt(double(per_group[g])));
+  };
+  // One fit on every family's rows: the shape each family's own fit is pulled toward.
+  std::vector<RowFeatures> PX;
+  std::vector<double> pt, pw;
+  rows_of(
+      [&](const bench::Scored& s) {
+        return std::any_of(cat.speed_families.begin(), cat.speed_families.end(),
+                           [&](const SpeedFamily& f) { return f.id == s.family; });
+      },
+      PX, pt, pw);
+  const SpeedParams pooled = fit_speed_params(PX, pt, pw);
+  std::vector<SpeedFamily> fitted;
+  for (const auto& fam : cat.speed_families) {
+    std::vector<RowFeatures> X;
+    std::vector<double> t, w;
+    rows_of([&](const bench::Scored& s) { return s.family == fam.id; }, X, t, w);
+    if (X.empty()) continue;
     SpeedFamily out = fam;
-    out.params = fit_speed_params(X, t, w);
+    out.params = fit_speed_params(X, t, w, &pooled, kPullDecode, kPullPrefill);
     out.params.fitted_on = fitted_on;
     fitted.push_back(out);
   }

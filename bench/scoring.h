@@ -42,7 +42,7 @@ inline Prepared prepare(const Catalog& c, const Machine& m, const BenchRows& in)
   for (const auto& r : in.rows) {
     Scored s;
     s.row = r;
-    s.family = speed_family_of(r.backend_label, r.build);
+    s.family = speed_family_of(r.backend_label, r.build, r.date);
     const CatalogModel* model = match_model(c, r);
     std::string why;
     if (!model) why = "model not in catalog: " + (r.model_id.empty() ? r.model_label : r.model_id);
@@ -121,11 +121,14 @@ inline void print_report(const Prepared& p, const std::vector<SpeedFamily>& fami
     }
   }
   std::printf("\n80%% bands hold %.1f%% of the rows\n", 100 * band_coverage(p.rows, families));
-  // Debugging aid: every scored row, tab-separated (kind, family, quant, measured, predicted, model).
+  // Debugging aid: every scored row, tab-separated (kind, family, quant, measured, predicted, model,
+  // backend label, build, source, file:line, test, flash attention).
   if (std::getenv("HALOPLAN_DUMP_ROWS"))
     for (const auto& s : p.rows)
-      std::printf("ROW \t%s\t%s\t%s\t%g\t%g\t%s\n", kind_of(s.row).c_str(), s.family.c_str(), s.row.quant.c_str(),
-                  s.row.tps, s.predicted, s.row.model_id.c_str());
+      std::printf("ROW \t%s\t%s\t%s\t%g\t%g\t%s\t%s\t%d\t%s\t%s:%d\t%s\tfa=%d\n", kind_of(s.row).c_str(),
+                  s.family.c_str(), s.row.quant.c_str(), s.row.tps, s.predicted, s.row.model_id.c_str(),
+                  s.row.backend_label.c_str(), s.row.build, s.row.source.c_str(), s.row.file.c_str(), s.row.line,
+                  s.row.test.c_str(), int(s.row.flash_attn));
   std::vector<const Scored*> worst;
   const char* only = std::getenv("HALOPLAN_WORST_KIND");  // debugging aid: worst rows of one kind
   for (const auto& s : p.rows)

@@ -35,9 +35,15 @@ void load_catalog(const Options& o, Catalog& c) {
     throw std::runtime_error("the shipped catalog is broken");
   }
   const ViewState& st = o.state;
-  if (!st.custom.empty() || !st.removed.empty() || !st.cal.empty()) {
+  if (!st.custom.empty() || !st.removed.empty() || !st.cal.empty() || !st.builds.empty()) {
     for (const auto& cal : st.cal)
       if (!c.backend(cal.backend)) throw UsageError("--cal: unknown backend '" + cal.backend + "'");
+    // A wrong --build is refused with validate_state's own words.
+    ViewState probe = st;
+    std::vector<Notice> refused;
+    validate_state(probe, c, refused);
+    for (const auto& n : refused)
+      if (n.key == "builds") throw UsageError("--build: " + n.what_is_wrong());
     std::vector<Notice> notices;
     c = apply_custom(c, st, notices);
     for (const auto& n : notices) std::cerr << "haloplan: warning: link: " << n.message << "\n";
@@ -174,7 +180,7 @@ int main(int argc, char** argv) {
     load_catalog(o, c);
     const Scenario s = make_scenario(o, c);
     const Selection sel = select(o, c);
-    if (o.command == "models" || o.command == "machines" || o.command == "backends") {
+    if (o.command == "models" || o.command == "machines" || o.command == "backends" || o.command == "builds") {
       print_tables({list_table(o.command, c)}, o.format);
     } else if (o.command == "fit") {
       print_tables({fit_table(c, s, sel)}, o.format);

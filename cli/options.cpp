@@ -10,8 +10,8 @@ namespace haloplan::cli {
 
 namespace {
 
-const std::set<std::string> kCommands = {"fit",      "speed",    "setup",  "guide",     "plan", "models",
-                                         "machines", "backends", "import", "calibrate", "help"};
+const std::set<std::string> kCommands = {"fit",      "speed",    "setup",  "guide",  "plan",      "models",
+                                         "machines", "backends", "builds", "import", "calibrate", "help"};
 
 // A flag's value into one field of the scenario, by the link's own reader.
 void set_field(Options& o, const std::string& flag, const char* key, const std::string& v) {
@@ -53,7 +53,7 @@ Commands:
              the catalog entry, then its fit and speed
   calibrate FILE  your llama-bench output (markdown table or -o json; '-' reads stdin): the
              speed model before and after fitting it, and the --cal value that applies it
-  models | machines | backends   list the catalog
+  models | machines | backends | builds   list the catalog
 
 Flags:
   --machine ID        machine (default framework-desktop-128)
@@ -86,6 +86,9 @@ Flags:
   --catalog FILE      extra model catalog (same schema as data/models.json); repeatable
   --link URL          the page's scenario from a haloplan link (flags after it override it)
   --cal B:D:P:ND:NP   apply a calibration printed by 'haloplan calibrate' (comma-separated)
+  --build FAMILY[,..] the llama.cpp build you run, per engine: vulkan-radv (default),
+                      vulkan-amdvlk; rocm (2026 builds, default), rocm-2025, rocm-rocwmma,
+                      rocm-rocblas; 'haloplan builds' lists them with their rows
   --format markdown|csv|json
 )";
 }
@@ -138,6 +141,7 @@ Options parse_options(int argc, char** argv) {
     else if (a == "--catalog") o.catalogs.push_back(value(a));
     else if (a == "--link") apply_link(value(a), o);
     else if (a == "--cal") set_field(o, a, "cal", value(a));
+    else if (a == "--build") set_field(o, a, "builds", value(a));
     else if (a == "--format") {
       const std::string f = value(a);
       if (f == "markdown" || f == "md") o.format = Format::Markdown;

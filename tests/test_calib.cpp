@@ -43,16 +43,20 @@ TEST_CASE("backend labels from every source map to speed families") {
   CHECK(speed_family_of("vulkan-amdvlk(default ICD)") == "vulkan-amdvlk");
   CHECK(speed_family_of("rocm(hip)", 6077) == "rocm-rocblas");
   CHECK(speed_family_of("rocm-rocwmma", 5863) == "rocm-rocblas");
-  CHECK(speed_family_of("rocm(hip)-hipblaslt", 6077) == "rocm");
-  CHECK(speed_family_of("rocm(hip)", 6865) == "rocm");
+  CHECK(speed_family_of("rocm(hip)-hipblaslt", 6077) == "rocm-2025");
+  CHECK(speed_family_of("rocm(hip)", 6865) == "rocm-2025");
+  CHECK(speed_family_of("rocm(hip) (Windows, official b7541 HIP build)", 7541) == "rocm");
+  // Without a build number the date decides; without either, the newest family.
+  CHECK(speed_family_of("rocm-rocwmma-hipblaslt (lhl rocm-wmma-tune)", 0, "2025-09") == "rocm-2025");
+  CHECK(speed_family_of("rocm-7.2 (hip, Lychee fork)", 0, "2026-03") == "rocm");
   CHECK(speed_family_of("ROCm", 0) == "rocm");
   CHECK(speed_family_of("rocm-rocwmma", 6865) == "rocm-rocwmma");
   CHECK(speed_family_of("rocm-rocwmma-hipblaslt", 6097) == "rocm-rocwmma");
-  CHECK(speed_family_of("rocm-rocwmma (lhl rocm-wmma-tune branch)", 6792) == "rocm");
+  CHECK(speed_family_of("rocm-rocwmma (lhl rocm-wmma-tune branch)", 6792) == "rocm-2025");
   CHECK(speed_family_of("unspecified (best observed config; README says primary ROCm 7 nightlies / Vulkan RADV)")
             .empty());
   // Every family the classifier names is in the shipped data, with parameters.
-  for (const char* fam : {"vulkan-radv", "vulkan-amdvlk", "rocm", "rocm-rocblas", "rocm-rocwmma"}) {
+  for (const char* fam : {"vulkan-radv", "vulkan-amdvlk", "rocm", "rocm-2025", "rocm-rocblas", "rocm-rocwmma"}) {
     const auto it = std::find_if(shipped().speed_families.begin(), shipped().speed_families.end(),
                                  [&](const SpeedFamily& f) { return f.id == fam; });
     REQUIRE(it != shipped().speed_families.end());
@@ -124,14 +128,17 @@ TEST_CASE("unreadable llama-bench output is named, row by row") {
 
 TEST_CASE("the calibration CSV: required columns, conditions from notes, errors by line") {
   const auto ok = parse_calibration_csv(
-      "catalog_id,quant,file_size_gib,backend,test,tokens_per_s,llama_cpp_build,notes\n"
-      "llama-3.1-8b,Q4_K_M,4.58,rocm(hip),tg128@d4096,40.5,6077 (83bc2f28),\"fa=1; ub=2048; ctk=q8_0, ctv=q8_0\"\n"
-      "llama-3.1-8b,Q4_K_M,4.58,vulkan-radv,pp512,900,,-fa 1 -b 2048 -ub 512\n");
+      "catalog_id,quant,file_size_gib,backend,test,tokens_per_s,llama_cpp_build,date_if_known,notes\n"
+      "llama-3.1-8b,Q4_K_M,4.58,rocm(hip),tg128@d4096,40.5,6077 (83bc2f28),2025-08-04,\"fa=1; ub=2048; ctk=q8_0, "
+      "ctv=q8_0\"\n"
+      "llama-3.1-8b,Q4_K_M,4.58,vulkan-radv,pp512,900,,around March 2026,-fa 1 -b 2048 -ub 512\n");
   CHECK(ok.errors.empty());
   REQUIRE(ok.rows.size() == 2);
   CHECK((ok.rows[0].flash_attn && ok.rows[0].n_ubatch == 2048 && ok.rows[0].build == 6077));
   CHECK((ok.rows[0].type_k == GgmlType::Q8_0 && ok.rows[0].type_v == GgmlType::Q8_0));
   CHECK((ok.rows[1].flash_attn && ok.rows[1].n_ubatch == 512 && ok.rows[1].build == 0));
+  CHECK(ok.rows[0].date == "2025-08");
+  CHECK(ok.rows[1].date.empty());
   CHECK(parse_calibration_csv("catalog_id,quant,backend,test\n").errors ==
         std::vector<std::string>{"line 1: no column 'file_size_gib'", "line 1: no column 'tokens_per_s'"});
   const auto bad = parse_calibration_csv(

@@ -190,6 +190,41 @@ TEST_CASE("validation replaces what the catalog cannot satisfy") {
   CHECK(has_notice(n, "carve", "leaves nothing"));
 }
 
+TEST_CASE("the llama.cpp build a user runs: one family per engine, in the link and the catalog") {
+  std::vector<Notice> n;
+  ViewState s = decode_link("v=1&builds=rocm-2025,vulkan-amdvlk", n);
+  CHECK(n.empty());
+  CHECK(s.builds == std::vector<std::string>{"rocm-2025", "vulkan-amdvlk"});
+  CHECK(encode_link(s).find("builds=rocm-2025,vulkan-amdvlk") != std::string::npos);
+  const Catalog c = apply_custom(shipped(), s, n);
+  auto family = [&](const char* id) {
+    return *std::find_if(shipped().speed_families.begin(), shipped().speed_families.end(),
+                         [&](const SpeedFamily& f) { return f.id == id; });
+  };
+  // llama.cpp's own backends take the named family's fitted parameters and bands...
+  CHECK(c.backend("llamacpp-rocm")->speed_family == "rocm-2025");
+  CHECK(c.backend("llamacpp-rocm")->speed.prefill == family("rocm-2025").params.prefill);
+  CHECK(c.backend("llamacpp-rocm")->speed.prefill_lo == family("rocm-2025").params.prefill_lo);
+  CHECK(c.backend("llamacpp-vulkan")->speed.decode == family("vulkan-amdvlk").params.decode);
+  // ...Ollama's runners keep theirs (their factor is measured against the default build), and the
+  // shipped catalog is untouched.
+  CHECK(c.backend("ollama-rocm")->speed_family == "rocm");
+  CHECK(shipped().backend("llamacpp-rocm")->speed_family == "rocm");
+  // The default of each engine is the newest family with data: 2026 ROCm builds, RADV.
+  CHECK(shipped().backend("llamacpp-rocm")->default_speed_family == "rocm");
+  CHECK(shipped().backend("llamacpp-vulkan")->default_speed_family == "vulkan-radv");
+
+  // Refused: an unknown family, a second build of one engine, a malformed id.
+  ViewState bad = decode_link("v=1&builds=rocm-1999,rocm-rocblas,rocm", n);
+  validate_state(bad, shipped(), n);
+  CHECK(bad.builds == std::vector<std::string>{"rocm-rocblas"});
+  CHECK(has_notice(n, "builds", "unknown or uncalibrated build family 'rocm-1999'; known: vulkan-radv"));
+  CHECK(has_notice(n, "builds", "a second rocm build 'rocm'; the first one named is used"));
+  std::vector<Notice> m;
+  CHECK(decode_link("v=1&builds=rocm%20x", m).builds.empty());
+  CHECK(has_notice(m, "builds", "'rocm x' is not a valid speed family id"));
+}
+
 TEST_CASE("custom models: a broken entry is left out, the others are used") {
   ViewState s;
   auto bad = nlohmann::json::parse(kModel);

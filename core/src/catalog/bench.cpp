@@ -162,7 +162,7 @@ bool parse_test_name(std::string_view test, BenchRow& r) {
   return true;
 }
 
-std::string speed_family_of(std::string_view backend_label, int build) {
+std::string speed_family_of(std::string_view backend_label, int build, std::string_view date) {
   const std::string b = lower(backend_label);
   auto has = [&](const char* s) { return b.find(s) != std::string::npos; };
   if (b.rfind("unspecified", 0) == 0) return "";
@@ -170,7 +170,9 @@ std::string speed_family_of(std::string_view backend_label, int build) {
   if (has("vulkan") || has("radv")) return "vulkan-radv";
   if (has("rocm") || has("hip")) {
     if (!has("hipblaslt") && build > 0 && build < 6500) return "rocm-rocblas";
-    return has("rocwmma") && !has("tune") ? "rocm-rocwmma" : "rocm";
+    if (has("rocwmma") && !has("tune")) return "rocm-rocwmma";
+    const bool before_2026 = build > 0 ? build < 7000 : !date.empty() && date < "2025-12";
+    return before_2026 ? "rocm-2025" : "rocm";
   }
   if (has("metal")) return "metal";
   if (has("cuda")) return "cuda";
@@ -186,6 +188,16 @@ int parse_build_number(std::string_view t) {
   const int n = std::atoi(std::string(t.substr(i, j - i)).c_str());
   return n >= 1000 ? n : 0;
 }
+
+namespace {
+// "2026-03-14", "2026-03" -> "2026-03"; anything else -> "".
+std::string month_of(std::string_view t) {
+  auto digit = [&](size_t i) { return i < t.size() && t[i] >= '0' && t[i] <= '9'; };
+  for (size_t i : {0, 1, 2, 3, 5, 6})
+    if (!digit(i)) return "";
+  return t.size() >= 7 && t[4] == '-' ? std::string(t.substr(0, 7)) : "";
+}
+}  // namespace
 
 std::string source_of(std::string_view url) {
   std::string u(url);
@@ -217,7 +229,8 @@ BenchRows parse_calibration_csv(std::string_view text) {
   };
   const auto c_id = col("catalog_id"), c_q = col("quant"), c_size = col("file_size_gib"), c_b = col("backend"),
              c_t = col("test"), c_tps = col("tokens_per_s"), c_notes = col("notes"), c_params = col("params_total_b"),
-             c_name = col("model_name"), c_build = col("llama_cpp_build"), c_src = col("source");
+             c_name = col("model_name"), c_build = col("llama_cpp_build"), c_src = col("source"),
+             c_date = col("date_if_known");
   // clang-format off
   for (const auto& [name, c] : {std::pair{"catalog_id", c_id}, {"quant", c_q}, {"file_size_gib", c_size},
                                 {"backend", c_b}, {"test", c_t}, {"tokens_per_s", c_tps}})
@@ -255,6 +268,7 @@ BenchRows parse_calibration_csv(std::string_view text) {
     if (c_notes) read_conditions(v[*c_notes], r);
     if (c_build) r.build = parse_build_number(v[*c_build]);
     if (c_src) r.source = source_of(v[*c_src]);
+    if (c_date) r.date = month_of(v[*c_date]);
     out.rows.push_back(std::move(r));
   }
   return out;

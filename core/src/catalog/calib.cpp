@@ -13,11 +13,23 @@ namespace haloplan {
 
 namespace {
 
+// A fit's pull toward other parameters: lambda * (sum of row weights) * sum_j ((p_j - to_j) / to_j)^2
+// over the parameters with to_j > 0. lambda 0: no pull.
+template <size_t N>
+struct Pull {
+  std::array<double, N> to{};
+  double lambda = 0;
+};
+
 // Weighted non-negative least squares on relative error of time: minimises
-// sum w_i ((x_i . p - t_i) / t_i)^2 over p >= 0 by trying every active set (N is small).
+// sum w_i ((x_i . p - t_i) / t_i)^2 (plus the pull) over p >= 0 by trying every active set (N is
+// small).
 template <size_t N>
 std::array<double, N> fit_nnls(const std::vector<std::array<double, N>>& X, const std::vector<double>& t,
-                               const std::vector<double>& w) {
+                               const std::vector<double>& w, const Pull<N>& pull) {
+  double wsum = 0;
+  for (double v : w) wsum += v;
+  const double lam = pull.lambda * wsum;
   std::array<double, N> best{};
   double best_err = INFINITY;
   for (unsigned mask = 1; mask < (1u << N); ++mask) {
@@ -34,6 +46,8 @@ std::array<double, N> fit_nnls(const std::vector<std::array<double, N>>& X, cons
         for (size_t c = 0; c < k; ++c) A[r * k + c] += w[i] * xr * X[i][idx[c]] / t[i];
       }
     }
+    for (size_t r = 0; r < k && lam > 0; ++r)
+      if (const double to = pull.to[idx[r]]; to > 0) A[r * k + r] += lam / (to * to), b[r] += lam / to;
     bool singular = false;
     for (size_t col = 0; col < k && !singular; ++col) {
       size_t piv = col;
@@ -67,6 +81,8 @@ std::array<double, N> fit_nnls(const std::vector<std::array<double, N>>& X, cons
       for (size_t j = 0; j < N; ++j) pred += p[j] * X[i][j];
       err += w[i] * std::pow((pred - t[i]) / t[i], 2);
     }
+    for (size_t j = 0; j < N && lam > 0; ++j)
+      if (pull.to[j] > 0) err += lam * std::pow((p[j] - pull.to[j]) / pull.to[j], 2);
     if (err < best_err) best_err = err, best = p;
   }
   return best;
@@ -76,16 +92,16 @@ std::array<double, N> fit_nnls(const std::vector<std::array<double, N>>& X, cons
 // error, which is what the median error measures and is robust to a few odd measurements.
 template <size_t N>
 std::array<double, N> fit_robust(const std::vector<std::array<double, N>>& X, const std::vector<double>& t,
-                                 const std::vector<double>& prior) {
+                                 const std::vector<double>& prior, const Pull<N>& pull) {
   std::vector<double> w = prior;
-  std::array<double, N> p = fit_nnls(X, t, w);
+  std::array<double, N> p = fit_nnls(X, t, w, pull);
   for (int it = 0; it < 12; ++it) {
     for (size_t i = 0; i < X.size(); ++i) {
       double pred = 0;
       for (size_t j = 0; j < N; ++j) pred += p[j] * X[i][j];
       w[i] = prior[i] / std::max(0.05, std::fabs(pred - t[i]) / t[i]);
     }
-    p = fit_nnls(X, t, w);
+    p = fit_nnls(X, t, w, pull);
   }
   return p;
 }
@@ -165,7 +181,8 @@ ErrorStats error_stats(const std::vector<double>& e) {
 }
 
 SpeedParams fit_speed_params(const std::vector<RowFeatures>& rows, const std::vector<double>& tps,
-                             const std::vector<double>& weights) {
+                             const std::vector<double>& weights, const SpeedParams* toward, double lambda_decode,
+                             double lambda_prefill) {
   std::vector<DecodeFeatures> Xd;
   std::vector<PrefillFeatures> Xp;
   std::vector<double> td, tp, wd, wp;
@@ -175,8 +192,11 @@ SpeedParams fit_speed_params(const std::vector<RowFeatures>& rows, const std::ve
     else Xp.push_back(rows[i].fp), tp.push_back(1.0 / tps[i]), wp.push_back(w);
   }
   SpeedParams p;
-  if (!Xd.empty()) p.decode = fit_robust(Xd, td, wd);
-  if (!Xp.empty()) p.prefill = fit_robust(Xp, tp, wp);
+  Pull<kDecodeParams> pd;
+  Pull<kPrefillParams> pp;
+  if (toward) pd = {toward->decode, lambda_decode}, pp = {toward->prefill, lambda_prefill};
+  if (!Xd.empty()) p.decode = fit_robust(Xd, td, wd, pd);
+  if (!Xp.empty()) p.prefill = fit_robust(Xp, tp, wp, pp);
   p.decode_rows = int(Xd.size());
   p.prefill_rows = int(Xp.size());
   std::vector<double> rd, rp;

@@ -407,6 +407,7 @@ std::vector<Diagnostic> load_backends(std::string_view text, Catalog& into) {
       set_if(r.number("gpu_memory_utilization", false, 0.05, 1), b.preallocate_fraction);
       set_if(r.number("speed_factor", false, 0.01, 10), b.speed_factor);
       set_if(r.str("speed_family", true, 64), b.speed_family);
+      b.default_speed_family = b.speed_family;
       const auto fam =
           std::find_if(families.begin(), families.end(), [&](const SpeedFamily& f) { return f.id == b.speed_family; });
       if (fam != families.end()) {

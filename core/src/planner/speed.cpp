@@ -8,7 +8,7 @@ namespace haloplan {
 const std::array<const char*, kDecodeParams> kDecodeParamNames = {
     "c_weights", "c_experts", "c_kv", "c_kv_nofa", "c_attn", "us_per_layer", "us_per_moe_layer", "us_per_recurrent_layer"};
 const std::array<const char*, kPrefillParams> kPrefillParamNames = {
-    "p_dense", "p_experts", "p_attn_fa", "p_attn_nofa", "p_weights"};
+    "p_dense", "p_experts", "p_attn_fa", "p_attn_nofa", "p_weights", "p_recurrent"};
 // clang-format on
 
 SpeedInputs speed_inputs(const ModelArch& a, const WeightBreakdown& w) {
@@ -25,7 +25,10 @@ SpeedInputs speed_inputs(const ModelArch& a, const WeightBreakdown& w) {
   for (int il = 0; il < a.n_layer; ++il) {
     if (a.is_moe_layer(il)) ++in.n_moe_layers;
     const auto k = a.layer_kind(il);
-    if (k == LayerKind::Recurrent) ++in.n_recurrent_layers;
+    if (k == LayerKind::Recurrent) {
+      ++in.n_recurrent_layers;
+      if (a.recurrent) in.recurrent_state_elems += double(recurrent_s_elems(*a.recurrent));
+    }
     if (k != LayerKind::Full && k != LayerKind::Sliding) continue;
     // QK^T and softmax(QK^T)V: 2 FLOPs per multiply-add, two products.
     const double hk =
@@ -58,8 +61,12 @@ DecodeFeatures decode_features(const SpeedInputs& in, double kv_bytes, double de
 PrefillFeatures prefill_features(const SpeedInputs& in, double mean_ctx, bool flash_attn, double flops, double bw,
                                  int n_ubatch) {
   const double attn = attention_flops(in, mean_ctx) / flops;
-  return {2.0 * in.active_dense_params / flops, 2.0 * in.active_expert_params / flops, flash_attn ? attn : 0.0,
-          flash_attn ? 0.0 : attn, in.all_weight_bytes / (double(std::max(1, n_ubatch)) * bw)};
+  return {2.0 * in.active_dense_params / flops,
+          2.0 * in.active_expert_params / flops,
+          flash_attn ? attn : 0.0,
+          flash_attn ? 0.0 : attn,
+          in.all_weight_bytes / (double(std::max(1, n_ubatch)) * bw),
+          2.0 * in.recurrent_state_elems / flops};
 }
 
 namespace {

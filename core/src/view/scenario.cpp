@@ -7,6 +7,24 @@
 
 namespace haloplan {
 
+std::string engine_of(std::string_view family_id) { return std::string(family_id.substr(0, family_id.find('-'))); }
+
+void apply_builds(Catalog& c, const std::vector<std::string>& builds) {
+  for (const auto& id : builds) {
+    const auto fam = std::find_if(c.speed_families.begin(), c.speed_families.end(),
+                                  [&](const SpeedFamily& f) { return f.id == id; });
+    if (fam == c.speed_families.end()) continue;
+    for (auto& b : c.backends) {
+      // Only llama.cpp's own backends: Ollama and vLLM borrow a family's shape with a factor of
+      // their own, measured against its default build.
+      if (b.id.rfind("llamacpp-", 0) != 0 || engine_of(b.speed_family) != engine_of(id)) continue;
+      b.speed_family = fam->id;
+      b.speed = fam->params;
+      b.speed_calibrated = b.speed.decode_rows > 0;
+    }
+  }
+}
+
 Catalog apply_custom(const Catalog& shipped, const ViewState& s, std::vector<Notice>& notices) {
   share_weight_memos(shipped);
   Catalog c = shipped;
@@ -15,6 +33,7 @@ Catalog apply_custom(const Catalog& shipped, const ViewState& s, std::vector<Not
       return std::find(s.removed.begin(), s.removed.end(), m.id) != s.removed.end();
     });
   }
+  apply_builds(c, s.builds);
   apply_calibrations(c, s.cal);
   if (s.custom.empty()) return c;
   // Each model on its own, so one broken entry does not take the others with it.
@@ -69,6 +88,25 @@ void validate_memory_knobs(ViewState& s, const Machine& m, std::vector<Notice>& 
 
 void validate_state(ViewState& s, const Catalog& c, std::vector<Notice>& notices) {
   if (c.machines.empty()) return;
+  std::vector<std::string> engines;
+  std::erase_if(s.builds, [&](const std::string& id) {
+    const auto fam = std::find_if(c.speed_families.begin(), c.speed_families.end(),
+                                  [&](const SpeedFamily& f) { return f.id == id; });
+    if (fam == c.speed_families.end() || fam->params.decode_rows + fam->params.prefill_rows == 0) {
+      std::vector<std::string> known;
+      for (const auto& f : c.speed_families)
+        if (f.params.decode_rows + f.params.prefill_rows > 0) known.push_back(f.id);
+      note(notices, "builds", "unknown or uncalibrated build family '" + id + "'; known: " + join(known, ", "),
+           "the default is used");
+      return true;
+    }
+    if (std::find(engines.begin(), engines.end(), engine_of(id)) != engines.end()) {
+      note(notices, "builds", "a second " + engine_of(id) + " build '" + id + "'", "the first one named is used");
+      return true;
+    }
+    engines.push_back(engine_of(id));
+    return false;
+  });
   std::erase_if(s.cal, [&](const Calibration& cal) {
     if (c.backend(cal.backend)) return false;
     note(notices, "cal", "calibration for unknown backend '" + cal.backend + "'", "it was dropped");

@@ -4,6 +4,7 @@
 #include "haloplan/catalog/hf_config.h"
 #include "haloplan/catalog/load.h"
 #include "haloplan/text/json_out.h"
+#include "haloplan/text/strings.h"
 #include "haloplan/view/tables.h"
 
 namespace haloplan {
@@ -31,7 +32,7 @@ std::string diagnostics_json(const std::vector<Diagnostic>& diags) {
 // the page's revision number for them), removals and calibrations.
 std::string catalog_key(std::string custom, const ViewState& s) {
   for (const auto& r : s.removed) custom += "\n" + r;
-  return custom + "\ncal:" + calibrations_text(s.cal);
+  return custom + "\ncal:" + calibrations_text(s.cal) + "\nbuilds:" + join(s.builds);
 }
 
 }  // namespace

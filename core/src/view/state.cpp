@@ -235,6 +235,22 @@ const std::vector<Field>& fields() {
        [](const ViewState& s) -> std::optional<std::string> {
          return s.cal.empty() ? std::nullopt : std::optional<std::string>(calibrations_text(s.cal));
        }},
+      {"builds",
+       [](ViewState& s, const std::string& v) -> std::string {
+         if (v.empty() || v == "default") {
+           s.builds.clear();
+           return "";
+         }
+         std::vector<std::string> ids = split(v, ',');
+         if (ids.size() > 8) return "builds lists more than 8 families";
+         for (const auto& id : ids)
+           if (!valid_id(id)) return "builds: '" + id.substr(0, 64) + "' is not a valid speed family id";
+         s.builds = ids;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.builds.empty() ? std::nullopt : std::optional<std::string>(join(s.builds));
+       }},
       {"removed",
        [](ViewState& s, const std::string& v) -> std::string {
          std::vector<std::string> ids = split(v, ',');
@@ -401,6 +417,7 @@ json state_to_json(const ViewState& s) {
   j["custom"] = s.custom;
   j["removed"] = s.removed;
   j["cal"] = s.cal.empty() ? json(nullptr) : json(calibrations_text(s.cal));
+  j["builds"] = s.builds;
   return j;
 }
 
@@ -450,8 +467,8 @@ ViewState state_from_json(std::string_view text, std::vector<Notice>& notices) {
         parts.push_back(x.get<std::string>());
       }
       if (text_value.empty()) text_value = join(parts);
-      if (parts.empty() && key == "removed") {
-        s.removed.clear();
+      if (parts.empty() && (key == "removed" || key == "builds")) {
+        (key == "removed" ? s.removed : s.builds).clear();
         continue;
       }
     } else {

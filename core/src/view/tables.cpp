@@ -5,6 +5,7 @@
 
 #include "haloplan/planner/setup.h"
 #include "haloplan/text/strings.h"
+#include "haloplan/view/scenario.h"
 
 namespace haloplan {
 
@@ -70,6 +71,22 @@ Table list_table(const std::string& what, const Catalog& c) {
                         m.bandwidth_measured_gbs > 0 ? fixed(m.bandwidth_measured_gbs, 0) : "-",
                         fixed(m.fp16_tflops, 1), opts.empty() ? "-" : opts});
     }
+  } else if (what == "builds") {
+    t.title = "llama.cpp builds (--build, builds= in a link)";
+    t.headers = {"id", "name", "engine", "default", "decode rows", "prefill rows", "decode band", "prefill band"};
+    for (const auto& f : c.speed_families) {
+      const auto& p = f.params;
+      if (p.decode_rows + p.prefill_rows == 0) continue;
+      const bool is_default = std::any_of(c.backends.begin(), c.backends.end(), [&](const Backend& b) {
+        return b.id.rfind("llamacpp-", 0) == 0 && b.default_speed_family == f.id;
+      });
+      t.rows.push_back({f.id, f.name, engine_of(f.id), is_default ? "yes" : "", std::to_string(p.decode_rows),
+                        std::to_string(p.prefill_rows), fixed(p.decode_lo, 2) + "-" + fixed(p.decode_hi, 2) + "x",
+                        fixed(p.prefill_lo, 2) + "-" + fixed(p.prefill_hi, 2) + "x"});
+    }
+    t.notes.push_back(
+        "Bands: 80% of measured/predicted on rows of models the fit did not see (leave-one-model-out). The default "
+        "of each engine is the newest build family with data.");
   } else {
     t.title = "Backends";
     t.headers = {"id", "name", "reaches GTT", "overhead MiB (estimate)", "speed calibration"};

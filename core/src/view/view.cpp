@@ -7,6 +7,7 @@
 #include "haloplan/text/json_out.h"
 #include "haloplan/text/strings.h"
 #include "haloplan/view/exports.h"
+#include "haloplan/view/scenario.h"
 #include "haloplan/view/tables.h"
 
 namespace haloplan {
@@ -364,6 +365,17 @@ std::string catalog_info(const Catalog& c) {
   }
   o.end_arr().key("backends").arr();
   for (const auto& b : c.backends) o.obj().field("id", b.id).field("name", b.name).field("hip", b.hip).end_obj();
+  // The llama.cpp builds a user can say they run: each calibrated speed family with its engine,
+  // its rows, and whether it is the engine's default (the family llama.cpp's backend ships with).
+  o.end_arr().key("builds").arr();
+  for (const auto& f : c.speed_families) {
+    if (f.params.decode_rows + f.params.prefill_rows == 0) continue;
+    const bool is_default = std::any_of(c.backends.begin(), c.backends.end(), [&](const Backend& b) {
+      return b.id.rfind("llamacpp-", 0) == 0 && b.default_speed_family == f.id;
+    });
+    o.obj().field("id", f.id).field("name", f.name).field("engine", engine_of(f.id));
+    o.field("rows", double(f.params.decode_rows + f.params.prefill_rows)).field("default", is_default).end_obj();
+  }
   o.end_arr().key("models").arr();
   for (const auto& m : c.models) {
     o.obj().field("id", m.id).field("name", m.name).field("vision", m.mmproj.has_value());

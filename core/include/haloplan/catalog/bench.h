@@ -29,6 +29,7 @@ struct BenchRow {
   bool flash_attn = false;  // llama-bench's default is -fa 0
   int n_ubatch = 512;
   int build = 0;       // llama.cpp build number, 0 if unknown
+  std::string date;    // "YYYY-MM" of the measurement, empty if unknown
   std::string source;  // where the row was read (the calibration CSV's source: its repository or thread)
   std::string file;    // the CSV file it came from, for reports
   GgmlType type_k = GgmlType::F16, type_v = GgmlType::F16;
@@ -69,10 +70,13 @@ BenchRows parse_llama_bench(std::string_view text);
 //   contains "rocwmma", not "tune"        -> rocm-rocwmma (built with GGML_HIP_ROCWMMA_FATTN:
 //                                            its flash-attention decode slows down at depth
 //                                            until lhl's rocm-wmma-tune fix)
-//   contains "rocm" or "hip"              -> rocm (default HIP builds: hipBLASLt or ROCm 7)
+//   contains "rocm" or "hip", built before b7000 (by build number, else by a date before
+//   2025-12)                              -> rocm-2025 (2025 hipBLASLt builds: flash-attention
+//                                            prefill about a third as fast as in 2026 builds)
+//   contains "rocm" or "hip"              -> rocm (2026 builds: ROCm 7, TheRock)
 //   contains "metal" / "cuda"             -> metal / cuda
 // Anything else ("unspecified") has no family and is not scored.
-std::string speed_family_of(std::string_view backend_label, int build = 0);
+std::string speed_family_of(std::string_view backend_label, int build = 0, std::string_view date = "");
 
 // The preset a quant label names ("Q4_K_M", "UD-Q4_K_XL", "q8_0"). `exact` is set when the label
 // names a llama.cpp file type (so the non-expert tensors follow its rules), not when a custom mix

@@ -37,8 +37,13 @@ double predicted_tps(const SpeedParams& p, const RowFeatures& f);
 // its 80% bands. `tps` are the measured speeds of `rows`.
 // `weights` (one per row; empty: all 1) weigh rows before the robust reweighting: the shipped fit
 // gives each source's rows 1/sqrt(n) each, so one source's hundreds of rows do not outvote the rest.
+// `toward` (optional): parameters the fit is pulled toward, with strength lambda_decode and
+// lambda_prefill (a penalty of lambda * total row weight * sum over parameters of
+// ((p - toward) / toward)^2): a family with few models borrows the shape of the fit on every
+// family's rows instead of bending to them.
 SpeedParams fit_speed_params(const std::vector<RowFeatures>& rows, const std::vector<double>& tps,
-                             const std::vector<double>& weights = {});
+                             const std::vector<double>& weights = {}, const SpeedParams* toward = nullptr,
+                             double lambda_decode = 0, double lambda_prefill = 0);
 
 double quantile(std::vector<double> v, double q);  // linear interpolation; NaN if empty
 

@@ -57,13 +57,15 @@ inline double ceiling_bandwidth_gbs(const Machine& m) {
 //   p_attn_fa   x attention FLOPs over the context / FLOPS, flash attention on
 //   p_attn_nofa x the same, flash attention off
 //   p_weights   x all weight bytes / (ubatch * BW)   (every weight read once per ubatch)
-constexpr size_t kDecodeParams = 8, kPrefillParams = 5;
+//   p_recurrent x 2 * recurrent state elements over the recurrent layers / FLOPS (the delta-rule
+//                 or SSM scan each prompt token runs; Gated DeltaNet and Mamba2 layers)
+constexpr size_t kDecodeParams = 8, kPrefillParams = 6;
 extern const std::array<const char*, kDecodeParams> kDecodeParamNames;
 extern const std::array<const char*, kPrefillParams> kPrefillParamNames;
 
 struct SpeedParams {
   std::array<double, kDecodeParams> decode{1.25, 1.25, 1.5, 2.0, 2.0, 0, 0, 0};
-  std::array<double, kPrefillParams> prefill{2.5, 2.5, 4.0, 4.0, 1.0};
+  std::array<double, kPrefillParams> prefill{2.5, 2.5, 4.0, 4.0, 1.0, 4.0};
   int decode_rows = 0, prefill_rows = 0;  // calibration rows behind these numbers (0: not calibrated)
   std::string fitted_on;                  // date and data file of the fit
   // 80% error band: the 10th and 90th percentiles of measured/predicted on the calibration rows.
@@ -95,10 +97,11 @@ struct Backend {
   // 0.9 by default) and gives the KV cache what weights and activations leave; 0: allocates what
   // the model needs.
   double preallocate_fraction = 0;
-  double runtime_overhead_mib = 0;  // driver/runtime allocations outside llama.cpp's buffers
-  double speed_factor = 1.0;        // throughput relative to the calibrated engine (e.g. Ollama)
-  std::string speed_family;         // which calibration family it uses
-  SpeedParams speed;                // that family's parameters
+  double runtime_overhead_mib = 0;   // driver/runtime allocations outside llama.cpp's buffers
+  double speed_factor = 1.0;         // throughput relative to the calibrated engine (e.g. Ollama)
+  std::string speed_family;          // which calibration family it uses
+  std::string default_speed_family;  // the catalog's, before a user names the build they run
+  SpeedParams speed;                 // that family's parameters
   bool speed_calibrated = false;
   std::vector<std::string> sources;
   std::string notes;

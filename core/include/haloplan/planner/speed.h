@@ -19,6 +19,9 @@ struct SpeedInputs {
   double active_dense_params = 0;   // per token, outside the routed experts
   double active_expert_params = 0;  // routed experts at the experts-used count
   int n_layer = 0, n_moe_layers = 0, n_recurrent_layers = 0;
+  // Elements of the recurrent state (SSM or delta-rule matrix) over the recurrent layers: each
+  // prompt token updates all of it.
+  double recurrent_state_elems = 0;
   // Attention FLOPs per token per context position: 2 * heads * (head_dim_k + head_dim_v) over
   // full-attention layers, and separately over sliding-window layers (capped at the window).
   double attn_flops_per_ctx = 0;

@@ -13,6 +13,12 @@ namespace haloplan {
 // models with errors are left out (with notices); the rest of the state is unaffected.
 Catalog apply_custom(const Catalog& shipped, const ViewState& s, std::vector<Notice>& notices);
 
+// A speed family's engine: the first word of its id ("vulkan-amdvlk" -> "vulkan", "rocm" -> "rocm").
+std::string engine_of(std::string_view family_id);
+// Each named family replaces the default family of llama.cpp's backend of its engine (unknown ids
+// are skipped: validate_state reports them).
+void apply_builds(Catalog& c, const std::vector<std::string>& builds);
+
 // Replaces references the catalog cannot satisfy (unknown machine, backend not on the machine,
 // impossible carve-out, unknown quant or cache type) with defaults, each with a notice.
 void validate_state(ViewState& s, const Catalog& c, std::vector<Notice>& notices);

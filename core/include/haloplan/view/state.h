@@ -47,6 +47,9 @@ struct ViewState {
   nlohmann::json custom = nlohmann::json::array();  // user models, models.json entry schema
   std::vector<std::string> removed;                 // shipped model ids the user deleted
   std::vector<Calibration> cal;                     // the user's own llama-bench calibrations
+  // The llama.cpp builds the user runs, as speed family ids ("vulkan-amdvlk", "rocm-2025"), at
+  // most one per engine (the id's first word); an engine not named uses the catalog's default.
+  std::vector<std::string> builds;
 };
 
 // Something in a link or state that could not be used; `key` names the part ("ctx", "custom").
