@@ -139,6 +139,14 @@ function readKnobs() {
   const mm = num('k-mmproj', 1, 1048576, s.mmproj, true);
   s.mmproj = mm === null ? null : Math.round(mm);
   s.draft = $('k-draft').value;
+  // Only builds other than an engine's default go into the state (and the link); an engine whose
+  // select is hidden (not on this machine) keeps what the state had.
+  const fams = (app.result && app.result.info.builds) || [];
+  const engineOf = (id) => (fams.find((b) => b.id === id) || {}).engine;
+  s.builds = [$('k-build-vulkan'), $('k-build-rocm')].flatMap((x) => {
+    if (x.closest('.field').hidden) return (s.builds || []).filter((id) => engineOf(id) === x.dataset.engine);
+    return x.value && !fams.some((b) => b.id === x.value && b.default) ? [x.value] : [];
+  });
   s.draftq = $('k-draftq').value || 'Q8_0';
   s.mtp = $('k-mtp').checked;
   // The box says whether the kernel lets HIP reach GTT; a stated version stays until it is flipped.

@@ -45,6 +45,9 @@ export function setValue(input, value) {
   if (input.value !== v) input.value = v;
 }
 
+// A build family's name without the engine it is a build of ("2025 hipBLASLt builds (before b7000)").
+const buildName = (name) => name.replace(/^llama\.cpp (Vulkan|ROCm\/HIP),? /, '').replace(/ \(GGML_[A-Z_]+\)$/, '');
+
 export function renderKnobs(r) {
   const s = r.state;
   const info = r.info;
@@ -63,6 +66,14 @@ export function renderKnobs(r) {
   const switchable = m.backends.some((id) => (info.backends.find((b) => b.id === id) || {}).hip);
   $('k-rocmgtt').checked = r.hip_gtt !== false;
   $('k-rocmgtt').closest('.field').hidden = !switchable;
+  // The build the user runs, per engine: the newest family with data unless they say otherwise.
+  for (const select of [$('k-build-vulkan'), $('k-build-rocm')]) {
+    const fams = (info.builds || []).filter((b) => b.engine === select.dataset.engine);
+    const def = fams.find((b) => b.default);
+    setOptions(select, fams.map((b) => [b.id, `${buildName(b.name)}${b.default ? ' (default)' : ''} · ${b.rows} rows`]),
+      (s.builds || []).find((id) => fams.some((b) => b.id === id)) || (def ? def.id : ''));
+    select.closest('.field').hidden = !fams.length || !m.backends.includes(select.dataset.backend);
+  }
   setOptions($('k-backend'), m.backends.map((id) => [id, (info.backends.find((b) => b.id === id) || { name: id }).name]), s.backend);
   setValue($('k-ctx'), s.ctx);
   setOptions($('k-ktype'), info.cache_types.map((t) => [t, t]), s.ktype);
@@ -209,8 +220,9 @@ export function renderSpeed(r) {
         : `80% band from ${n} measurements`);
     const band = ([lo, hi], n) => `estimate; ${tps(lo)}–${tps(hi)} (${backing(n)})`;
     const [tlo, thi] = b.bands.ttft_s;
+    const build = (r.info.builds || []).find((x) => x.id === b.build);
     replace('speed-focus',
-      card(`${f.name} ${f.quant_label} · ${b.name}`, `${tps(b.decode_tps_0)} t/s`, `decode at depth 0 — ${band(b.bands.decode_tps_0, b.decode_rows)}`),
+      card(`${f.name} ${f.quant_label} · ${b.name}${build ? `, ${buildName(build.name)}` : ''}`, `${tps(b.decode_tps_0)} t/s`, `decode at depth 0 — ${band(b.bands.decode_tps_0, b.decode_rows)}`),
       card(`decode with ${r.state.ctx} tokens in context`, `${tps(b.decode_tps_ctx)} t/s`, band(b.bands.decode_tps_ctx, b.decode_rows)),
       card(`prefill, ${r.state.prompt}-token prompt`, `${tps(b.prefill_tps)} t/s`, band(b.bands.prefill_tps, b.prefill_rows)),
       card('time to first token', `${b.ttft_s.toFixed(1)} s`, `estimate; ${tlo.toFixed(1)}–${thi.toFixed(1)} s`));

@@ -362,3 +362,34 @@ test('a phone-sized screen has no horizontal page scroll', async () => {
   assert.ok(overflow <= 1, `page is ${overflow}px wider than the screen`);
   await context.close();
 });
+
+test('the llama.cpp build the user runs changes that backend\'s speeds and travels in the link', async () => {
+  const context = await env.browser.newContext();
+  const page = await openPage(context, `${env.server.url}#v=1&backend=llamacpp-rocm`, env.server.origin);
+  const options = await page.$$eval('#k-build-rocm option', (o) => o.map((x) => x.value));
+  assert.deepEqual(options, ['rocm', 'rocm-2025', 'rocm-rocblas', 'rocm-rocwmma']);
+  assert.equal(await page.inputValue('#k-build-rocm'), 'rocm');
+  assert.equal(await page.inputValue('#k-build-vulkan'), 'vulkan-radv');
+  const before = await page.textContent('#speed-table');
+  await page.selectOption('#k-build-rocm', 'rocm-2025');
+  await until(page, () => location.hash.includes('builds=rocm-2025'));
+  const after = await page.textContent('#speed-table');
+  assert.notEqual(after, before);
+  // The page's figures are the CLI's for the same link.
+  const rows = JSON.parse(execFileSync(cli, ['speed', '--link', page.url(), '--format', 'json'], { encoding: 'utf8' }))[0].rows;
+  for (const r of rows.slice(0, 5)) {
+    const decode = r['decode t/s @0'].split(' ')[0];
+    assert.ok(decode && after.includes(decode), `the page shows the CLI's decode ${decode} for ${r.model}`);
+  }
+  const other = await env.browser.newContext();
+  const page2 = await openPage(other, page.url(), env.server.origin);
+  assert.equal(await page2.inputValue('#k-build-rocm'), 'rocm-2025');
+  assert.equal(await page2.textContent('#speed-table'), after);
+  // Back to the default: the link no longer names a build.
+  await page.selectOption('#k-build-rocm', 'rocm');
+  await until(page, () => !location.hash.includes('builds='));
+  assert.equal(await page.textContent('#speed-table'), before);
+  assert.deepEqual(page.problems.concat(page2.problems), []);
+  await other.close();
+  await context.close();
+});

@@ -172,7 +172,7 @@ void write_focus_backend(JsonOut& o, const Catalog& c, const Plan& p, const Scen
   const double lo = bp.prefill_hi > 0 ? bp.ttft_s / bp.prefill_hi : 0,
                hi = bp.prefill_lo > 0 ? bp.ttft_s / bp.prefill_lo : 0;
   o.key("ttft_s").arr().num(lo).num(hi).end_arr().end_obj();
-  o.field("decode_rows", double(bp.backend->speed.decode_rows));
+  o.field("decode_rows", double(bp.backend->speed.decode_rows)).field("build", bp.backend->speed_family);
   o.field("prefill_rows", double(bp.backend->speed.prefill_rows));
   o.field("calibrated", bp.backend->speed_calibrated).field("unmeasured", bp.unmeasured);
   o.field("command", llama_server_command(p, sc, *bp.backend).value_or("")).end_obj();
