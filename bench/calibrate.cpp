@@ -1,15 +1,18 @@
 // Fits the speed model's per-family parameters against measured llama-bench rows and prints the
 // resulting error (the same report as bench/accuracy).
 //
-//   calibrate [--csv FILE]... [--write data/backends.json] [--check] [--holdout] [--json]
+//   calibrate [--csv FILE]... [--write data/backends.json] [--rows data/measured.json] [--check]
+//             [--holdout] [--json]
 //
 // The rows are bench/data's two files unless --csv names others. Each source's rows weigh
 // 1/sqrt(n) in the fit, so a source with hundreds of rows of three models does not outvote the
 // rest. The 80% bands written are leave-one-model-out bands: the quantiles of measured/predicted
 // for each model's rows predicted by a fit without that model, so they hold for models the fit
 // never saw. --write replaces the fitted families in the backends file; --check fails if the
-// shipped parameters differ from a fresh fit (data/backends.json is stale). --holdout prints the
-// held-out report (leave-one-model-out and leave-one-source-out).
+// shipped parameters differ from a fresh fit (data/backends.json is stale), or the shipped rows
+// (data/measured.json) from the rows scored here. --rows writes those rows: every scored row with
+// the fit's figure for it, the evidence `haloplan plan` and the page show beside an estimate.
+// --holdout prints the held-out report (leave-one-model-out and leave-one-source-out).
 //
 // Each family's fit is pulled toward one fit on every family's rows: prefill by 0.005, decode not
 // at all (the README gives the held-out figures behind both choices). HALOPLAN_PULL_D and
@@ -145,22 +148,65 @@ void set_held_out_bands(std::vector<SpeedFamily>& fams, const bench::Prepared& h
   }
 }
 
+// The scored rows as data/measured.json holds them (columns as catalog/measured.cpp reads them).
+nlohmann::ordered_json measured_json(const bench::Prepared& p) {
+  nlohmann::ordered_json j;
+  j["schema"] = "haloplan-measured";
+  j["version"] = 1;
+  j["about"] =
+      "The llama-bench rows the speed families are fitted on (bench/data), each with the shipped fit's "
+      "figure for it: the nearest measurements haloplan shows beside an estimate. Written by "
+      "bench/calibrate --rows; do not edit.";
+  j["columns"] = {"model", "quant", "family", "backend", "test", "fa", "tps", "predicted", "build", "date", "source"};
+  std::vector<std::string> sources;
+  std::map<std::string, size_t> index;
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  auto round4 = [](double v) {  // four significant digits, whole tokens/s at most
+    const double scale = std::max(1.0, std::pow(10.0, 3 - std::floor(std::log10(std::max(v, 1e-9)))));
+    return std::round(v * scale) / scale;
+  };
+  for (const auto& s : p.rows) {
+    const auto [it, fresh] = index.emplace(s.row.url, sources.size());
+    if (fresh) sources.push_back(s.row.url);
+    rows.push_back({s.row.model_id, s.row.quant, s.family, s.row.backend_label, s.row.test, s.row.flash_attn, s.row.tps,
+                    round4(s.predicted), s.row.build, s.row.date, it->second});
+  }
+  j["sources"] = sources;
+  j["rows"] = rows;
+  return j;
+}
+
+// Whether the shipped rows are the rows scored here, with the same figures.
+bool measured_is_fresh(const Catalog& cat, const bench::Prepared& p) {
+  if (!cat.measured || cat.measured->rows.size() != p.rows.size()) return false;
+  for (size_t i = 0; i < p.rows.size(); ++i) {
+    const auto& a = cat.measured->rows[i];
+    const auto& b = p.rows[i];
+    if (a.model != b.row.model_id || a.family != b.family || a.test != b.row.test || a.tps != b.row.tps ||
+        std::fabs(a.predicted - b.predicted) > 2e-3 * b.predicted || cat.measured->sources[a.source] != b.row.url)
+      return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> csvs;
-  std::string write_path;
+  std::string write_path, rows_path;
   bool check = false, holdout = false, as_json = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--csv" && i + 1 < argc) csvs.push_back(argv[++i]);
     else if (a == "--write" && i + 1 < argc) write_path = argv[++i];
+    else if (a == "--rows" && i + 1 < argc) rows_path = argv[++i];
     else if (a == "--check") check = true;
     else if (a == "--holdout") holdout = true;
     else if (a == "--json") as_json = true;
     else {
       std::cerr << "calibrate: unknown argument '" << a
-                << "'\nusage: calibrate [--csv FILE]... [--write backends.json] [--check] [--holdout] [--json]\n";
+                << "'\nusage: calibrate [--csv FILE]... [--write backends.json] [--rows measured.json] [--check] "
+                   "[--holdout] [--json]\n";
       return 2;
     }
   }
@@ -259,6 +305,23 @@ int main(int argc, char** argv) {
         ++stale;
       }
     }
+  }
+  if (check && !measured_is_fresh(cat, p)) {
+    std::fprintf(stderr, "calibrate: data/measured.json is stale: run calibrate --rows data/measured.json\n");
+    ++stale;
+  }
+  if (!rows_path.empty()) {
+    // One row per line, so a change of the data shows as a change of its rows.
+    auto j = measured_json(p);
+    const auto rows = j["rows"];
+    j["rows"] = nlohmann::ordered_json::array();
+    std::string head = j.dump(1);
+    head.resize(head.rfind("[]"));
+    std::ofstream out(rows_path);
+    out << head << "[\n";
+    for (size_t i = 0; i < rows.size(); ++i) out << "  " << rows[i].dump() << (i + 1 < rows.size() ? ",\n" : "\n");
+    out << " ]\n}\n";
+    std::printf("\nwrote %s (%zu rows)\n", rows_path.c_str(), p.rows.size());
   }
   if (!write_path.empty()) {
     std::ifstream in(write_path);

@@ -9,6 +9,7 @@
 #include "haloplan/catalog/hf_config.h"
 #include "haloplan/default_catalog.h"
 #include "haloplan/planner/setup.h"
+#include "haloplan/view/evidence.h"
 #include "haloplan/view/exports.h"
 #include "haloplan/view/tables.h"
 #include "haloplan/view/view.h"
@@ -203,8 +204,16 @@ int main(int argc, char** argv) {
       const auto cells = selection_cells(sel);
       // The chosen preset or file (a release-format row comes after it).
       const auto p = cell_plan(c, cells.front(), s);
-      if (o.format == Format::Json) print(plan_json(c, s, p, sel) + "\n");
-      else print_tables(plan_tables(c, s, p, sel), o.format);
+      if (o.format == Format::Json) {
+        print(plan_json(c, s, p, sel) + "\n");
+      } else {
+        auto tables = plan_tables(c, s, p, sel);
+        // What stands behind the speed backend's figures: the formula's terms and the nearest rows.
+        if (const Backend* sb = sel.speed_backend())
+          if (const BackendPlan* bp = p.find(sb->id))
+            for (auto& t : evidence_tables(speed_evidence(c, p, *bp, s), *sb)) tables.push_back(std::move(t));
+        print_tables(tables, o.format);
+      }
     }
     return 0;
   } catch (const UsageError& e) {

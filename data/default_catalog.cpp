@@ -14,6 +14,7 @@ std::vector<Diagnostic> load_default_catalog(Catalog& into) {
   add(load_machines(embedded::machines_json(), into), "data/machines.json");
   add(load_backends(embedded::backends_json(), into), "data/backends.json");
   add(load_setup(embedded::setup_json(), into), "data/setup.json");
+  add(load_measured(embedded::measured_json(), into), "data/measured.json");
   return all;
 }
 

@@ -138,6 +138,9 @@ TEST_CASE("the calibration CSV: required columns, conditions from notes, errors 
   CHECK((ok.rows[0].type_k == GgmlType::Q8_0 && ok.rows[0].type_v == GgmlType::Q8_0));
   CHECK((ok.rows[1].flash_attn && ok.rows[1].n_ubatch == 512 && ok.rows[1].build == 0));
   CHECK(ok.rows[0].date == "2025-08");
+  // Nathanw1014's prepr_coder30b_f16.md names its build by a short commit hash of digits only.
+  CHECK(parse_build_number("8161641 (local commit count 98; stock upstream master)") == 0);
+  CHECK(parse_build_number("b10685") == 10685);
   CHECK(ok.rows[1].date.empty());
   CHECK(parse_calibration_csv("catalog_id,quant,backend,test\n").errors ==
         std::vector<std::string>{"line 1: no column 'file_size_gib'", "line 1: no column 'tokens_per_s'"});

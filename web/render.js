@@ -211,6 +211,45 @@ function card(label, big, small) {
 
 function tps(v) { return v >= 100 ? v.toFixed(0) : v.toFixed(1); }
 
+// The evidence behind the focused backend's figures (the core's speed_evidence): the formula's
+// terms, how many rows the family was fitted on and the nearest measured rows with their sources.
+function evidenceView(e) {
+  const cell = (v, num) => el('td', num ? { class: 'num' } : null, v);
+  const terms = (f, figure) => [
+    ...f.terms.map((t) => el('tr', null, cell(figure), cell(`${t.what} (${t.param})`), cell(t.amount_text, true),
+      cell(t.peak_ms.toPrecision(3), true), cell(t.fitted_text), cell(t.ms.toPrecision(3), true))),
+    el('tr', null, cell(figure), el('td', null, el('strong', null, `total: ${f.condition}`)), cell(''), cell(''),
+      cell(f.speed_factor !== 1 ? `÷ ${f.speed_factor}` : ''), el('td', { class: 'num' }, el('strong', null, `${(f.ms_per_token / f.speed_factor).toPrecision(3)} ms → ${tps(f.tps)} t/s`)))];
+  const head = (...h) => el('thead', null, el('tr', null, h.map((x) => el('th', { scope: 'col' }, x))));
+  const link = (url) => (/^https:\/\//.test(url)
+    ? el('a', { href: url, rel: 'noopener', target: '_blank' }, url.replace(/^https:\/\/(github\.com\/)?/, '').split('/').slice(0, 2).join('/'))
+    : url);
+  const rows = [...e.near_decode.map((x) => ['decode', x]), ...e.near_prefill.map((x) => ['prefill', x])];
+  const off = (x) => {
+    const pct = Math.round((x.predicted / x.measured - 1) * 100) || 0;
+    return `${pct > 0 ? '+' : ''}${pct} %`;
+  };
+  const fitted = e.rows.decode + e.rows.prefill > 0
+    ? `Family ${e.family_name}: fitted on ${e.rows.decode} decode and ${e.rows.prefill} prefill llama-bench rows, ${e.rows.model} of this model and ${e.rows.arch} of its architecture.`
+    : `The family ${e.family_name || e.family} has no calibration rows: default efficiencies, an estimate.`;
+  return [
+    el('p', { class: 'small' }, fitted, ' ', e.unmeasured ? 'Unmeasured architecture: bytes and FLOPs only. ' : '',
+      `80% band: decode ×${e.bands.decode_lo.toFixed(2)}–${e.bands.decode_hi.toFixed(2)}, prefill ×${e.bands.prefill_lo.toFixed(2)}–${e.bands.prefill_hi.toFixed(2)} of the estimate (models held out of the fit).`),
+    el('p', { class: 'small' }, 'The formula: each amount of work per token at the machine\'s peak, times what the family\'s rows show the kernels take.'),
+    el('div', { class: 'table-wrap' }, el('table', { id: 'evidence-terms' },
+      el('caption', { class: 'visually-hidden' }, 'The formula'),
+      head('figure', 'term', 'amount per token', 'at peak, ms', 'fitted', 'ms per token'),
+      el('tbody', null, terms(e.decode, 'decode'), terms(e.prefill, 'prefill')))),
+    rows.length ? el('p', { class: 'small' }, 'The nearest measurements, and what haloplan computes for each row\'s own conditions.') : null,
+    rows.length ? el('div', { class: 'table-wrap' }, el('table', { id: 'evidence-rows' },
+      el('caption', { class: 'visually-hidden' }, 'Nearest measurements'),
+      head('figure', 'model', 'quant', 'test', 'fa', 'backend, build, date', 'measured t/s', 'haloplan t/s', 'off', 'near by', 'source'),
+      el('tbody', null, rows.map(([fig, x]) => el('tr', null, cell(fig), cell(x.model), cell(x.quant), cell(x.test), cell(x.fa ? 'on' : 'off'),
+        cell([x.backend, x.build ? `b${x.build}` : '', x.date].filter(Boolean).join(', ')), cell(tps(x.measured), true),
+        cell(tps(x.predicted), true), cell(off(x), true), cell(x.match), el('td', null, link(x.source)))))))
+      : el('p', { class: 'small' }, 'No measured row of this family: nothing stands behind the figures but the formula.')];
+}
+
 export function renderSpeed(r) {
   const f = r.focus;
   const b = f && f.backends.find((x) => x.id === r.state.backend);
@@ -226,8 +265,11 @@ export function renderSpeed(r) {
       card(`decode with ${r.state.ctx} tokens in context`, `${tps(b.decode_tps_ctx)} t/s`, band(b.bands.decode_tps_ctx, b.decode_rows)),
       card(`prefill, ${r.state.prompt}-token prompt`, `${tps(b.prefill_tps)} t/s`, band(b.bands.prefill_tps, b.prefill_rows)),
       card('time to first token', `${b.ttft_s.toFixed(1)} s`, `estimate; ${tlo.toFixed(1)}–${thi.toFixed(1)} s`));
+    $('speed-evidence').hidden = !b.evidence;
+    if (b.evidence) replace('speed-evidence-body', evidenceView(b.evidence));
   } else {
     replace('speed-focus');
+    $('speed-evidence').hidden = true;
   }
   if (f && f.curve) replace('speed-chart', speedChart(f.curve, `Decode speed of ${f.name} ${f.quant_label} against context depth (${b ? b.name : ''}), estimate with its error band`));
   else replace('speed-chart');

@@ -393,3 +393,36 @@ test('the llama.cpp build the user runs changes that backend\'s speeds and trave
   await other.close();
   await context.close();
 });
+
+test('each speed opens its evidence: the formula, the rows behind it, the nearest measurements', async () => {
+  const context = await env.browser.newContext();
+  const page = await openPage(context, `${env.server.url}#v=1&model=qwen2.5-7b`, env.server.origin);
+  await page.click('#speed-evidence summary');
+  await page.waitForSelector('#evidence-rows tbody tr');
+  const terms = await page.$$eval('#evidence-terms tbody tr', (rs) => rs.map((r) => [...r.cells].map((c) => c.textContent)));
+  const rows = await page.$$eval('#evidence-rows tbody tr', (rs) => rs.map((r) => [...r.cells].map((c) => c.textContent)));
+  const links = await page.$$eval('#evidence-rows tbody a', (as) => as.map((a) => a.href));
+  // The CLI gives the same evidence for the same link.
+  const cliPlan = JSON.parse(execFileSync(cli, ['plan', '--link', page.url(), '--format', 'json'], { encoding: 'utf8' }));
+  const e = cliPlan.speed_evidence;
+  const near = [...e.near_decode, ...e.near_prefill];
+  assert.equal(rows.length, near.length);
+  assert.deepEqual(rows.map((r) => [r[1], r[3]]), near.map((x) => [x.model, x.test]));
+  assert.deepEqual(links, near.map((x) => x.source));
+  // The measured figures are the published ones (bench/data), not haloplan's.
+  const csv = ['llama_bench_strix_halo.csv', 'llama_bench_extra.csv']
+    .map((f) => fs.readFileSync(path.join(root, 'bench/data', f), 'utf8')).join('\n').split('\n');
+  for (const x of near) {
+    assert.ok(csv.some((l) => {
+      const c = l.split(',');
+      return c[0] === x.model && c[7] === x.test && Number(c[8]) === x.measured && c[9] === x.source;
+    }), `${x.model} ${x.test} ${x.measured} is a row of bench/data`);
+  }
+  // The totals are the figures the speed card shows.
+  const totals = terms.filter((r) => r[1].startsWith('total')).map((r) => r[5].split('→ ')[1]);
+  const card = await page.textContent('#speed-focus');
+  assert.equal(totals.length, 2);
+  assert.ok(card.includes(totals[0].replace(' t/s', '')), `the card shows decode ${totals[0]}`);
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});

@@ -183,8 +183,9 @@ int parse_build_number(std::string_view t) {
   size_t i = 0;
   if (!t.empty() && (t[0] == 'b' || t[0] == 'B')) i = 1;
   size_t j = i;
-  while (j < t.size() && t[j] >= '0' && t[j] <= '9' && j - i < 7) ++j;
+  while (j < t.size() && t[j] >= '0' && t[j] <= '9' && j - i < 8) ++j;
   if (j == i || (j < t.size() && t[j] != ' ' && t[j] != '(' && t[j] != ',')) return 0;
+  if (j - i > 6) return 0;  // a short commit hash of digits only ("8161641"): builds have five
   const int n = std::atoi(std::string(t.substr(i, j - i)).c_str());
   return n >= 1000 ? n : 0;
 }
@@ -267,7 +268,7 @@ BenchRows parse_calibration_csv(std::string_view text) {
       if (const auto p = leading_number(v[*c_params]); p && *p > 0) r.params = *p * 1e9;
     if (c_notes) read_conditions(v[*c_notes], r);
     if (c_build) r.build = parse_build_number(v[*c_build]);
-    if (c_src) r.source = source_of(v[*c_src]);
+    if (c_src) r.source = source_of(v[*c_src]), r.url = std::string(trim(v[*c_src]));
     if (c_date) r.date = month_of(v[*c_date]);
     out.rows.push_back(std::move(r));
   }

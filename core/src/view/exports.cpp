@@ -3,6 +3,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "haloplan/view/evidence.h"
+
 namespace haloplan {
 
 using nlohmann::json;
@@ -88,6 +90,8 @@ std::string plan_json(const Catalog& c, const Scenario& s, const Plan& p, const 
   j["speed_band"] = bp ? json{{"decode", {bp->decode_lo, bp->decode_hi}}, {"prefill", {bp->prefill_lo, bp->prefill_hi}}}
                        : json::object();
   j["speed_unmeasured"] = bp ? bp->unmeasured : false;  // no calibration row of this architecture
+  // The formula's terms, the rows behind the family and the nearest measured rows.
+  j["speed_evidence"] = bp ? json::parse(evidence_json(speed_evidence(c, p, *bp, s))) : json(nullptr);
   j["max_context"] = sb ? max_context(c, *p.model, p.quant, with_file(s, p.file), *sb) : 0;
   json v = json::object(), h = json::object(), o = json::object();
   for (const auto& b : p.backends) {

@@ -56,15 +56,21 @@ std::string Table::render(Format f) const {
     return o.take();
   }
   if (!title.empty()) out += "### " + title + "\n\n";
+  // Widths in characters, not bytes: "×", "–" and "µ" take one column each.
+  auto width = [](const std::string& c) {
+    size_t n = 0;
+    for (unsigned char ch : c) n += (ch & 0xC0) != 0x80;
+    return n;
+  };
   std::vector<size_t> w(headers.size(), 3);
-  for (size_t i = 0; i < headers.size(); ++i) w[i] = std::max(w[i], headers[i].size());
+  for (size_t i = 0; i < headers.size(); ++i) w[i] = std::max(w[i], width(headers[i]));
   for (const auto& r : rows)
-    for (size_t i = 0; i < r.size() && i < w.size(); ++i) w[i] = std::max(w[i], md_cell(r[i]).size());
+    for (size_t i = 0; i < r.size() && i < w.size(); ++i) w[i] = std::max(w[i], width(md_cell(r[i])));
   auto line = [&](const std::vector<std::string>& cells) {
     std::string l = "|";
     for (size_t i = 0; i < w.size(); ++i) {
       std::string c = i < cells.size() ? md_cell(cells[i]) : "";
-      l += " " + c + std::string(w[i] - c.size(), ' ') + " |";
+      l += " " + c + std::string(w[i] - width(c), ' ') + " |";
     }
     return l + "\n";
   };

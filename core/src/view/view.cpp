@@ -6,6 +6,7 @@
 #include "haloplan/text/decimal.h"
 #include "haloplan/text/json_out.h"
 #include "haloplan/text/strings.h"
+#include "haloplan/view/evidence.h"
 #include "haloplan/view/exports.h"
 #include "haloplan/view/scenario.h"
 #include "haloplan/view/tables.h"
@@ -175,6 +176,8 @@ void write_focus_backend(JsonOut& o, const Catalog& c, const Plan& p, const Scen
   o.field("decode_rows", double(bp.backend->speed.decode_rows)).field("build", bp.backend->speed_family);
   o.field("prefill_rows", double(bp.backend->speed.prefill_rows));
   o.field("calibrated", bp.backend->speed_calibrated).field("unmeasured", bp.unmeasured);
+  o.key("evidence");
+  write_evidence(o, speed_evidence(c, p, bp, sc));
   o.field("command", llama_server_command(p, sc, *bp.backend).value_or("")).end_obj();
 }
 

@@ -14,6 +14,7 @@ std::string_view machines_json();
 std::string_view backends_json();
 std::string_view setup_json();
 std::string_view guide_json();
+std::string_view measured_json();
 }  // namespace embedded
 
 // Loads the shipped catalog; the diagnostics are empty unless data/ itself is broken.

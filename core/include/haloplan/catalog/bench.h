@@ -31,6 +31,7 @@ struct BenchRow {
   int build = 0;       // llama.cpp build number, 0 if unknown
   std::string date;    // "YYYY-MM" of the measurement, empty if unknown
   std::string source;  // where the row was read (the calibration CSV's source: its repository or thread)
+  std::string url;     // the source as the CSV gives it (a commit-pinned file or a thread)
   std::string file;    // the CSV file it came from, for reports
   GgmlType type_k = GgmlType::F16, type_v = GgmlType::F16;
 };
@@ -48,7 +49,8 @@ bool parse_test_name(std::string_view test, BenchRow& into);
 BenchRows parse_calibration_csv(std::string_view text);
 
 // A build as the calibration CSV writes it: "6077 (83bc2f28)", "b7541", "7541 (official ...)" give
-// the build number; a commit hash ("5c3a586", "05fa625ea"), a fork's local commit count below
+// the build number; a commit hash ("5c3a586", "05fa625ea", "8161641": seven digits or more is
+// never a build), a fork's local commit count below
 // 1000 ("368 (0b14b87)") or prose give 0 (unknown).
 int parse_build_number(std::string_view text);
 

@@ -22,6 +22,9 @@ std::vector<Diagnostic> load_models(std::string_view json_text, Catalog& into);
 std::vector<Diagnostic> load_machines(std::string_view json_text, Catalog& into);
 std::vector<Diagnostic> load_backends(std::string_view json_text, Catalog& into);
 std::vector<Diagnostic> load_setup(std::string_view json_text, Catalog& into);
+// The measured rows behind the speed families (data/measured.json); rows naming a model or a
+// family the catalog lacks are errors.
+std::vector<Diagnostic> load_measured(std::string_view json_text, Catalog& into);
 
 // Models from a user catalog replace shipped models with the same id and add the rest.
 std::vector<Diagnostic> merge_models(std::string_view json_text, Catalog& into);

@@ -86,12 +86,38 @@ struct SetupFacts {
   std::vector<std::string> hip_gtt_sources;  // the evidence, both ways, for the HIP rule
 };
 
+// One llama-bench measurement the speed families were fitted on (data/measured.json, written by
+// bench/calibrate from bench/data): the evidence shown beside an estimate.
+struct MeasuredRow {
+  std::string model;    // catalog id
+  std::string quant;    // the file's quant label as the source gives it ("UD-Q4_K_XL")
+  std::string family;   // speed family ("vulkan-radv")
+  std::string test;     // llama-bench's test ("tg128", "pp512@d16384")
+  std::string backend;  // the backend label as the source gives it
+  bool decode = false;
+  int64_t n_tokens = 0, depth = 0;
+  bool flash_attn = false;
+  double tps = 0;        // measured tokens/s
+  double predicted = 0;  // the shipped fit's figure for the same row (in sample)
+  int build = 0;         // llama.cpp build number, 0 if unknown
+  std::string date;      // "YYYY-MM", empty if unknown
+  size_t source = 0;     // index into MeasuredRows::sources
+};
+
+struct MeasuredRows {
+  std::vector<std::string> sources;  // commit-pinned files or threads
+  std::vector<MeasuredRow> rows;
+};
+
 struct Catalog {
   std::vector<CatalogModel> models;
   std::vector<Machine> machines;
   std::vector<Backend> backends;
   std::vector<SpeedFamily> speed_families;
   SetupFacts setup;
+  // Shared, never modified once loaded: copies of the catalog (a view with the user's models
+  // applied) point to the same rows.
+  std::shared_ptr<const MeasuredRows> measured;
 
   const CatalogModel* model(std::string_view id) const;
   const Machine* machine(std::string_view id) const;
