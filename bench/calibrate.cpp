@@ -133,6 +133,39 @@ std::vector<SpeedFamily> with_unmeasured_bands(std::vector<SpeedFamily> fams) {
   return fams;
 }
 
+// The band after a user's rows rescale a family (paste-back calibration): each source's rows of
+// one model, predicted held out by model, scaled by the factor (as calibrate_from_bench fits it)
+// of the same source's rows of the family's other models; the 10th and 90th percentiles of
+// measured/predicted, never narrower than 1 on either side.
+void set_calibrated_bands(std::vector<SpeedFamily>& fams, const bench::Prepared& lomo) {
+  for (auto& f : fams) {
+    std::vector<double> rd, rp;
+    for (const bool decode : {true, false}) {
+      std::map<std::string, std::vector<const bench::Scored*>> by_source;
+      for (const auto& s : lomo.rows)
+        if (s.family == f.id && s.row.decode == decode && s.predicted > 0) by_source[s.row.source].push_back(&s);
+      for (const auto& [src, rows] : by_source) {
+        std::set<std::string> models;
+        for (const auto* s : rows) models.insert(s->row.model_id);
+        for (const auto& m : models) {
+          double sr = 0, sr2 = 0;
+          for (const auto* s : rows)
+            if (s->row.model_id != m) sr += s->row.tps / s->predicted, sr2 += std::pow(s->row.tps / s->predicted, 2);
+          if (sr <= 0) continue;  // the source measured no other model
+          for (const auto* s : rows)
+            if (s->row.model_id == m) (decode ? rd : rp).push_back(s->row.tps / (s->predicted * sr2 / sr));
+        }
+      }
+    }
+    if (rd.size() >= 5)
+      f.params.calibrated_decode_lo = std::min(1.0, std::floor(quantile(rd, 0.1) * 100) / 100),
+      f.params.calibrated_decode_hi = std::max(1.0, std::ceil(quantile(rd, 0.9) * 100) / 100);
+    if (rp.size() >= 5)
+      f.params.calibrated_prefill_lo = std::min(1.0, std::floor(quantile(rp, 0.1) * 100) / 100),
+      f.params.calibrated_prefill_hi = std::max(1.0, std::ceil(quantile(rp, 0.9) * 100) / 100);
+  }
+}
+
 // The 80% bands of each family from held-out predictions (rounded outwards to 0.01).
 void set_held_out_bands(std::vector<SpeedFamily>& fams, const bench::Prepared& held) {
   for (auto& f : fams) {
@@ -246,7 +279,7 @@ int main(int argc, char** argv) {
   // compares only the fitted parameters and skips them.
   const bool bands = !write_path.empty() || holdout || as_json || !check;
   const bench::Prepared lomo = bands ? held_out(cat, all, by_model) : bench::Prepared{};
-  if (bands) set_held_out_bands(fitted, lomo);
+  if (bands) set_held_out_bands(fitted, lomo), set_calibrated_bands(fitted, lomo);
   const auto by_arch = [&](const bench::Scored& x) {
     const CatalogModel* mm = cat.model(x.row.model_id);
     return mm ? mm->arch.arch : x.row.model_id;
@@ -273,6 +306,9 @@ int main(int argc, char** argv) {
     std::printf("\n  %-15s bands decode %.2f-%.2f (%d rows) prefill %.2f-%.2f (%d rows)\n", "", fam.params.decode_lo,
                 fam.params.decode_hi, fam.params.decode_rows, fam.params.prefill_lo, fam.params.prefill_hi,
                 fam.params.prefill_rows);
+    std::printf("  %-15s after your own rows: decode %.2f-%.2f prefill %.2f-%.2f\n", "",
+                fam.params.calibrated_decode_lo, fam.params.calibrated_decode_hi, fam.params.calibrated_prefill_lo,
+                fam.params.calibrated_prefill_hi);
   }
 
   if (holdout) {
@@ -344,6 +380,11 @@ int main(int argc, char** argv) {
                                  {"decode_hi", q.unmeasured_decode_hi},
                                  {"prefill_lo", q.unmeasured_prefill_lo},
                                  {"prefill_hi", q.unmeasured_prefill_hi}};
+        if (q.calibrated_decode_lo > 0 && q.calibrated_prefill_lo > 0)
+          jf["calibrated_band"] = {{"decode_lo", q.calibrated_decode_lo},
+                                   {"decode_hi", q.calibrated_decode_hi},
+                                   {"prefill_lo", q.calibrated_prefill_lo},
+                                   {"prefill_hi", q.calibrated_prefill_hi}};
       }
     }
     std::ofstream(write_path) << j.dump(1) << "\n";

@@ -103,6 +103,23 @@ inline std::map<std::string, std::vector<double>> errors_by(const std::vector<Sc
   return e;
 }
 
+// Errors and the median measured/predicted ratio per test kind and weight-type class.
+struct ClassStats {
+  ErrorStats error;
+  double ratio = 0;  // median measured/predicted: above 1, the class runs faster than predicted
+};
+inline std::map<std::string, ClassStats> by_weight_class(const std::vector<Scored>& rows) {
+  std::map<std::string, std::vector<double>> e, r;
+  for (const auto& s : rows) {
+    const std::string k = kind_of(s.row) + " " + weight_class_of(s.row.quant);
+    e[k].push_back(s.error());
+    r[k].push_back(s.row.tps / s.predicted);
+  }
+  std::map<std::string, ClassStats> out;
+  for (const auto& [k, v] : e) out[k] = {error_stats(v), quantile(r[k], 0.5)};
+  return out;
+}
+
 inline void print_report(const Prepared& p, const std::vector<SpeedFamily>& families, const std::string& what) {
   std::printf("Speed model vs %zu measured rows (%s); %d rows skipped\n", p.rows.size(), what.c_str(), p.n_skipped);
   for (const auto& [k, n] : p.skipped) std::printf("  skipped %4d  %s\n", n, k.c_str());
@@ -119,6 +136,14 @@ inline void print_report(const Prepared& p, const std::vector<SpeedFamily>& fami
       std::printf("%-16s %-16s %6zu %8.1f%% %8.1f%%\n", "", kf.substr(k.size() + 1).c_str(), sf.n, 100 * sf.median,
                   100 * sf.p90);
     }
+  }
+  std::printf("\nby weight-type class (ratio: median measured/predicted)\n");
+  std::printf("%-16s %-16s %6s %9s %9s %7s\n", "kind", "class", "n", "median", "p90", "ratio");
+  for (const auto& [k, c] : by_weight_class(p.rows)) {
+    const auto sp = k.find(' ');
+    if (k.compare(0, sp, "decode_shallow") == 0 || k.compare(0, sp, "prefill_long") == 0) continue;
+    std::printf("%-16s %-16s %6zu %8.1f%% %8.1f%% %7.2f\n", k.substr(0, sp).c_str(), k.substr(sp + 1).c_str(),
+                c.error.n, 100 * c.error.median, 100 * c.error.p90, c.ratio);
   }
   std::printf("\n80%% bands hold %.1f%% of the rows\n", 100 * band_coverage(p.rows, families));
   // Debugging aid: every scored row, tab-separated (kind, family, quant, measured, predicted, model,
@@ -158,6 +183,14 @@ inline nlohmann::json report_json(const Prepared& p, const std::vector<SpeedFami
     per[k.substr(sp + 1)][k.substr(0, sp)] = stats_json(error_stats(v));
   }
   j["families"] = per;
+  nlohmann::json cls = nlohmann::json::object();
+  for (const auto& [k, c] : by_weight_class(p.rows)) {
+    const auto sp = k.find(' ');
+    auto st = stats_json(c.error);
+    st["ratio"] = std::round(c.ratio * 1e3) / 1e3;
+    cls[k.substr(sp + 1)][k.substr(0, sp)] = st;
+  }
+  j["classes"] = cls;
   j["band_coverage"] = std::round(band_coverage(p.rows, families) * 1e4) / 1e4;
   j["rows"] = p.rows.size();
   j["skipped"] = p.n_skipped;

@@ -238,6 +238,60 @@ TEST_CASE("one pasted row calibrates onto itself; unknown models are skipped wit
   CHECK(none.error == "the rows do not say which backend ran them (Vulkan, ROCm…); choose the backend");
 }
 
+TEST_CASE("a paste-back calibration reports its leave-one-out error and never narrows the band") {
+  // A measured llama-bench run (Vulkan, Qwen3-30B-A3B): two decode and two prefill rows.
+  const auto res = calibrate_from_bench(
+      shipped(), strix(), nullptr, read_text(std::string(HALOPLAN_FIXTURES) + "/bench/vulkan-qwen3-30b.md"), nullptr);
+  REQUIRE(res.cal);
+  const Backend& b = *shipped().backend(res.cal->backend);
+  REQUIRE(res.cal->decode_rows == 2);
+  REQUIRE(res.cal->prefill_rows == 2);
+  // Each row predicted with the other row's scale: before x (measured/before of the other row).
+  for (const bool decode : {true, false}) {
+    std::vector<const CalibrationRow*> k;
+    for (const auto& r : res.rows)
+      if (r.row.decode == decode) k.push_back(&r);
+    REQUIRE(k.size() == 2);
+    std::vector<double> e;
+    for (int i = 0; i < 2; ++i) {
+      const auto& me = *k[i];
+      const auto& other = *k[1 - i];
+      const double loo = me.before * other.row.tps / other.before;
+      e.push_back(std::fabs(loo - me.row.tps) / me.row.tps);
+    }
+    const ErrorStats& got = decode ? res.decode_loo : res.prefill_loo;
+    CHECK(got.n == 2);
+    CHECK(got.median == Approx((e[0] + e[1]) / 2));
+  }
+  // The band is never narrower than the shipped one, and holds 1.
+  CHECK(res.cal->decode_lo <= b.speed.decode_lo);
+  CHECK(res.cal->decode_hi >= b.speed.decode_hi);
+  CHECK(res.cal->prefill_lo <= b.speed.prefill_lo);
+  CHECK(res.cal->prefill_hi >= b.speed.prefill_hi);
+  // It travels in the link and is what the backend then shows.
+  std::vector<Calibration> back;
+  REQUIRE(parse_calibrations(calibrations_text({*res.cal}), back).empty());
+  REQUIRE(back.size() == 1);
+  CHECK(back[0].prefill_lo == Approx(res.cal->prefill_lo));
+  Catalog c = shipped();
+  apply_calibrations(c, back);
+  CHECK(c.backend(b.id)->speed.prefill_lo == Approx(res.cal->prefill_lo));
+  CHECK(c.backend(b.id)->speed.decode_hi == Approx(res.cal->decode_hi));
+  // Bands that cannot be: a low end above 1, one end alone, a band for a kind without rows.
+  for (const auto& [text, msg] : std::vector<std::pair<std::string, std::string>>{
+           {"llamacpp-vulkan:1:1:3:3:1.2:1.3:0.8:1.2",
+            "calibration bands must be 0, or a low end from 0.01 to 1 and a high end from 1 to 100, got "
+            "'llamacpp-vulkan:1:1:3:3:1.2:1.3:0.8:1.2'"},
+           {"llamacpp-vulkan:1:1:3:3:0.9:0:0.8:1.2",
+            "calibration band 'llamacpp-vulkan:1:1:3:3:0.9:0:0.8:1.2' gives one end without the other"},
+           {"llamacpp-vulkan:1:1:3:0:0.9:1.1:0.8:1.2",
+            "calibration 'llamacpp-vulkan:1:1:3:0:0.9:1.1:0.8:1.2' gives a band for a kind without rows"}}) {
+    std::vector<Calibration> out = back;
+    CHECK(parse_calibrations(text, out) == msg);
+    CHECK(out.size() == 1);  // what the user had stays
+  }
+}
+
 TEST_CASE("a calibration travels in the link and bad ones are named") {
   ViewState s;
   s.cal = {{"llamacpp-vulkan", 0.982, 0.655, 2, 2}, {"llamacpp-rocm", 1.1, 1, 3, 0}};
@@ -250,7 +304,9 @@ TEST_CASE("a calibration travels in the link and bad ones are named") {
   CHECK(
       (back.cal[0].backend == "llamacpp-vulkan" && back.cal[0].prefill_scale == 0.655 && back.cal[1].decode_rows == 3));
   for (const auto& [text, msg] : std::vector<std::pair<std::string, std::string>>{
-           {"cal=x", "calibration 'x' is not backend:decode:prefill:rows:rows; the default is used"},
+           {"cal=x",
+            "calibration 'x' is not backend:decode:prefill:rows:rows (then, optionally, four bands); the default is "
+            "used"},
            {"cal=llamacpp-vulkan:0:1:1:1",
             "calibration scales must be numbers from 0.05 to 20, got 'llamacpp-vulkan:0:1:1:1'; the default is used"},
            {"cal=llamacpp-vulkan:1:1:1:1,llamacpp-vulkan:2:1:1:1",

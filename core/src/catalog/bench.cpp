@@ -200,6 +200,21 @@ std::string month_of(std::string_view t) {
 }
 }  // namespace
 
+std::string weight_class_of(std::string_view label) {
+  std::string s(label);
+  for (auto& ch : s) ch = char(std::toupper(static_cast<unsigned char>(ch)));
+  if (s.find("MXFP4") != std::string::npos) return "MXFP4";
+  if (s.rfind("UD-", 0) == 0) s = s.substr(3);
+  auto starts = [&](const char* p) { return s.rfind(p, 0) == 0; };
+  if (starts("F16") || starts("BF16") || starts("F32")) return "F16/BF16";
+  if (starts("Q8_0") || starts("Q8_K")) return "Q8_0";
+  if (starts("IQ") || starts("TQ")) return "IQ";
+  for (const char* p : {"Q4_0", "Q4_1", "Q5_0", "Q5_1"})
+    if (starts(p) && (s.size() == 4 || s[4] == ' ' || s[4] == '-')) return "legacy";
+  if (s.size() >= 4 && s[0] == 'Q' && s[1] >= '2' && s[1] <= '6' && s[2] == '_' && s[3] == 'K') return "K-quant";
+  return "other";
+}
+
 std::string source_of(std::string_view url) {
   std::string u(url);
   for (const char* scheme : {"https://", "http://"})

@@ -290,6 +290,39 @@ CalibrationResult calibrate_from_bench(const Catalog& c, const Machine& m, const
   }
   res.decode_before = error_stats(db), res.decode_after = error_stats(da);
   res.prefill_before = error_stats(pb), res.prefill_after = error_stats(pa);
+  // Leave one out: each row against the scale of the other rows of its kind.
+  std::vector<double> dl, pl, dr, pr;
+  for (const auto& row : res.rows) {
+    const bool d = row.row.decode;
+    const int n = d ? cal.decode_rows : cal.prefill_rows;
+    if (n < 2) continue;
+    const double r = row.row.tps / row.before;
+    const double s = (d ? sd : sp) - r, s2 = (d ? sd2 : sp2) - r * r;
+    const double loo = row.before * (s > 0 ? s2 / s : 1.0);
+    (d ? dl : pl).push_back(std::fabs(loo - row.row.tps) / row.row.tps);
+    (d ? dr : pr).push_back(row.row.tps / loo);
+  }
+  res.decode_loo = error_stats(dl), res.prefill_loo = error_stats(pl);
+  // The bands the rows justify for the models they do not measure. The shipped rows show that a
+  // scale fitted on one source's models does not tighten the prediction of its other models (the
+  // family's calibrated band is no narrower than the shipped one), so the band never narrows: it
+  // is the wider of the two, widened further to the rows' own leave-one-out spread (with at least
+  // kRowsForBand rows of the kind).
+  auto band = [](const std::vector<double>& ratios, double lo0, double hi0, double fam_lo, double fam_hi, double& lo,
+                 double& hi) {
+    lo = fam_lo > 0 ? std::min(lo0, fam_lo) : lo0;
+    hi = fam_hi > 0 ? std::max(hi0, fam_hi) : hi0;
+    if (int(ratios.size()) >= kRowsForBand)
+      lo = std::min(lo, std::floor(quantile(ratios, 0.1) * 100) / 100),
+      hi = std::max(hi, std::ceil(quantile(ratios, 0.9) * 100) / 100);
+    lo = std::clamp(lo, 0.01, 1.0), hi = std::clamp(hi, 1.0, 100.0);
+  };
+  if (cal.decode_rows)
+    band(dr, b.speed.decode_lo, b.speed.decode_hi, b.speed.calibrated_decode_lo, b.speed.calibrated_decode_hi,
+         cal.decode_lo, cal.decode_hi);
+  if (cal.prefill_rows)
+    band(pr, b.speed.prefill_lo, b.speed.prefill_hi, b.speed.calibrated_prefill_lo, b.speed.calibrated_prefill_hi,
+         cal.prefill_lo, cal.prefill_hi);
   res.cal = cal;
   return res;
 }
@@ -300,6 +333,8 @@ void apply_calibrations(Catalog& c, const std::vector<Calibration>& cals) {
       if (b.id != cal.backend) continue;
       for (auto& v : b.speed.decode) v /= cal.decode_scale;
       for (auto& v : b.speed.prefill) v /= cal.prefill_scale;
+      if (cal.decode_lo > 0) b.speed.decode_lo = cal.decode_lo, b.speed.decode_hi = cal.decode_hi;
+      if (cal.prefill_lo > 0) b.speed.prefill_lo = cal.prefill_lo, b.speed.prefill_hi = cal.prefill_hi;
       b.speed.fitted_on +=
           "; scaled to your " + std::to_string(cal.decode_rows + cal.prefill_rows) + " llama-bench rows";
     }
@@ -308,9 +343,13 @@ void apply_calibrations(Catalog& c, const std::vector<Calibration>& cals) {
 
 std::string calibrations_text(const std::vector<Calibration>& cals) {
   std::vector<std::string> parts;
-  for (const auto& c : cals)
-    parts.push_back(c.backend + ":" + num_text(c.decode_scale) + ":" + num_text(c.prefill_scale) + ":" +
-                    std::to_string(c.decode_rows) + ":" + std::to_string(c.prefill_rows));
+  for (const auto& c : cals) {
+    std::string t = c.backend + ":" + num_text(c.decode_scale) + ":" + num_text(c.prefill_scale) + ":" +
+                    std::to_string(c.decode_rows) + ":" + std::to_string(c.prefill_rows);
+    if (c.decode_lo > 0 || c.prefill_lo > 0)
+      for (double v : {c.decode_lo, c.decode_hi, c.prefill_lo, c.prefill_hi}) t += ":" + num_text(v);
+    parts.push_back(t);
+  }
   return join(parts);
 }
 
@@ -322,7 +361,9 @@ std::string parse_calibrations(const std::string& text, std::vector<Calibration>
   }
   for (const auto& part : split(text, ',')) {
     const auto f = split(part, ':');
-    if (f.size() != 5) return "calibration '" + part.substr(0, 64) + "' is not backend:decode:prefill:rows:rows";
+    if (f.size() != 5 && f.size() != 9)
+      return "calibration '" + part.substr(0, 64) +
+             "' is not backend:decode:prefill:rows:rows (then, optionally, four bands)";
     Calibration c;
     if (!valid_id(f[0])) return "calibration backend '" + f[0].substr(0, 64) + "' is not a valid id";
     c.backend = f[0];
@@ -332,6 +373,22 @@ std::string parse_calibrations(const std::string& text, std::vector<Calibration>
     if (!nd || !np)
       return "calibration row counts must be whole numbers from 0 to 100000, got '" + part.substr(0, 64) + "'";
     c.decode_scale = *d, c.prefill_scale = *p, c.decode_rows = int(*nd), c.prefill_rows = int(*np);
+    if (f.size() == 9) {
+      // Bands: 0 (the backend's stay) or lo in 0.01..1 and hi in 1..100, only for a kind with rows.
+      double* dst[] = {&c.decode_lo, &c.decode_hi, &c.prefill_lo, &c.prefill_hi};
+      for (int i = 0; i < 4; ++i) {
+        const auto v = parse_number(f[5 + i], 0, 100);
+        const bool lo = i % 2 == 0;
+        if (!v || (*v != 0 && (lo ? (*v < 0.01 || *v > 1) : *v < 1)))
+          return "calibration bands must be 0, or a low end from 0.01 to 1 and a high end from 1 to 100, got '" +
+                 part.substr(0, 64) + "'";
+        *dst[i] = *v;
+      }
+      if ((c.decode_lo == 0) != (c.decode_hi == 0) || (c.prefill_lo == 0) != (c.prefill_hi == 0))
+        return "calibration band '" + part.substr(0, 64) + "' gives one end without the other";
+      if ((c.decode_lo > 0 && c.decode_rows == 0) || (c.prefill_lo > 0 && c.prefill_rows == 0))
+        return "calibration '" + part.substr(0, 64) + "' gives a band for a kind without rows";
+    }
     if (std::any_of(cals.begin(), cals.end(), [&](const Calibration& x) { return x.backend == c.backend; }))
       return "calibration for '" + c.backend + "' is given twice";
     cals.push_back(c);

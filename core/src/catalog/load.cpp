@@ -363,6 +363,13 @@ void read_speed_params(ObjReader& r, SpeedParams& p) {
     set_if(b.number("prefill_lo", true, 0.01, 1), p.unmeasured_prefill_lo);
     set_if(b.number("prefill_hi", true, 1, 100), p.unmeasured_prefill_hi);
   }
+  if (const json* u = r.raw("calibrated_band")) {
+    ObjReader b(*u, r.sub("calibrated_band"), r.diagnostics());
+    set_if(b.number("decode_lo", true, 0.01, 1), p.calibrated_decode_lo);
+    set_if(b.number("decode_hi", true, 1, 100), p.calibrated_decode_hi);
+    set_if(b.number("prefill_lo", true, 0.01, 1), p.calibrated_prefill_lo);
+    set_if(b.number("prefill_hi", true, 1, 100), p.calibrated_prefill_hi);
+  }
 }
 
 }  // namespace

@@ -230,14 +230,28 @@ Table calibration_table(const CalibrationResult& r, const Catalog& c) {
   auto pct = [](double v) { return fixed(100 * v, 1) + "%"; };
   if (r.cal) {
     const auto& k = *r.cal;
-    if (k.decode_rows)
-      t.notes.push_back("Decode: " + std::to_string(k.decode_rows) + " rows, median error " +
-                        pct(r.decode_before.median) + " before, " + pct(r.decode_after.median) +
-                        " after; speeds scaled by " + fixed(k.decode_scale, 3) + ".");
-    if (k.prefill_rows)
-      t.notes.push_back("Prefill: " + std::to_string(k.prefill_rows) + " rows, median error " +
-                        pct(r.prefill_before.median) + " before, " + pct(r.prefill_after.median) +
-                        " after; speeds scaled by " + fixed(k.prefill_scale, 3) + ".");
+    // The error each row gets from the scale of the other rows, and the band the rows leave.
+    auto kind = [&](const char* name, int n, const ErrorStats& before, const ErrorStats& after, const ErrorStats& loo,
+                    double scale, double lo, double hi, double lo0, double hi0) {
+      std::string s = std::string(name) + ": " + std::to_string(n) + " rows, median error " + pct(before.median) +
+                      " before, " + pct(after.median) + " after";
+      s += loo.n ? ", " + pct(loo.median) + " (p90 " + pct(loo.p90) + ") for a row left out of the fit"
+                 : " (one row: no leave-one-out error)";
+      s += "; speeds scaled by " + fixed(scale, 3) + ". 80% band × " + fixed(lo, 2) + "–" + fixed(hi, 2);
+      s += lo < lo0 || hi > hi0
+               ? " (shipped × " + fixed(lo0, 2) + "–" + fixed(hi0, 2) +
+                     ", widened: the published rows show a rescale leaves models it did not measure as scattered "
+                     "as before, and these rows add their own spread)."
+               : " (the shipped band: the published rows show a rescale leaves models it did not measure as "
+                 "scattered as before).";
+      t.notes.push_back(s);
+    };
+    if (b && k.decode_rows)
+      kind("Decode", k.decode_rows, r.decode_before, r.decode_after, r.decode_loo, k.decode_scale, k.decode_lo,
+           k.decode_hi, b->speed.decode_lo, b->speed.decode_hi);
+    if (b && k.prefill_rows)
+      kind("Prefill", k.prefill_rows, r.prefill_before, r.prefill_after, r.prefill_loo, k.prefill_scale, k.prefill_lo,
+           k.prefill_hi, b->speed.prefill_lo, b->speed.prefill_hi);
     t.notes.push_back("In a link: cal=" + calibrations_text({k}) + " (CLI: --cal " + calibrations_text({k}) + ").");
   } else {
     t.notes.push_back("No calibration: " + r.error);

@@ -80,6 +80,12 @@ BenchRows parse_llama_bench(std::string_view text);
 // Anything else ("unspecified") has no family and is not scored.
 std::string speed_family_of(std::string_view backend_label, int build = 0, std::string_view date = "");
 
+// The weight-type class of a quant label, for reports by class (the kernels that dequantise and
+// multiply differ by class): "MXFP4" (any label naming MXFP4, gpt-oss's experts), "F16/BF16",
+// "Q8_0" (with UD-Q8_K_XL, Q8_0 with a few BF16 tensors), "IQ" (i-quants), "legacy" (Q4_0, Q4_1,
+// Q5_0, Q5_1), "K-quant" (Q2_K to Q6_K and Unsloth's UD-Qn_K_XL mixes), else "other".
+std::string weight_class_of(std::string_view quant_label);
+
 // The preset a quant label names ("Q4_K_M", "UD-Q4_K_XL", "q8_0"). `exact` is set when the label
 // names a llama.cpp file type (so the non-expert tensors follow its rules), not when a custom mix
 // is mapped to its nearest preset.

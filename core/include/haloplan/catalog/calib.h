@@ -58,10 +58,16 @@ struct Calibration {
   std::string backend;
   double decode_scale = 1, prefill_scale = 1;  // multiply the model's speeds
   int decode_rows = 0, prefill_rows = 0;       // measurements behind each scale
+  // The 80% bands after the calibration, for a kind with rows (0: the backend's stay): the wider
+  // of the shipped band and the family's calibrated band, widened to the rows' own leave-one-out
+  // spread when there are at least kRowsForBand of them. Never narrower than the shipped band.
+  double decode_lo = 0, decode_hi = 0, prefill_lo = 0, prefill_hi = 0;
 };
+constexpr int kRowsForBand = 3;
 
 // Calibrations as text (links, the CLI's --cal): "backend:decode_scale:prefill_scale:decode_rows:
-// prefill_rows", comma separated ("llamacpp-vulkan:1.083:0.912:6:6").
+// prefill_rows", then the four bands when the rows set them (decode lo, hi, prefill lo, hi), comma
+// separated ("llamacpp-vulkan:1.083:0.912:6:6", "llamacpp-vulkan:1.083:0.912:6:6:0.95:1.06:0.9:1.12").
 std::string calibrations_text(const std::vector<Calibration>& cals);
 // Empty string on success (out replaced), else what is wrong (out unchanged). "" and "default"
 // are no calibrations.
@@ -79,6 +85,9 @@ struct CalibrationResult {
   std::vector<CalibrationRow> rows;
   std::vector<std::string> skipped;  // rows not used, each with its reason
   ErrorStats decode_before, decode_after, prefill_before, prefill_after;
+  // Each row predicted with the scale the other rows of its kind give (kinds of 2 rows or more):
+  // what the calibration can be expected to do for a test it has not seen.
+  ErrorStats decode_loo, prefill_loo;
 };
 
 // Pasted llama-bench output against backend `b` on machine `m`; with no backend given, the one

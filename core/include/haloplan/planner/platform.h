@@ -77,6 +77,10 @@ struct SpeedParams {
   std::vector<std::string> measured_archs;
   double unmeasured_decode_lo = 0.5, unmeasured_decode_hi = 1.5, unmeasured_prefill_lo = 0.4,
          unmeasured_prefill_hi = 1.6;
+  // The band once a user's own llama-bench rows have rescaled the family (paste-back calibration),
+  // for the models they do not measure: each source's rows of one model predicted by the fit
+  // without that model, scaled by the factor the same source's other models give. 0: not known.
+  double calibrated_decode_lo = 0, calibrated_decode_hi = 0, calibrated_prefill_lo = 0, calibrated_prefill_hi = 0;
   bool measured(const std::string& arch) const;
 };
 
