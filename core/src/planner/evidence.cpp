@@ -21,15 +21,15 @@ const std::array<TermInfo, kDecodeParams> kDecodeInfo = {{
     {"routed experts read per token", "bytes"},
     {"KV cache read per token (flash attention)", "bytes"},
     {"KV cache read per token (no flash attention)", "bytes"},
-    {"attention over the context", "FLOP"},
+    {"attention over the context (FLOPs / sqrt of query heads per KV head)", "FLOP"},
     {"fixed cost per layer", "layers"},
     {"fixed cost per MoE layer", "layers"},
     {"fixed cost per recurrent layer", "layers"}}};
 const std::array<TermInfo, kPrefillParams> kPrefillInfo = {{
     {"dense matrix products per token", "FLOP"},
     {"routed expert matrix products per token", "FLOP"},
-    {"attention per token (flash attention)", "FLOP"},
-    {"attention per token (no flash attention)", "FLOP"},
+    {"attention per token, flash attention (FLOPs / sqrt of query heads per KV head)", "FLOP"},
+    {"attention per token, no flash attention (FLOPs / sqrt of query heads per KV head)", "FLOP"},
     {"weights read once per ubatch, per token", "bytes"},
     {"recurrent state updates per token", "state elements"}}};
 // clang-format on

@@ -1,6 +1,7 @@
 #include "haloplan/planner/speed.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace haloplan {
 
@@ -30,11 +31,14 @@ SpeedInputs speed_inputs(const ModelArch& a, const WeightBreakdown& w) {
       if (a.recurrent) in.recurrent_state_elems += double(recurrent_s_elems(*a.recurrent));
     }
     if (k != LayerKind::Full && k != LayerKind::Sliding) continue;
-    // QK^T and softmax(QK^T)V: 2 FLOPs per multiply-add, two products.
+    // QK^T and softmax(QK^T)V: 2 FLOPs per multiply-add, two products; divided by the square root
+    // of the query heads per KV head (see attn_flops_per_ctx).
     const double hk =
         a.attention == AttentionKind::Mla ? a.mla.kv_lora_rank + a.mla.qk_rope_head_dim : a.head_dim_k_for(il);
     const double hv = a.attention == AttentionKind::Mla ? a.mla.kv_lora_rank : a.head_dim_v_for(il);
-    const double f = 2.0 * a.n_head * (hk + hv);
+    const int kv_heads = a.n_head_kv_for(il);
+    const double group = a.attention != AttentionKind::Mla && kv_heads > 0 ? double(a.n_head) / kv_heads : 1.0;
+    const double f = 2.0 * a.n_head * (hk + hv) / std::sqrt(std::max(1.0, group));
     if (k == LayerKind::Sliding) in.attn_flops_per_ctx_swa += f;
     else in.attn_flops_per_ctx += f;
   }

@@ -22,8 +22,12 @@ struct SpeedInputs {
   // Elements of the recurrent state (SSM or delta-rule matrix) over the recurrent layers: each
   // prompt token updates all of it.
   double recurrent_state_elems = 0;
-  // Attention FLOPs per token per context position: 2 * heads * (head_dim_k + head_dim_v) over
+  // Attention work per token per context position: the FLOPs, 2 * heads * (head_dim_k +
+  // head_dim_v), divided by the square root of the query heads per KV head (1 for MLA), over
   // full-attention layers, and separately over sliding-window layers (capped at the window).
+  // Flash attention reads each K/V tile once for the query heads that share it, so its time lies
+  // between FLOP-bound (all query heads) and KV-bound (KV heads only); of the three, held out by
+  // model the geometric mean predicts best (README, "Attention and grouped queries").
   double attn_flops_per_ctx = 0;
   double attn_flops_per_ctx_swa = 0;
   int64_t window = 0;  // sliding window, 0 if none
