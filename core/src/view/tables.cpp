@@ -310,9 +310,10 @@ Table speed_table(const Scenario& s, const Selection& sel, const std::vector<Pla
           fixed(b->speed.unmeasured_decode_lo * 100, 0) + "–" + fixed(b->speed.unmeasured_decode_hi * 100, 0) +
           "%, prefill " + fixed(b->speed.unmeasured_prefill_lo * 100, 0) + "–" +
           fixed(b->speed.unmeasured_prefill_hi * 100, 0) + "%). A new kernel path can be far slower than that.");
-    t.notes.push_back("What stands behind a figure (the formula's terms, the rows fitted, the nearest "
-                      "measurements): haloplan plan --model ID --quant Q --backend " +
-                      b->id + "; in the page, pick the row, then How fast → Why these figures.");
+    t.notes.push_back(
+        "What stands behind a figure (the formula's terms, the rows fitted, the nearest "
+        "measurements): haloplan plan --model ID --quant Q --backend " +
+        b->id + "; in the page, pick the row, then How fast → Why these figures.");
   }
   return t;
 }
