@@ -356,20 +356,20 @@ void read_speed_params(ObjReader& r, SpeedParams& p) {
   set_if(r.number("prefill_lo", true, 0.01, 1), p.prefill_lo);
   set_if(r.number("prefill_hi", true, 1, 100), p.prefill_hi);
   if (r.has("measured_archs")) p.measured_archs = r.str_list("measured_archs", false);
-  if (const json* u = r.raw("unmeasured_band")) {
-    ObjReader b(*u, r.sub("unmeasured_band"), r.diagnostics());
-    set_if(b.number("decode_lo", true, 0.01, 1), p.unmeasured_decode_lo);
-    set_if(b.number("decode_hi", true, 1, 100), p.unmeasured_decode_hi);
-    set_if(b.number("prefill_lo", true, 0.01, 1), p.unmeasured_prefill_lo);
-    set_if(b.number("prefill_hi", true, 1, 100), p.unmeasured_prefill_hi);
-  }
-  if (const json* u = r.raw("calibrated_band")) {
-    ObjReader b(*u, r.sub("calibrated_band"), r.diagnostics());
-    set_if(b.number("decode_lo", true, 0.01, 1), p.calibrated_decode_lo);
-    set_if(b.number("decode_hi", true, 1, 100), p.calibrated_decode_hi);
-    set_if(b.number("prefill_lo", true, 0.01, 1), p.calibrated_prefill_lo);
-    set_if(b.number("prefill_hi", true, 1, 100), p.calibrated_prefill_hi);
-  }
+  // An optional band object {"decode_lo", "decode_hi", "prefill_lo", "prefill_hi"}.
+  auto read_band = [&](const char* key, double& dlo, double& dhi, double& plo, double& phi) {
+    const json* u = r.raw(key);
+    if (!u) return;
+    ObjReader b(*u, r.sub(key), r.diagnostics());
+    set_if(b.number("decode_lo", true, 0.01, 1), dlo);
+    set_if(b.number("decode_hi", true, 1, 100), dhi);
+    set_if(b.number("prefill_lo", true, 0.01, 1), plo);
+    set_if(b.number("prefill_hi", true, 1, 100), phi);
+  };
+  read_band("unmeasured_band", p.unmeasured_decode_lo, p.unmeasured_decode_hi, p.unmeasured_prefill_lo,
+            p.unmeasured_prefill_hi);
+  read_band("calibrated_band", p.calibrated_decode_lo, p.calibrated_decode_hi, p.calibrated_prefill_lo,
+            p.calibrated_prefill_hi);
 }
 
 }  // namespace
