@@ -9,8 +9,10 @@
 #include "haloplan/catalog/hf_config.h"
 #include "haloplan/default_catalog.h"
 #include "haloplan/planner/setup.h"
+#include "haloplan/view/answer.h"
 #include "haloplan/view/evidence.h"
 #include "haloplan/view/exports.h"
+#include "haloplan/view/scenario.h"
 #include "haloplan/view/tables.h"
 #include "haloplan/view/view.h"
 #include "options.h"
@@ -167,6 +169,29 @@ void calibrate_command(const Options& o, const Catalog& c, const Scenario& s) {
   if (!r.cal) throw UsageError(path + ": " + r.error);
 }
 
+// The page's first screen: the ranked choices and the focused model's answer.
+void best_command(const Options& o, const Catalog& c) {
+  ViewState s = o.state;
+  if (!o.backend.empty()) s.backend = o.backend;
+  if (!o.models.empty()) s.model = o.models.front();
+  if (!o.quants.empty()) {
+    s.quants.clear();
+    for (const auto& q : o.quants) s.quants.push_back(ftype_from_name(q) ? q : resolve_file(q, c));
+    s.quant = s.quants.front();
+  }
+  std::vector<Notice> notices;
+  validate_state(s, c, notices);
+  for (const auto& n : notices) std::cerr << "haloplan: warning: " << n.message << "\n";
+  const Answer a = answer_for(s, c);
+  if (o.format == Format::Json) {
+    JsonOut j;
+    write_answer(j, s, a);
+    print(j.take() + "\n");
+    return;
+  }
+  print_tables({answer_table(a, s, c)}, o.format);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -183,6 +208,8 @@ int main(int argc, char** argv) {
     const Selection sel = select(o, c);
     if (o.command == "models" || o.command == "machines" || o.command == "backends" || o.command == "builds") {
       print_tables({list_table(o.command, c)}, o.format);
+    } else if (o.command == "best") {
+      best_command(o, c);
     } else if (o.command == "fit") {
       print_tables({fit_table(c, s, sel)}, o.format);
     } else if (o.command == "speed") {

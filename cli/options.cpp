@@ -10,7 +10,7 @@ namespace haloplan::cli {
 
 namespace {
 
-const std::set<std::string> kCommands = {"fit",      "speed",    "setup",  "guide",  "plan",      "models",
+const std::set<std::string> kCommands = {"best",     "fit",      "speed",  "setup",  "guide",     "plan", "models",
                                          "machines", "backends", "builds", "import", "calibrate", "help"};
 
 // A flag's value into one field of the scenario, by the link's own reader.
@@ -44,6 +44,8 @@ std::string usage() {
 Usage: haloplan COMMAND [flags]
 
 Commands:
+  best       the best model x quant choices for the machine and backend, ranked, and the focused
+             model's (--model) answer with what would make it fit
   fit        memory fit table: models x quants, verdict per backend
   speed      decode/prefill table and the bandwidth ceiling
   setup      UMA-first vs GTT-first, kernel parameters for a GTT size

@@ -172,6 +172,31 @@ TEST_CASE("a tampered link keeps what it can and says what it dropped") {
   CHECK(has_notice(n, "link", "longer than"));
 }
 
+TEST_CASE("impossible knob values are named, with what is used instead") {
+  std::vector<Notice> n;
+  ViewState s;
+  s.model = "llama-3.1-8b";
+  s.carve_out_gib = 48;  // the Framework Desktop's BIOS offers 0.5, 4, 8, 16, 32 and 64 GiB
+  s.gtt_gib = 200;       // more than the 128 GB box has
+  s.ctx = 1000000;       // Llama 3.1 is trained for 131072 tokens
+  validate_state(s, shipped(), n);
+  CHECK(has_notice(n, "carve", "a carve-out of 48 GiB is not one of the BIOS options"));
+  CHECK(has_notice(n, "carve", "32 GiB is used"));
+  CHECK(s.carve_out_gib == 32);
+  // 128 - 32 GiB of carve-out leaves the OS 96 GiB; the kernel caps GTT there.
+  CHECK(has_notice(n, "gtt", "a GTT limit of 200 GiB is more than the 96 GiB the OS sees"));
+  CHECK(s.gtt_gib == 96);
+  CHECK(has_notice(n, "ctx", "a context of 1000000 tokens is more than Llama-3.1-8B was trained for (131072)"));
+  CHECK(s.ctx == 131072);
+  // The values a BIOS and a kernel can have pass without a word.
+  std::vector<Notice> quiet;
+  ViewState ok;
+  ok.carve_out_gib = 0.5;
+  ok.gtt_gib = 120;
+  validate_state(ok, shipped(), quiet);
+  CHECK(quiet.empty());
+}
+
 TEST_CASE("validation replaces what the catalog cannot satisfy") {
   std::vector<Notice> n;
   ViewState s;
@@ -182,7 +207,9 @@ TEST_CASE("validation replaces what the catalog cannot satisfy") {
   validate_state(s, shipped(), n);
   CHECK(s.machine == "framework-desktop-128");
   CHECK(s.backend == "llamacpp-vulkan");  // Metal does not run on the Framework
-  CHECK(s.model == shipped().models.front().id);
+  // The machine's usual model (machines.json focus_model), in the format it is released in.
+  CHECK(s.model == "gpt-oss-120b");
+  CHECK(s.quant == "MXFP4_MOE");
   CHECK_FALSE(s.carve_out_gib);
   CHECK(has_notice(n, "machine", "unknown machine 'pc-9000'"));
   CHECK(has_notice(n, "backend", "does not run on"));
@@ -348,7 +375,7 @@ TEST_CASE("the llama-server command matches the plan") {
   ViewState s;
   s.model = "qwen3-30b-a3b";
   s.quant = "Q8_0";
-  s.ctx = 65536;
+  s.ctx = 32768;
   s.slots = 2;
   s.type_k = "q8_0";
   s.type_v = "q8_0";
@@ -356,7 +383,7 @@ TEST_CASE("the llama-server command matches the plan") {
   const Scenario sc = scenario_for(s, shipped());
   const Plan p = make_plan(shipped(), *shipped().model("qwen3-30b-a3b"), FType::Q8_0, sc);
   CHECK(llama_server_command(p, sc, *shipped().backend("llamacpp-vulkan")) ==
-        "llama-server -m qwen3-30b-a3b-Q8_0.gguf -c 65536 -np 2 --kv-unified -ctk q8_0 -ctv q8_0 -fa on -ngl 999 "
+        "llama-server -m qwen3-30b-a3b-Q8_0.gguf -c 32768 -np 2 --kv-unified -ctk q8_0 -ctv q8_0 -fa on -ngl 999 "
         "--no-mmap");
   CHECK_FALSE(llama_server_command(p, sc, *shipped().backend("vllm-rocm")));
   // A discrete GPU keeps mmap; defaults add no cache-type flags.

@@ -327,6 +327,9 @@ std::vector<Diagnostic> load_machines(std::string_view text, Catalog& into) {
       set_if(r.number("os_reserve_gib", true, 0, 65536), m.default_os_reserve_gib);
       m.sources = r.str_list("sources", true);
       set_if(r.str("notes", false, 4000), m.notes);
+      set_if(r.str("focus_model", false, 96), m.focus_model);
+      if (!m.focus_model.empty() && !valid_id(m.focus_model))
+        r.error("focus_model", "\"" + m.focus_model + "\" is not a valid model id");
       if (m.default_carve_out_gib >= m.ram_gib && m.kind == MemoryKind::AmdApu)
         r.error("default_carve_out_gib", "must be smaller than ram_gib");
       out.push_back(std::move(m));

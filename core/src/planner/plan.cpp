@@ -208,6 +208,8 @@ Plan make_plan(const Catalog& c, const CatalogModel& model, FType quant, const S
     bp.reaches_gtt = backend_reaches_gtt(*b, s.knobs);
     bp.overhead_bytes = b->runtime_overhead_mib * 1048576.0;
     bp.placement = backend_placement(t, plan.pools, *b, s.knobs);
+    // One rule for refused settings: every part that reads a verdict says so.
+    if (!plan.error.empty()) bp.placement.verdict = Verdict::Refused;
     bp.decode_tps_0 = decode_tps_at(*b, *s.machine, plan.speed_in, kv_read_0, 0, s.ctx.flash_attn);
     bp.decode_tps_ctx =
         decode_tps_at(*b, *s.machine, plan.speed_in, kv_read_full, double(full_depth), s.ctx.flash_attn);

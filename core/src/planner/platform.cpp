@@ -99,6 +99,7 @@ const char* verdict_id(Verdict v) {
     case Verdict::Gtt: return "gtt";
     case Verdict::NoFit: return "no-fit";
     case Verdict::OsSqueeze: return "os-squeeze";
+    case Verdict::Refused: return "refused";
   }
   return "?";
 }
@@ -109,6 +110,7 @@ const char* verdict_label(Verdict v) {
     case Verdict::Gtt: return "fits only with GTT";
     case Verdict::NoFit: return "does not fit";
     case Verdict::OsSqueeze: return "fits, squeezes the OS";
+    case Verdict::Refused: return "refused by llama.cpp";
   }
   return "?";
 }

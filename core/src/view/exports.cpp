@@ -11,6 +11,7 @@ using nlohmann::json;
 
 std::optional<std::string> llama_server_command(const Plan& p, const Scenario& s, const Backend& b) {
   if (b.id.rfind("llamacpp-", 0) != 0 || !p.model || !s.machine) return std::nullopt;
+  if (!p.error.empty()) return std::nullopt;  // llama.cpp would not start with these settings
   // A published file by its Hugging Face name (llama-server downloads it, with its projector);
   // a preset as the file llama-quantize would write.
   const bool hf = p.file && !p.file->repo.empty();

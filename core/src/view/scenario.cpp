@@ -1,6 +1,7 @@
 #include "haloplan/view/scenario.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "haloplan/catalog/load.h"
 #include "haloplan/text/strings.h"
@@ -75,6 +76,36 @@ void validate_memory_knobs(ViewState& s, const Machine& m, std::vector<Notice>& 
          "the default is used");
     s.carve_out_gib.reset();
   }
+  if (s.carve_out_gib && m.kind == MemoryKind::AmdApu && !m.carve_out_options_gib.empty() &&
+      std::none_of(m.carve_out_options_gib.begin(), m.carve_out_options_gib.end(),
+                   [&](double o) { return std::abs(o - *s.carve_out_gib) < 1e-9; })) {
+    // The firmware offers fixed sizes: the largest option at most the value, else the smallest.
+    std::vector<double> opts = m.carve_out_options_gib;
+    std::sort(opts.begin(), opts.end());
+    double used = opts.front();
+    for (double o : opts)
+      if (o <= *s.carve_out_gib) used = o;
+    std::vector<std::string> names;
+    for (double o : opts) names.push_back(num_text(o));
+    note(notices, "carve",
+         "a carve-out of " + num_text(*s.carve_out_gib) + " GiB is not one of the BIOS options of " + m.name + " (" +
+             join(names, ", ") + " GiB)",
+         num_text(used) + " GiB is used");
+    s.carve_out_gib = used;
+  }
+  if (s.gtt_gib && m.kind == MemoryKind::AmdApu) {
+    Knobs k;
+    k.carve_out_gib = s.carve_out_gib;
+    const double os_visible = machine_pools(m, k).os_visible / kGiB;
+    if (*s.gtt_gib > os_visible + 1e-9) {
+      const double used = std::floor(os_visible);
+      note(notices, "gtt",
+           "a GTT limit of " + num_text(*s.gtt_gib) + " GiB is more than the " + num_text(os_visible) +
+               " GiB the OS sees (kernels cap GTT at it)",
+           num_text(used) + " GiB is used");
+      s.gtt_gib = used;
+    }
+  }
   if (s.os_reserve_gib && *s.os_reserve_gib >= m.ram_gib) {
     note(notices, "reserve",
          "an OS reserve of " + num_text(*s.os_reserve_gib) + " GiB is all of the machine's " + num_text(m.ram_gib) +
@@ -136,7 +167,21 @@ void validate_state(ViewState& s, const Catalog& c, std::vector<Notice>& notices
     note(notices, "model", "model '" + s.model + "' is not in the catalog", "the first model is shown");
     s.model.clear();
   }
-  if (s.model.empty() && !c.models.empty()) s.model = c.models.front().id;
+  // A context longer than the focused model was trained for (a link's, a typo): its own is used.
+  if (const CatalogModel* fm = c.model(s.model); fm && fm->arch.max_context > 0 && s.ctx > fm->arch.max_context) {
+    note(notices, "ctx",
+         "a context of " + std::to_string(s.ctx) + " tokens is more than " + fm->name + " was trained for (" +
+             std::to_string(fm->arch.max_context) + ")",
+         std::to_string(fm->arch.max_context) + " is used");
+    s.ctx = fm->arch.max_context;
+  }
+  if (s.model.empty() && !c.models.empty()) {
+    // The machine's usual model, in its release format unless the state names a quant.
+    const CatalogModel* fm = c.model(m->focus_model);
+    if (!fm) fm = &c.models.front();
+    s.model = fm->id;
+    if (s.quant == ViewState{}.quant && fm->release_quant) s.quant = preset(*fm->release_quant).name;
+  }
   // Published files are keys into the catalog: one no model has is left out.
   std::erase_if(s.quants, [&](const std::string& q) {
     if (ftype_from_name(q)) return false;

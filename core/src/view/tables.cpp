@@ -18,6 +18,7 @@ std::string verdict_cell(const BackendPlan& bp) {
     case Verdict::Gtt: return "GTT (" + signed_gib(pl.headroom) + ")";
     case Verdict::NoFit: return "no fit (" + signed_gib(pl.headroom) + ")";
     case Verdict::OsSqueeze: return "OS squeeze (OS " + gib(pl.os_free) + " free)";
+    case Verdict::Refused: return "refused";
   }
   return "?";
 }

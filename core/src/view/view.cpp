@@ -6,6 +6,7 @@
 #include "haloplan/text/decimal.h"
 #include "haloplan/text/json_out.h"
 #include "haloplan/text/strings.h"
+#include "haloplan/view/answer.h"
 #include "haloplan/view/evidence.h"
 #include "haloplan/view/exports.h"
 #include "haloplan/view/scenario.h"
@@ -90,7 +91,8 @@ std::vector<size_t> sort_order(const Table& t, const std::vector<Plan>& plans, c
         case Verdict::CarveOut: rank = 3; break;
         case Verdict::Gtt: rank = 2; break;
         case Verdict::OsSqueeze: rank = 1; break;
-        case Verdict::NoFit: break;
+        case Verdict::NoFit:
+        case Verdict::Refused: break;
       }
       keys[i] = {true, rank * 1e15 + double(bp->placement.headroom), {}};
       continue;
@@ -124,9 +126,11 @@ void write_machine(JsonOut& o, const Machine& m) {
   o.field("ceiling_bandwidth_gbs", ceiling_bandwidth_gbs(m)).end_obj();
 }
 
-void write_kernel(JsonOut& o, const KernelParams& k) {
+void write_kernel(JsonOut& o, const KernelParams& k, const std::string& reason = "") {
   o.obj().field("gtt_gib", k.gtt_gib).field("pages", double(k.pages)).field("cmdline", k.cmdline);
-  o.field("modprobe", k.modprobe).field("legacy_cmdline", k.legacy_cmdline).key("notes").strs(k.notes).end_obj();
+  o.field("modprobe", k.modprobe).field("legacy_cmdline", k.legacy_cmdline).key("notes").strs(k.notes);
+  if (!reason.empty()) o.field("reason", reason);
+  o.end_obj();
 }
 
 // UMA-first and GTT-first as numbers (GiB), and the kernel parameters the setup advice shows.
@@ -145,7 +149,23 @@ void write_setup(JsonOut& o, const Catalog& c, const Machine& m, const ViewState
     o.end_obj();
   }
   o.end_arr().key("kernel");
-  if (const auto kp = advised_kernel_params(cols, s.gtt_gib)) write_kernel(o, *kp);
+  // The parameters for the GTT limit the user set; else the one the focused model needs; else
+  // GTT-first's.
+  std::optional<double> gtt = s.gtt_gib;
+  std::string reason = "the GTT limit you set";
+  if (!gtt && !cols.empty()) {
+    const auto need = focus_setup_change(s, c);
+    if (need && need->state.gtt_gib) {
+      gtt = need->state.gtt_gib;
+      const CatalogModel* fm = c.model(s.model);
+      const Backend* b = c.backend(s.backend);
+      reason = "the smallest limit at which " + (fm ? fm->name : s.model) + " " + s.quant + " fits on " +
+               (b ? b->name : s.backend) + (need->kind == "gtt-first" ? ", with the smallest carve-out" : "");
+    } else {
+      reason = "GTT-first: the largest limit that leaves the OS its reserve";
+    }
+  }
+  if (const auto kp = advised_kernel_params(cols, gtt)) write_kernel(o, *kp, reason);
   else o.null();
 }
 
@@ -260,6 +280,11 @@ bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, cons
   const Scenario& sc = v.sc;
   const Machine& m = *sc.machine;
   const Selection& fit_sel = v.fit_sel;
+  if (part == "answer") {
+    o.key("answer");
+    write_answer(o, s, answer_for(s, c));
+    return true;
+  }
   if (part == "ceiling") {
     o.key("ceiling");
     write_table(o, ceiling_table(m));

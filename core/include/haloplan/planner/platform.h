@@ -34,6 +34,9 @@ struct Machine {
   double default_os_reserve_gib = 8;
   std::vector<std::string> sources;
   std::string notes;
+  // The model the page opens on for this machine: one people run on it (in its release format);
+  // empty or not in the catalog: the catalog's first.
+  std::string focus_model;
 };
 
 // The bandwidth a machine's speed ceiling uses: measured when known, else theoretical.
@@ -140,13 +143,14 @@ Pools machine_pools(const Machine& m, const Knobs& k);
 // The pool limit a backend can fill on this machine: dedicated first, then borrowed.
 bool backend_reaches_gtt(const Backend& b, const Knobs& k);
 
-enum class Verdict { CarveOut, Gtt, NoFit, OsSqueeze };
+// Refused: llama.cpp would not start with these settings (Plan::error), whatever the memory.
+enum class Verdict { CarveOut, Gtt, NoFit, OsSqueeze, Refused };
 // A memory kind as data files and the view name it: "amd-apu", "apple", "unified-nvidia",
 // "discrete"; and back (nullopt for anything else).
 const char* memory_kind_id(MemoryKind k);
 std::optional<MemoryKind> memory_kind_from(std::string_view id);
 
-const char* verdict_id(Verdict v);     // "carve-out" | "gtt" | "no-fit" | "os-squeeze"
+const char* verdict_id(Verdict v);     // "carve-out" | "gtt" | "no-fit" | "os-squeeze" | "refused"
 const char* verdict_label(Verdict v);  // human words
 
 struct Placement {

@@ -12,7 +12,7 @@ namespace haloplan {
 
 // The llama-server command that runs the plan on a llama.cpp backend: context, slots, K/V types,
 // flash attention, every layer on the GPU, and --no-mmap on unified memory. nullopt for other
-// engines (vLLM, Ollama), which llama-server does not drive.
+// engines (vLLM, Ollama), which llama-server does not drive, and for settings llama.cpp refuses.
 std::optional<std::string> llama_server_command(const Plan& p, const Scenario& s, const Backend& b);
 
 // One object for scripts: weights_bytes, bits_per_weight, kv_bytes, state_bytes, compute_bytes,
