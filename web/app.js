@@ -8,7 +8,7 @@ import { loadCatalog, saveCatalog, sameCatalog, loadTheme, saveTheme } from './s
 import { CatalogEditor } from './catalog.js';
 import { renderPart, createScheduler } from './schedule.js';
 import {
-  initRender, flash, renderKnobs, renderFit, renderLayout, renderSpeed, renderCalibration, renderSetup, renderGuide,
+  initRender, flash, renderKnobs, renderAnswer, renderFit, renderLayout, renderSpeed, renderCalibration, renderSetup, renderGuide,
 } from './render.js';
 
 const app = {
@@ -110,6 +110,16 @@ function commitCatalog(next, message, undoable = false) {
 
 function readKnobs() {
   const s = { ...app.state };
+  // The focused model: a new model opens at its release format, or keeps a preset the view had.
+  const model = $('k-model').value;
+  const quant = $('k-quant').value;
+  if (model && model !== s.model) {
+    const m = ((app.result && app.result.info.models) || []).find((x) => x.id === model);
+    s.model = model;
+    s.quant = (m && m.release) || (quant.includes(':') ? 'Q4_K_M' : quant);
+  } else if (quant) {
+    s.quant = quant;
+  }
   const machine = $('k-machine').value;
   if (machine !== s.machine) {
     s.machine = machine;
@@ -175,6 +185,7 @@ async function onExport(shown, format, button) {
 // for what is on screen), or as soon as they scroll into view.
 const PARTS = [
   ['link', writeLink],
+  ['answer', (r) => renderAnswer(r)],
   ['layout', (r) => renderPart('layout', [r.pools, r.focus && r.focus.terms, r.focus && r.focus.backends, r.machine, r.state.ctx], () => renderLayout(r))],
   ['fit', (r) => renderFit(r)],
   ['speed', (r) => {
@@ -259,9 +270,11 @@ function applyTheme(t) {
 }
 
 function wire() {
-  $('knob-form').addEventListener('input', () => { app.state = readKnobs(); update(); });
-  $('knob-form').addEventListener('change', () => { app.state = readKnobs(); update(); });
-  $('knob-form').addEventListener('submit', (e) => e.preventDefault());
+  for (const form of [$('knob-form'), $('quick-form')]) {
+    form.addEventListener('input', () => { app.state = readKnobs(); update(); });
+    form.addEventListener('change', () => { app.state = readKnobs(); update(); });
+    form.addEventListener('submit', (e) => e.preventDefault());
+  }
   $('fit-filter').addEventListener('input', (e) => setState({ filter: e.target.value.slice(0, 200) }));
   $('cal-fit').addEventListener('click', fitCalibration);
   $('cal-use').addEventListener('click', useCalibration);

@@ -367,7 +367,7 @@ export class CatalogEditor {
       return;
     }
     if (this.addEntries([r.model], `Added ${r.model.name} from its config.json (weights from llama.cpp's quantisation rules).`,
-      'Not added; the catalog is unchanged.')) this.host.focus(r.model.id, this.host.state().quant);
+      'Not added; the catalog is unchanged.')) this.host.focus(r.model.id, this.host.state().quants[0] || 'Q4_K_M');
   }
 
   async importGgufFiles(files) {

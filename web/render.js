@@ -52,6 +52,13 @@ export function renderKnobs(r) {
   const s = r.state;
   const info = r.info;
   const m = info.machines.find((x) => x.id === s.machine);
+  setOptions($('k-model'), info.models.map((x) => [x.id, x.name]), s.model);
+  // The focused model's quant: every preset the picker offers, then its published files.
+  const focusInfo = info.models.find((x) => x.id === s.model);
+  const fileOpts = ((focusInfo && focusInfo.files) || []).map((k) => { const [pub, ...tag] = k.split(':'); return [k, `${tag.join(':')} (${pub}), published file`]; });
+  const quantOpts = info.quants.map((q) => [q, focusInfo && focusInfo.release === q ? `${q} (as released)` : q]).concat(fileOpts);
+  if (!quantOpts.some(([v]) => v === s.quant)) quantOpts.push([s.quant, s.quant]);
+  setOptions($('k-quant'), quantOpts, s.quant);
   setOptions($('k-machine'), info.machines.map((x) => [x.id, x.name]), s.machine);
   $('k-ram').value = `${m.ram_gib} GiB`;
   const carve = $('k-carve');
@@ -110,7 +117,58 @@ export function renderKnobs(r) {
   $('k-mtp').closest('.field').hidden = !(fm && fm.mtp) && !s.mtp;
 }
 
-const VERDICT_CLASS = { 'carve-out': 'v-carve-out', gtt: 'v-gtt', 'no-fit': 'v-no-fit', 'os-squeeze': 'v-os-squeeze' };
+const VERDICT_CLASS = { 'carve-out': 'v-carve-out', gtt: 'v-gtt', 'no-fit': 'v-no-fit', 'os-squeeze': 'v-os-squeeze', refused: 'v-refused' };
+
+// The first screen: the focused model's answer with what would make it fit, and the best
+// choices for this machine, setup and backend (all decided by the core's answer part).
+const VERDICT_SHORT = { 'carve-out': 'fits the carve-out', gtt: 'fits with GTT', 'no-fit': 'does not fit', 'os-squeeze': 'squeezes the OS', refused: 'refused' };
+const verdictBadge = (v, text) => el('span', { class: `v ${VERDICT_CLASS[v] || 'v-refused'}` }, text || VERDICT_SHORT[v] || v);
+const upper = (t) => t.charAt(0).toUpperCase() + t.slice(1);
+
+function fixButton(x, extra = {}) {
+  return el('button', { type: 'button', class: 'fix', title: x.detail, onclick: () => setState({ ...x.patch, ...extra }) },
+    el('span', { class: 'fix-label' }, upper(x.label)), el('span', { class: 'fix-detail' }, x.detail));
+}
+
+export function renderAnswer(r) {
+  const s = r.state;
+  const p = r.pools;
+  const g = (bytes) => gibText(bytes, bytes % (1024 ** 3) === 0 ? 0 : 1);
+  $('answer-setup').textContent = `${r.machine.apu ? `Carve-out ${g(p.carve_out)} GiB, GTT limit ${g(p.gtt)} GiB${p.gtt_default ? ' (kernel default)' : ''}, ` : ''}OS reserve ${g(p.os_reserve)} GiB; K/V cache ${s.ktype}/${s.vtype}, ${s.slots} slot${s.slots === 1 ? '' : 's'}, flash attention ${s.fa ? 'on' : 'off'}.`;
+  const a = r.answer;
+  if (!a || !a.backend) { replace('answer-focus'); replace('answer-list'); return; }
+  const f = a.focus;
+  const focus = [];
+  if (f) {
+    focus.push(el('p', { class: 'answer-line', id: 'answer-line' }, verdictBadge(f.verdict), ' ', f.line));
+    if (f.fixes.length) {
+      focus.push(el('p', { class: 'fixes-lead' }, f.verdict === 'refused' ? 'To make llama.cpp start it:' : 'What would make it fit (each a click, checked by the planner):'),
+        el('div', { class: 'fixes', id: 'answer-fixes' }, f.fixes.map((x) => fixButton(x))));
+    } else if (f.verdict === 'carve-out' || f.verdict === 'gtt') {
+      focus.push(el('p', { class: 'muted small' }, `Up to ${f.max_context} tokens of context fit. `,
+        el('a', { href: '#fit', 'data-scroll': 'fit', onclick: (e) => { e.preventDefault(); document.getElementById('fit').scrollIntoView(); } }, 'Breakdown and every backend'), '.'));
+    }
+  }
+  replace('answer-focus', focus);
+  const cell = (v, cls) => el('td', cls ? { class: cls } : null, v);
+  const band = ([lo, hi]) => el('span', { class: 'band' }, `${tps(lo)}–${tps(hi)}`);
+  const rows = a.best.map((x, i) => el('tr', { class: x.model === s.model && x.quant === s.quant ? 'focused' : null },
+    cell(String(i + 1), 'rank num'),
+    el('td', { class: 'model' }, el('button', { type: 'button', class: 'pick', 'aria-label': `Focus ${x.name} ${x.quant_label}`, onclick: () => setState({ model: x.model, quant: x.quant }) }, x.name),
+      el('span', { class: 'quant' }, x.quant_label)),
+    el('td', { class: 'verdict' }, x.change ? verdictBadge(x.change.verdict, `${VERDICT_SHORT[x.change.verdict]}*`) : verdictBadge(x.verdict),
+      el('span', { class: 'head' }, `${gibText(x.change ? x.change.headroom : x.headroom)} GiB spare`)),
+    el('td', { class: 'num' }, el('strong', null, tps(x.decode_tps)), el('span', { class: 'unit' }, ' t/s'), x.usable ? '' : ' (slow)', band(x.decode_band)),
+    el('td', { class: 'num prefill' }, tps(x.prefill_tps)),
+    el('td', { class: 'todo' }, x.change ? fixButton(x.change, { model: x.model, quant: x.quant }) : 'nothing to change')));
+  replace('answer-list', el('table', { id: 'answer-table' },
+    el('caption', null, `Best choices with ${a.backend_name} at ${s.ctx} tokens`),
+    el('thead', null, el('tr', null, ['#', 'model and file', 'fits', 'decode t/s (est.)', 'prefill t/s (est.)', 'to do'].map((h, j) => el('th', { scope: 'col', class: ['rank', '', '', 'num', 'num prefill', 'todo'][j] || null }, h)))),
+    el('tbody', null, rows)),
+  el('p', { class: 'muted small' }, `Each model at its release format when that fits, else the most precise of the chosen quants and its published files that fits and decodes at ${a.min_decode_tps} t/s or more; ranked by reading speed, then size. ${a.fitting} of ${a.models} models fit. Decode is with the context full, an estimate with its 80% band. * after the change in "to do". `,
+    el('a', { href: '#fit', 'data-scroll': 'fit', onclick: (e) => { e.preventDefault(); document.getElementById('fit').scrollIntoView(); } }, 'Every model and quant'), '.'));
+}
+
 
 export function renderFit(r) {
   const s = r.state;
@@ -181,6 +239,8 @@ export function renderFocus(r) {
       parts.push(el('pre', { id: 'server-command' }, b.command),
         copyButton('Copy the command', b.command, 'copy-server-command'),
         el('p', { class: 'muted' }, `${b.command.includes(' -hf ') ? 'llama-server downloads the published file (and its vision projector, unless --no-mmproj) from Hugging Face.' : "Replace the file names with your GGUFs' paths."} The command carries the context (${r.state.ctx} tokens), slots, K/V cache types and flash attention of this scenario, puts every layer on the GPU (-ngl 999) and, on unified memory, loads without mmap so the weights are not held twice.`));
+    } else if (f.error) {
+      parts.push(el('p', { class: 'muted' }, 'No command: llama.cpp would refuse these settings (above).'));
     } else {
       parts.push(el('p', { class: 'muted' }, `${b.name} is not started with llama-server; pick a llama.cpp backend above for a command.`));
     }

@@ -14,7 +14,7 @@ test('each embed shows only its part and follows the fragment', async () => {
   const cases = [
     ['fit', '#fit-table table', '#v=1&machine=framework-desktop-64&ctx=8192', async (p) => assert.match(await p.textContent('#fit-table caption'), /64 GB/)],
     ['speed', '#speed-chart svg', '#v=1&ctx=8192&model=gpt-oss-120b&quant=MXFP4_MOE', async (p) => assert.match(await p.textContent('#speed-focus'), /gpt-oss-120b MXFP4_MOE[\s\S]*decode with 8192 tokens/)],
-    ['setup', '#kernel-cmdline', '#v=1&gtt=96', async (p) => assert.match(await p.textContent('#kernel-cmdline'), /ttm\.pages_limit=25165824/)],
+    ['setup', '#kernel-cmdline', '#v=1&carve=0.5&gtt=96', async (p) => assert.match(await p.textContent('#kernel-cmdline'), /ttm\.pages_limit=25165824/)],
     ['layout', '#layout-svg svg', '#v=1&model=glm-4.5-air&quant=Q4_K_M', async (p) => assert.match(await p.textContent('#layout-svg desc'), /^GLM-4\.5-Air Q4_K_M: /)],
   ];
   for (const [embed, part, fragment, check] of cases) {
@@ -86,8 +86,8 @@ test('every export matches the table on screen', async () => {
 
 test('the llama-server command of a known scenario is exact', async () => {
   const context = await env.browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
-  const page = await openPage(context, `${env.server.url}#v=1&model=qwen3-30b-a3b&quant=Q8_0&ctx=65536&slots=2&ktype=q8_0&vtype=q8_0`, env.server.origin);
-  const expected = 'llama-server -m qwen3-30b-a3b-Q8_0.gguf -c 65536 -np 2 --kv-unified -ctk q8_0 -ctv q8_0 -fa on -ngl 999 --no-mmap';
+  const page = await openPage(context, `${env.server.url}#v=1&model=qwen3-30b-a3b&quant=Q8_0&ctx=32768&slots=2&ktype=q8_0&vtype=q8_0`, env.server.origin);
+  const expected = 'llama-server -m qwen3-30b-a3b-Q8_0.gguf -c 32768 -np 2 --kv-unified -ctk q8_0 -ctv q8_0 -fa on -ngl 999 --no-mmap';
   assert.equal(await page.textContent('#server-command'), expected);
   await page.click('#copy-server-command');
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), expected);

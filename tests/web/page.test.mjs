@@ -20,9 +20,9 @@ test('the page shows every section and the fit table equals the CLI\'s', async (
   const context = await env.browser.newContext();
   const page = await openPage(context, env.server.url, env.server.origin);
   const headings = await page.$$eval('main h2', (hs) => hs.map((h) => h.textContent));
-  assert.deepEqual(headings, ['Machine and knobs', 'Memory layout', 'What fits', 'How fast', 'Setup',
+  assert.deepEqual(headings, ['What to run on this machine', 'Knobs: memory, cache, server', 'Memory layout', 'What fits', 'How fast', 'Setup',
     'Guide: memory, speed and setup on unified memory', 'Catalog']);
-  for (const sel of ['#layout-svg svg', '#fit-table table', '#focus table', '#speed-chart svg', '#speed-table table',
+  for (const sel of ['#answer-line', '#answer-table', '#layout-svg svg', '#fit-table table', '#focus table', '#speed-chart svg', '#speed-table table',
     '#ceiling-table table', '#setup-tables table', '#kernel-cmdline', '#cat-fields input']) {
     assert.ok(await page.isVisible(sel), `${sel} is visible`);
   }
@@ -424,5 +424,89 @@ test('each speed opens its evidence: the formula, the rows behind it, the neares
   assert.equal(totals.length, 2);
   assert.ok(card.includes(totals[0].replace(' t/s', '')), `the card shows decode ${totals[0]}`);
   assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+// The first screen answers: at 1280x900 and 390x844 the focused verdict and the ranked choices
+// are in the first viewport, their verdicts readable without scrolling sideways, and the list is
+// the one the CLI's `haloplan best` prints for the same link.
+test('the first screen shows the focused verdict and the ranked choices on desktop and phone', async () => {
+  for (const [width, height] of [[1280, 900], [390, 844]]) {
+    for (const colorScheme of ['light', 'dark']) {
+      const context = await env.browser.newContext({ viewport: { width, height }, colorScheme });
+      const page = await openPage(context, env.server.url, env.server.origin);
+      const boxes = await page.evaluate(() => {
+        const box = (el) => { const r = el.getBoundingClientRect(); return { top: r.top, bottom: r.bottom, left: r.left, right: r.right }; };
+        const rows = [...document.querySelectorAll('#answer-table tbody tr')];
+        return {
+          line: box(document.getElementById('answer-line')),
+          verdict: box(document.querySelector('#answer-line .v')),
+          first: box(rows[0]),
+          firstVerdict: box(rows[0].querySelector('td.verdict .v')),
+          third: box(rows[2]),
+          scrollWidth: document.documentElement.scrollWidth,
+        };
+      });
+      const where = `${width}x${height} ${colorScheme}`;
+      for (const k of ['line', 'verdict', 'first', 'firstVerdict', 'third']) {
+        assert.ok(boxes[k].top >= 0 && boxes[k].bottom <= height, `${where}: ${k} is inside the first viewport (${JSON.stringify(boxes[k])})`);
+        assert.ok(boxes[k].left >= 0 && boxes[k].right <= width, `${where}: ${k} needs no sideways scroll`);
+      }
+      assert.ok(boxes.scrollWidth <= width, `${where}: the page does not scroll sideways`);
+      assert.match(await page.textContent('#answer-line'), /^fits the carve-out gpt-oss-120b MXFP4_MOE fits the 64 GiB carve-out/);
+      assert.deepEqual(page.problems, []);
+      await context.close();
+    }
+  }
+  const context = await env.browser.newContext();
+  const page = await openPage(context, env.server.url, env.server.origin);
+  const best = JSON.parse(execFileSync(cli, ['best', '--link', page.url(), '--format', 'json'], { encoding: 'utf8' }));
+  const shown = await page.$$eval('#answer-table tbody tr', (rows) => rows.map((r) => [r.querySelector('td.model button').textContent, r.querySelector('td.model .quant').textContent]));
+  assert.deepEqual(shown, best.best.map((b) => [b.name, b.quant_label]));
+  await context.close();
+});
+
+// A change the answer offers is one click, and the parts agree on what it did.
+test('a fix applies with one click; flash attention off with a q8_0 V cache is refused everywhere', async () => {
+  const context = await env.browser.newContext();
+  // Llama-3.3-70B Q8_0 at 128K tokens needs more than the carve-out plus the default GTT limit.
+  const page = await openPage(context, `${env.server.url}#v=1&model=llama-3.3-70b&quant=Q8_0&ctx=131072&quants=Q8_0`, env.server.origin);
+  assert.match(await page.textContent('#answer-line'), /does not fit on llama\.cpp, Vulkan \(RADV\) as set up/);
+  const fix = await page.$eval('#answer-fixes button.fix', (b) => b.textContent);
+  const gib = Number(/Raise the GTT limit to (\d+) GiB/.exec(fix)[1]);
+  assert.match(fix, new RegExp(`ttm\\.pages_limit=${gib * 262144}`));
+  await page.click('#answer-fixes button.fix');
+  await until(page, () => /fits/.test(document.getElementById('answer-line').textContent) && !/does not fit/.test(document.getElementById('answer-line').textContent));
+  assert.equal(await page.inputValue('#k-gtt'), String(gib));
+  assert.match(new URL(page.url()).hash, new RegExp(`gtt=${gib}`));
+  const fitRow = await page.$$eval('#fit-table tbody tr', (rows) => rows.map((r) => r.textContent).find((t) => t.includes('llama-3.3-70b') && t.includes('Q8_0')));
+  assert.match(fitRow, /GTT \(\+/);
+  assert.match(await page.textContent('#kernel-cmdline'), new RegExp(`ttm\\.pages_limit=${gib * 262144}`));
+
+  // One rule for a refusal: the fit table, the per-backend verdicts, the picture and the answer
+  // say "refused", and no command is printed.
+  await page.goto('about:blank');
+  const refused = await openPage(context, `${env.server.url}#v=1&model=llama-3.1-8b&quant=Q4_K_M&fa=0&vtype=q8_0`, env.server.origin);
+  assert.match(await refused.textContent('#answer-line'), /llama\.cpp would refuse these settings/);
+  assert.match(await refused.textContent('#fit-table tbody'), /refused/);
+  assert.ok(!(await refused.isVisible('#server-command')));
+  assert.match(await refused.textContent('#focus'), /No command: llama\.cpp would refuse/);
+  assert.doesNotMatch(await refused.textContent('#layout-svg'), /fits only with GTT|fits the carve-out/);
+  await refused.click('#answer-fixes button.fix');
+  await until(refused, () => /fits the carve-out/.test(document.getElementById('answer-line').textContent));
+  assert.equal(await refused.isChecked('#k-fa'), true);
+  assert.deepEqual(refused.problems, []);
+  await context.close();
+});
+
+// Values no BIOS or kernel can have are named, with what is used instead.
+test('impossible knob values from a link get a notice naming them', async () => {
+  const context = await env.browser.newContext();
+  const page = await openPage(context, `${env.server.url}#v=1&carve=48&gtt=200&model=llama-3.1-8b&ctx=1000000`, env.server.origin);
+  const notices = await page.textContent('#notices');
+  assert.match(notices, /a carve-out of 48 GiB is not one of the BIOS options .*; 32 GiB is used/);
+  assert.match(notices, /a GTT limit of 200 GiB is more than the 96 GiB the OS sees .*; 96 GiB is used/);
+  assert.match(notices, /a context of 1000000 tokens is more than Llama-3\.1-8B was trained for \(131072\); 131072 is used/);
+  assert.equal(await page.inputValue('#k-ctx'), '131072');
   await context.close();
 });

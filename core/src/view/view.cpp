@@ -407,6 +407,7 @@ std::string catalog_info(const Catalog& c) {
   o.end_arr().key("models").arr();
   for (const auto& m : c.models) {
     o.obj().field("id", m.id).field("name", m.name).field("vision", m.mmproj.has_value());
+    o.field("release", m.release_quant ? preset(*m.release_quant).name : "");
     o.field("mtp", m.arch.n_nextn > 0).key("files").arr();
     for (const auto& f : m.files) o.str(f.key());
     o.end_arr().end_obj();
