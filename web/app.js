@@ -321,10 +321,30 @@ function onHashChange() {
   update();
 }
 
+// Sections out of view are not laid out until shown (content-visibility) and parts far from the
+// viewport are drawn a moment later, so a first jump past them lands short once they take their
+// real height: the jump is repeated until the target holds still, unless the reader scrolls.
+let scrollFix = 0;
 function scrollToSection(id, byUser) {
   const target = id && $(id);
   if (!target) return;
-  target.scrollIntoView({ behavior: byUser ? 'smooth' : 'auto', block: 'start' });
+  const margin = parseFloat(getComputedStyle(target).scrollMarginTop) || 0;
+  target.scrollIntoView({ block: 'start' });
+  const run = ++scrollFix;
+  const stop = () => { if (run === scrollFix) scrollFix++; };
+  for (const ev of ['wheel', 'touchstart', 'keydown']) window.addEventListener(ev, stop, { once: true, passive: true });
+  let last = NaN;
+  let still = 0;
+  let frames = 0;
+  const settle = () => {
+    if (run !== scrollFix || ++frames > 120) return;
+    const top = target.getBoundingClientRect().top;
+    if (Math.abs(top - margin) > 2) target.scrollIntoView({ block: 'start' });
+    still = Math.abs(top - last) < 1 ? still + 1 : 0;
+    last = top;
+    if (still < 8) requestAnimationFrame(settle);
+  };
+  requestAnimationFrame(settle);
   if (!byUser) return;  // a deep link scrolls; focus moves only when the reader asked
   const h = target.matches('h2, h3') ? target : (target.querySelector('h2') || target);
   if (!h.hasAttribute('tabindex')) h.setAttribute('tabindex', '-1');
@@ -377,7 +397,8 @@ async function main() {
   $('version').textContent = version;
   const store = loadCatalog();
   app.saved = store.catalog;
-  if (store.unavailable) addSticky('store', `Your catalog cannot be saved: ${store.unavailable}.`);
+  // An embed never saves (it has no catalog editor), so storage it cannot reach is not news.
+  if (store.unavailable && !app.embed) addSticky('store', `Your catalog cannot be saved: ${store.unavailable}.`);
   if (store.damaged) {
     const text = store.damaged.text;
     addSticky('store', `The catalog saved in this browser is damaged (${store.damaged.reason}); the shipped catalog is shown. Your saved data is kept aside.`,

@@ -55,8 +55,16 @@ export function saveCatalog(catalog) {
   }
 }
 
+// JSON text with every object's keys sorted: two catalogs are the same when their content is,
+// whatever order their keys were written in (a link's decoder returns them sorted).
+function canonical(v) {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().filter((k) => v[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+
 export function sameCatalog(a, b) {
-  return JSON.stringify(a.custom) === JSON.stringify(b.custom) && JSON.stringify(a.removed) === JSON.stringify(b.removed);
+  return canonical(a.custom) === canonical(b.custom) && canonical([...a.removed].sort()) === canonical([...b.removed].sort());
 }
 
 const THEME_KEY = 'haloplan.theme';

@@ -327,6 +327,29 @@ test('a catalog edit survives reload; a bad import and a broken link change noth
   await context.close();
 });
 
+// Add a model, reload (the link now carries it, keys sorted by the core), edit again: the page
+// knows the link's catalog is the saved one and keeps saving.
+test('a model added, the page reloaded and edited again is still saved in this browser', async () => {
+  const context = await env.browser.newContext();
+  const page = await openPage(context, env.server.url, env.server.origin);
+  await page.click('#cat-add');
+  await page.fill('#cat-f-name', 'My Reload Model');
+  await page.click('#cat-save');
+  await until(page, () => /Saved/.test(document.getElementById('cat-status').textContent));
+  assert.match(new URL(page.url()).hash, /custom=/);
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.ok(!(await page.isVisible('#catalog-banner')), 'the saved catalog is not treated as a foreign link\'s');
+  await page.selectOption('#cat-pick', 'my-model');
+  await page.fill('#cat-f-n_layers', '30');
+  await page.click('#cat-save');
+  await until(page, () => /Saved/.test(document.getElementById('cat-status').textContent));
+  assert.doesNotMatch(await page.textContent('#cat-status'), /Not saved/);
+  assert.match(await page.evaluate(() => localStorage.getItem('haloplan.catalog')), /"n_layers":30/);
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
 test('axe-core finds no WCAG 2 A/AA violations, in both themes', async () => {
   const context = await env.browser.newContext({ bypassCSP: true });
   const page = await openPage(context, env.server.url, env.server.origin);
@@ -508,5 +531,38 @@ test('impossible knob values from a link get a notice naming them', async () => 
   assert.match(notices, /a GTT limit of 200 GiB is more than the 96 GiB the OS sees .*; 96 GiB is used/);
   assert.match(notices, /a context of 1000000 tokens is more than Llama-3\.1-8B was trained for \(131072\); 131072 is used/);
   assert.equal(await page.inputValue('#k-ctx'), '131072');
+  await context.close();
+});
+
+// From a shared link the sections below are not laid out yet; the section bar still lands on
+// the section asked for, first time.
+test('the section bar lands on its section from a shared link, first click', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await openPage(context, `${env.server.url}#v=1&ctx=8192&model=qwen3-30b-a3b&quant=Q4_K_M`, env.server.origin);
+  for (const id of ['setup', 'guide', 'speed', 'catalog', 'answer']) {
+    await page.click(`nav.sections a[data-scroll="${id}"]`);
+    await until(page, (x) => {
+      const t = document.getElementById(x).getBoundingClientRect().top;
+      const m = parseFloat(getComputedStyle(document.getElementById(x)).scrollMarginTop);
+      return Math.abs(t - m) < 3;
+    }, id, 3000);
+    await page.waitForTimeout(300);  // and it stays there once the parts around it are drawn
+    const top = await page.evaluate((x) => document.getElementById(x).getBoundingClientRect().top, id);
+    assert.ok(Math.abs(top - 48) < 3, `${id}: its heading is at the top (${top})`);
+  }
+  await context.close();
+});
+
+// An embed has no catalog to save, so storage it cannot reach (a cross-origin frame) says nothing.
+test('an embed stays quiet about storage it never needs; the page says it cannot save', async () => {
+  const context = await env.browser.newContext();
+  await context.addInitScript(() => {
+    Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('storage blocked', 'SecurityError'); } });
+  });
+  const embed = await openPage(context, `${env.server.url}?embed=fit#v=1`, env.server.origin);
+  assert.equal((await embed.textContent('#notices')).trim(), '');
+  assert.ok(await embed.isVisible('#fit-table table'));
+  const full = await openPage(context, env.server.url, env.server.origin);
+  assert.match(await full.textContent('#notices'), /Your catalog cannot be saved: browser storage is unavailable \(SecurityError\)/);
   await context.close();
 });

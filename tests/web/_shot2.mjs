@@ -1,0 +1,10 @@
+import { serve, launch, openPage } from './harness.mjs';
+const srv = await serve();
+const browser = await launch();
+const [w, h, hash, sel, out] = process.argv.slice(2);
+const ctx = await browser.newContext({ viewport: { width: +w, height: +h } });
+const page = await openPage(ctx, srv.url + hash, srv.origin);
+if (sel) await page.$eval(sel, (e) => e.scrollIntoView());
+await page.waitForTimeout(300);
+await page.screenshot({ path: out });
+await browser.close(); await srv.close();
