@@ -8,7 +8,7 @@ import { loadCatalog, saveCatalog, sameCatalog, loadTheme, saveTheme } from './s
 import { CatalogEditor } from './catalog.js';
 import { renderPart, createScheduler } from './schedule.js';
 import {
-  initRender, flash, renderKnobs, renderAnswer, renderFit, renderLayout, renderSpeed, renderCalibration, renderSetup, renderGuide,
+  initRender, flash, renderKnobs, renderAnswer, renderMap, renderFit, renderLayout, renderSpeed, renderCalibration, renderSetup, renderGuide,
 } from './render.js';
 
 const app = {
@@ -186,6 +186,7 @@ async function onExport(shown, format, button) {
 const PARTS = [
   ['link', writeLink],
   ['answer', (r) => renderAnswer(r)],
+  ['map', (r) => renderPart('map', [r.map, r.state.model, r.state.quant, mapWidth()], () => renderMap(r))],
   ['layout', (r) => renderPart('layout', [r.pools, r.focus && r.focus.terms, r.focus && r.focus.backends, r.machine, r.state.ctx], () => renderLayout(r))],
   ['fit', (r) => renderFit(r)],
   ['speed', (r) => {
@@ -196,7 +197,16 @@ const PARTS = [
   ['guide', (r) => renderPart('guide', [r.pools, r.backends, r.focus && r.focus.backends, r.focus && r.focus.read_bytes, r.strategies, r.info.tunings, r.state.model, r.state.quant, r.state.ctx, r.state.backend], () => renderGuide(r))],
   ['catalog', () => app.editor.refresh()],
 ];
+function mapWidth() {
+  return $('map-svg').clientWidth || 1000;
+}
 const scheduler = createScheduler(PARTS, () => app.result);
+// The map is drawn at the width it is shown at: a new width draws it again.
+let mapTimer = 0;
+window.addEventListener('resize', () => {
+  clearTimeout(mapTimer);
+  mapTimer = setTimeout(() => { if (app.result) renderPart('map', [app.result.map, app.state.model, app.state.quant, mapWidth()], () => renderMap(app.result)); }, 150);
+});
 const later = (name) => scheduler.later(name);
 initRender({ setState, later, pageOpts, onExport });
 
@@ -276,6 +286,7 @@ function wire() {
     form.addEventListener('submit', (e) => e.preventDefault());
   }
   $('fit-filter').addEventListener('input', (e) => setState({ filter: e.target.value.slice(0, 200) }));
+  for (const box of document.querySelectorAll('[data-fitsonly]')) box.addEventListener('change', (e) => setState({ fitsonly: e.target.checked }));
   $('cal-fit').addEventListener('click', fitCalibration);
   $('cal-use').addEventListener('click', useCalibration);
   $('download-scenario').addEventListener('click', () => {

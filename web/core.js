@@ -37,12 +37,12 @@ function loadTools() {
   return tools;
 }
 
-// The view for a state. Its parts (answer, fit, speed, ceiling, setup) are computed when first read, so
+// The view for a state. Its parts (answer, map, fit, speed, ceiling, setup) are computed when first read, so
 // a change pays only for the parts the page draws at once. `held` is the result whose state the
 // core holds; reading a table of an older result first gives the core that result's state again.
 // The custom models go to the core only when the list is a different object from the last one
 // sent (an edit, an import, a link), not on every knob change.
-const TABLE_PARTS = ['answer', 'fit', 'speed', 'ceiling', 'setup'];
+const TABLE_PARTS = ['answer', 'map', 'fit', 'speed', 'ceiling', 'setup'];
 let held = null;
 let sentCustom = null;
 let info = null;  // the catalog's pickers (machines, backends, models, quants): sent when it changes

@@ -119,11 +119,118 @@ export function speedChart(curve, title) {
     .concat(pts.slice().reverse().map((p) => `${x(p[0]).toFixed(1)},${y(p[1] * curve.band_lo).toFixed(1)}`));
   parts.push(svgEl('polygon', { points: band.join(' '), class: 's-band' }, svgEl('title', null, 'error band of the speed fit')));
   parts.push(svgEl('polyline', { points: pts.map((p) => `${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join(' '), class: 's-line' }));
-  parts.push(text(L + (W - L - R) / 2, H - 8, 'context depth (tokens already in the cache)', 'middle'));
+  // Capacity cliffs: the context past which the model spills from the carve-out into GTT, and past
+  // which it does not fit at all; the state's own context as a solid line.
+  const mark = (n, cls, label, row) => {
+    if (!(n > 0) || n >= maxX) return;
+    parts.push(svgEl('line', { x1: x(n).toFixed(1), x2: x(n).toFixed(1), y1: T, y2: H - B, class: cls }, svgEl('title', null, label)));
+    parts.push(text(x(n) + (x(n) > W * 0.7 ? -4 : 4), T + 12 + row * 14, label, x(n) > W * 0.7 ? 'end' : 'start'));
+  };
+  const k = (n) => (n >= 1024 ? `${Math.round(n / 1024)}K` : String(n));
+  if (curve.fit_ctx > 0 && curve.fit_ctx < maxX) {
+    parts.push(rect(x(curve.fit_ctx), T, x(maxX) - x(curve.fit_ctx), H - T - B, 's-nofit', `a context above ${curve.fit_ctx} tokens does not fit`));
+  }
+  if (curve.reaches_gtt && curve.carve_out_ctx > 0 && curve.carve_out_ctx < curve.fit_ctx) mark(curve.carve_out_ctx, 's-cliff', `over ${k(curve.carve_out_ctx)}: spills into GTT`, 1);
+  mark(curve.fit_ctx, 's-cliff', `over ${k(curve.fit_ctx)}: does not fit`, 2);
+  mark(curve.context, 's-mark', `your context ${k(curve.context)}`, 0);
+  parts.push(text(L + (W - L - R) / 2, H - 8, `context (tokens${curve.slots > 1 ? ` over ${curve.slots} slots` : ''}), decode with it full`, 'middle'));
   parts.push(svgEl('text', { x: 14, y: T + (H - T - B) / 2, transform: `rotate(-90 14 ${T + (H - T - B) / 2})`, 'text-anchor': 'middle' }, 'decode tokens/s'));
   const first = pts[0][1], last = pts[pts.length - 1][1];
   return svgEl('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': 'speed-title speed-desc' },
     svgEl('title', { id: 'speed-title' }, title),
-    svgEl('desc', { id: 'speed-desc' }, `Estimated decode speed falls from ${first.toFixed(1)} tokens/s at depth 0 to ${last.toFixed(1)} tokens/s at depth ${maxX}.`),
+    svgEl('desc', { id: 'speed-desc' }, `Estimated decode speed falls from ${first.toFixed(1)} tokens/s at an empty context to ${last.toFixed(1)} tokens/s with ${maxX} tokens.${curve.carve_out_ctx > 0 && curve.carve_out_ctx < curve.fit_ctx && curve.reaches_gtt ? ` Over ${curve.carve_out_ctx} tokens it spills into GTT.` : ''}${curve.fit_ctx > 0 && curve.fit_ctx < maxX ? ` Over ${curve.fit_ctx} tokens it does not fit.` : ''}`),
     parts);
+}
+
+// The map: every model x chosen quant, memory it needs on the GPU side (x, GiB) against decode
+// speed with the context full (y, log scale), with the backend's pool limits as lines. Drawn at
+// the width it is shown at, so its text stays 12px on a phone. Points are one tab stop (the
+// focused one; arrow keys move along x, Enter or Space focuses the model).
+const MAP_SHAPE = {
+  'carve-out': (x, y) => svgEl('circle', { cx: x, cy: y, r: 5 }),
+  gtt: (x, y) => svgEl('rect', { x: x - 4.5, y: y - 4.5, width: 9, height: 9 }),
+  'os-squeeze': (x, y) => svgEl('path', { d: `M${x} ${y - 6}L${x + 6} ${y}L${x} ${y + 6}L${x - 6} ${y}Z` }),
+  'no-fit': (x, y) => svgEl('path', { d: `M${x - 4.5} ${y - 4.5}L${x + 4.5} ${y + 4.5}M${x + 4.5} ${y - 4.5}L${x - 4.5} ${y + 4.5}`, class: 'cross' }),
+  refused: (x, y) => svgEl('circle', { cx: x, cy: y, r: 5, class: 'hollow' }),
+};
+const MAP_WORDS = { 'carve-out': 'fits the carve-out', gtt: 'fits only with GTT', 'os-squeeze': 'squeezes the OS', 'no-fit': 'does not fit', refused: 'refused by llama.cpp' };
+
+export function mapChart(map, width, focus, onPick) {
+  const W2 = Math.max(300, Math.round(width));
+  const narrow = W2 < 560;
+  const H = narrow ? 340 : 380, L = 46, R = 14, T = narrow ? 54 : 30, B = 42;
+  const G = 1024 ** 3;
+  const pts = map.points.map(([model, name, quant, label, bytes, tps, verdict]) => ({ model, name, quant, label, gib: bytes / G, tps, verdict }));
+  const limitGib = map.ram / G;
+  const maxX = limitGib * 1.5;
+  const tpsAll = pts.map((p) => p.tps).filter((v) => v > 0);
+  const lo = 10 ** Math.floor(Math.log10(Math.max(0.1, Math.min(...tpsAll, 10))));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(...tpsAll, 10)));
+  const x = (g) => L + (Math.min(g, maxX) / maxX) * (W2 - L - R);
+  const y = (v) => T + (1 - (Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (H - T - B);
+  const parts = [];
+  for (let d = lo; d <= hi * 1.0001; d *= 10) {
+    for (const m of [1, 2, 5]) {
+      const v = d * m;
+      if (v > hi * 1.0001) break;
+      parts.push(svgEl('line', { x1: L, x2: W2 - R, y1: y(v).toFixed(1), y2: y(v).toFixed(1), class: m === 1 ? 'grid' : 'grid minor' }));
+      if (m === 1 || !narrow) parts.push(text(L - 6, y(v) + 4, v >= 1 ? String(v) : v.toFixed(1), 'end'));
+    }
+  }
+  const step = niceStep(maxX, narrow ? 4 : 8);
+  for (let g = 0; g <= maxX + 1e-9; g += step) {
+    parts.push(text(x(g), H - B + 16, String(g), 'middle'));
+  }
+  parts.push(svgEl('line', { x1: L, x2: L, y1: T, y2: H - B, class: 'axis' }));
+  parts.push(svgEl('line', { x1: L, x2: W2 - R, y1: H - B, y2: H - B, class: 'axis' }));
+  parts.push(text(L + (W2 - L - R) / 2, H - 6, narrow ? `GiB needed (over ${Math.round(maxX)}: at the edge)` : `GiB on the GPU side at ${map.ctx} tokens (beyond ${Math.round(maxX)}: at the edge)`, 'middle'));
+  parts.push(svgEl('text', { x: 12, y: T + (H - T - B) / 2, transform: `rotate(-90 12 ${T + (H - T - B) / 2})`, 'text-anchor': 'middle' }, 'decode t/s (log), estimate'));
+  // The pool limits of this backend.
+  const lines = [];
+  if (map.apu && map.carve_out > 0) lines.push([map.carve_out / G, `carve-out ${Math.round(map.carve_out / G)}`]);
+  if (map.gpu_limit > map.carve_out + 1) lines.push([map.gpu_limit / G, `${map.apu ? 'carve-out + GTT' : 'GPU limit'} ${Math.round(map.gpu_limit / G)}`]);
+  lines.push([limitGib, `RAM ${Math.round(limitGib)}`]);
+  // Each label on its own row when the chart is narrow, so none runs into the next.
+  lines.forEach(([g, label], i) => {
+    const right = narrow ? x(g) > W2 * 0.55 : i === lines.length - 1;
+    const ly = narrow ? T - 8 - (lines.length - 1 - i) * 14 : T - 8;
+    parts.push(svgEl('line', { x1: x(g).toFixed(1), x2: x(g).toFixed(1), y1: ly + 4, y2: H - B, class: 'limit' }));
+    parts.push(text(x(g) + (right ? -3 : 3), ly, label, right ? 'end' : 'start'));
+  });
+  // Points, left to right; the focused one carries the tab stop and its name.
+  const order = pts.map((p, i) => i).sort((a, b) => pts[a].gib - pts[b].gib || pts[b].tps - pts[a].tps);
+  const focusIdx = order.find((i) => focus && pts[i].model === focus.model && pts[i].quant === focus.quant);
+  const groups = [];
+  for (const i of order) {
+    const p = pts[i];
+    const cx = x(p.gib), cy = y(p.tps);
+    const off = p.gib > maxX ? ', off the chart' : '';
+    const label = `${p.name} ${p.label}: ${p.gib.toFixed(1)} GiB, ${p.tps >= 100 ? p.tps.toFixed(0) : p.tps.toFixed(1)} t/s, ${MAP_WORDS[p.verdict] || p.verdict}${off}`;
+    const g = svgEl('g', { class: `pt m-${p.verdict}${i === focusIdx ? ' focused' : ''}`, tabindex: i === (focusIdx ?? order[0]) ? '0' : '-1', role: 'button', 'aria-label': label, 'data-model': p.model, 'data-quant': p.quant },
+      svgEl('title', null, label), svgEl('circle', { cx, cy, r: 11, class: 'hit' }), MAP_SHAPE[p.verdict] ? MAP_SHAPE[p.verdict](cx, cy) : null,
+      i === focusIdx ? svgEl('circle', { cx, cy, r: 9, class: 'ring' }) : null);
+    groups.push(g);
+  }
+  if (focusIdx !== undefined) {
+    const p = pts[focusIdx];
+    const cx = x(p.gib);
+    parts.push(text(Math.min(Math.max(cx, L + 60), W2 - R - 60), y(p.tps) - 13, `${p.name} ${p.label}`, 'middle'));
+  }
+  const svg = svgEl('svg', { viewBox: `0 0 ${W2} ${H}`, width: W2, height: H, role: 'group', 'aria-labelledby': 'map-title', class: 'map' },
+    svgEl('title', { id: 'map-title' }, `Every model and quant: memory needed on ${map.backend_name} against decode speed`), parts, groups);
+  const pick = (g) => onPick(g.getAttribute('data-model'), g.getAttribute('data-quant'));
+  svg.addEventListener('click', (e) => { const g = e.target.closest('g.pt'); if (g) pick(g); });
+  svg.addEventListener('keydown', (e) => {
+    const g = e.target.closest && e.target.closest('g.pt');
+    if (!g) return;
+    if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); pick(g); return; }
+    const k = groups.indexOf(g);
+    const next = { ArrowRight: k + 1, ArrowDown: k + 1, ArrowLeft: k - 1, ArrowUp: k - 1, Home: 0, End: groups.length - 1 }[e.key];
+    if (next === undefined || next < 0 || next >= groups.length) return;
+    e.preventDefault();
+    g.setAttribute('tabindex', '-1');
+    groups[next].setAttribute('tabindex', '0');
+    groups[next].focus();
+  });
+  return svg;
 }

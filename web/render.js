@@ -3,7 +3,7 @@
 // through initRender; schedule.js decides when each part is drawn.
 import { el, replace, copyText, gibText } from './dom.js';
 import { tableView, patchTable, replaceFrozen } from './table.js';
-import { layoutPicture, speedChart } from './pictures.js';
+import { layoutPicture, speedChart, mapChart } from './pictures.js';
 import { renderPart } from './schedule.js';
 
 const $ = (id) => document.getElementById(id);
@@ -117,6 +117,27 @@ export function renderKnobs(r) {
   $('k-mtp').closest('.field').hidden = !(fm && fm.mtp) && !s.mtp;
 }
 
+export function renderMap(r) {
+  const m = r.map;
+  if (!m || !m.points) { replace('map-svg'); return; }
+  const shown = m.points.length;
+  $('map-lead').textContent = `${shown}${m.total > shown ? ` of ${m.total}` : ''} model × quant rows (the quants chosen in Knobs, and each model's release format) on ${m.backend_name}, ${m.ctx} tokens of context. Lines: what this backend can fill. Select a point to focus its model.`;
+  const box = $('map-svg');
+  replace(box, mapChart(m, box.clientWidth || 1000, { model: r.state.model, quant: r.state.quant }, (model, quant) => setState({ model, quant })));
+  replace('map-legend', [['m-carve-out', 'fits the carve-out (circle)'], ['m-gtt', 'fits only with GTT (square)'], ['m-os-squeeze', 'squeezes the OS (diamond)'], ['m-no-fit', 'does not fit (cross)'], ['m-refused', 'refused (ring)']]
+    .map(([c, label]) => el('span', { class: c }, label)));
+}
+
+// The speed table's "fits" cell as the core prints it ("carve-out (+3.8)", "GTT (+9.6)", "no fit
+// (-42.5)", "OS squeeze (…)", "refused") to its verdict id.
+function verdictOfCell(text) {
+  if (text.startsWith('carve-out')) return 'carve-out';
+  if (text.startsWith('GTT')) return 'gtt';
+  if (text.startsWith('no fit')) return 'no-fit';
+  if (text.startsWith('OS squeeze')) return 'os-squeeze';
+  return 'refused';
+}
+
 const VERDICT_CLASS = { 'carve-out': 'v-carve-out', gtt: 'v-gtt', 'no-fit': 'v-no-fit', 'os-squeeze': 'v-os-squeeze', refused: 'v-refused' };
 
 // The first screen: the focused model's answer with what would make it fit, and the best
@@ -175,6 +196,7 @@ export function renderFit(r) {
   const t = r.fit;
   const order = t.rows.map((_, i) => i);  // filtered and sorted by the core
   $('fit-count').textContent = `${t.matching} of ${t.total} rows`;
+  for (const box of document.querySelectorAll('[data-fitsonly]')) box.checked = !!s.fitsonly;
   setValue($('fit-filter'), s.filter);
   const nb = r.backends.length;
   const firstVerdict = t.headers.length - nb;
@@ -333,7 +355,22 @@ export function renderSpeed(r) {
   }
   if (f && f.curve) replace('speed-chart', speedChart(f.curve, `Decode speed of ${f.name} ${f.quant_label} against context depth (${b ? b.name : ''}), estimate with its error band`));
   else replace('speed-chart');
-  const speedOpts = { ...pageOpts('speed', r.speed), later: later('speed') };
+  const s = r.state;
+  const speedOpts = {
+    ...pageOpts('speed', r.speed),
+    later: later('speed'),
+    sort: { col: s.sort, desc: s.desc },
+    onSort: (h) => setState({ sort: h, desc: s.sort === h ? !s.desc : true }),
+    cell: (i, j, text) => (j === 2 ? el('span', { class: `v ${VERDICT_CLASS[verdictOfCell(text)] || 'v-refused'}` }, text) : null),
+    patchCell: (i, j, text, td) => {
+      if (j !== 2) return false;
+      const span = td.firstChild;
+      const cls = `v ${VERDICT_CLASS[verdictOfCell(text)] || 'v-refused'}`;
+      if (span.className !== cls) span.className = cls;
+      if (span.textContent !== text) span.textContent = text;
+      return true;
+    },
+  };
   if (!patchTable($('speed-table').firstChild, r.speed, speedOpts)) replaceFrozen('speed-table', tableView(r.speed, { onExport, ...speedOpts }));
   renderPart('ceiling', [r.ceiling], () => replace('ceiling-table', tableView(r.ceiling, { onExport })));
 }

@@ -20,9 +20,9 @@ test('the page shows every section and the fit table equals the CLI\'s', async (
   const context = await env.browser.newContext();
   const page = await openPage(context, env.server.url, env.server.origin);
   const headings = await page.$$eval('main h2', (hs) => hs.map((h) => h.textContent));
-  assert.deepEqual(headings, ['What to run on this machine', 'Knobs: memory, cache, server', 'Memory layout', 'What fits', 'How fast', 'Setup',
+  assert.deepEqual(headings, ['What to run on this machine', 'Map of every model', 'Knobs: memory, cache, server', 'Memory layout', 'What fits', 'How fast', 'Setup',
     'Guide: memory, speed and setup on unified memory', 'Catalog']);
-  for (const sel of ['#answer-line', '#answer-table', '#layout-svg svg', '#fit-table table', '#focus table', '#speed-chart svg', '#speed-table table',
+  for (const sel of ['#answer-line', '#answer-table', '#map-svg svg', '#layout-svg svg', '#fit-table table', '#focus table', '#speed-chart svg', '#speed-table table',
     '#ceiling-table table', '#setup-tables table', '#kernel-cmdline', '#cat-fields input']) {
     assert.ok(await page.isVisible(sel), `${sel} is visible`);
   }
@@ -564,5 +564,55 @@ test('an embed stays quiet about storage it never needs; the page says it cannot
   assert.ok(await embed.isVisible('#fit-table table'));
   const full = await openPage(context, env.server.url, env.server.origin);
   assert.match(await full.textContent('#notices'), /Your catalog cannot be saved: browser storage is unavailable \(SecurityError\)/);
+  await context.close();
+});
+
+// The map: one point per fit-table row, real text at its drawn size on a phone, points reached by
+// keyboard (one tab stop, arrows move) and by touch; picking one focuses its model.
+test('the map shows every row, reads at phone width, and its points focus a model by key or tap', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true });
+  const page = await openPage(context, `${env.server.url}#v=1&at=map`, env.server.origin);
+  const rows = (await fitTableText(page)).rows.length;
+  assert.equal(await page.$$eval('#map-svg g.pt', (g) => g.length), rows);
+  const sizes = await page.$$eval('#map-svg svg text', (ts) => ts.map((t) => t.getBoundingClientRect().height));
+  assert.ok(sizes.length > 10 && Math.min(...sizes) >= 10, `map text is drawn at a readable size (${Math.min(...sizes)} px)`);
+  assert.equal(await page.$$eval('#map-svg g.pt[tabindex="0"]', (g) => g.length), 1);
+  assert.match(await page.getAttribute('#map-svg g.pt[tabindex="0"]', 'aria-label'), /^gpt-oss-120b MXFP4_MOE: .* fits the carve-out/);
+  await page.focus('#map-svg g.pt[tabindex="0"]');
+  await page.keyboard.press('ArrowLeft');
+  const label = await page.evaluate(() => document.activeElement.getAttribute('aria-label'));
+  const model = await page.evaluate(() => document.activeElement.getAttribute('data-model'));
+  assert.notEqual(model, 'gpt-oss-120b');
+  await page.keyboard.press('Enter');
+  await until(page, (m) => document.getElementById('k-model').value === m, model);
+  assert.ok((await page.textContent('#answer-line')).includes(label.split(':')[0]), 'the answer is for the point picked');
+  // A tap on another point focuses it too.
+  // (a point not covered by a neighbour: dense points overlap, and a tap takes the top one)
+  const spot = await page.evaluate(() => {
+    for (const g of document.querySelectorAll('#map-svg g.pt:not(.focused)')) {
+      g.scrollIntoView({ block: 'center' });
+      const r = g.querySelector('.hit').getBoundingClientRect();
+      const x = r.left + r.width / 2, y = r.top + r.height / 2;
+      if (document.elementFromPoint(x, y).closest('g.pt') === g) return { x, y, model: g.getAttribute('data-model') };
+    }
+    return null;
+  });
+  const m2 = spot.model;
+  await page.touchscreen.tap(spot.x, spot.y);
+  await until(page, (m) => document.getElementById('k-model').value === m, m2);
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+// The decode-vs-context chart marks where the model stops fitting, at the context the answer
+// names as the longest that fits.
+test('the speed chart marks its capacity cliff where the answer says the context stops fitting', async () => {
+  const context = await env.browser.newContext();
+  const page = await openPage(context, `${env.server.url}#v=1&model=llama-3.3-70b&quant=Q8_0&ctx=131072&at=speed`, env.server.origin);
+  const fix = await page.$$eval('#answer-fixes button.fix', (bs) => bs.map((b) => b.textContent).find((t) => /Shorten the context/.test(t)));
+  const tokens = Number(/Shorten the context to (\d+) tokens/.exec(fix)[1]);
+  const desc = await page.textContent('#speed-desc');
+  assert.match(desc, new RegExp(`Over ${tokens} tokens it does not fit`));
+  assert.match(await page.textContent('#speed-chart svg'), /does not fit/);
   await context.close();
 });

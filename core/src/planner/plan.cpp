@@ -228,14 +228,16 @@ Plan make_plan(const Catalog& c, const CatalogModel& model, FType quant, const S
   return plan;
 }
 
-int64_t max_context(const Catalog&, const CatalogModel& model, FType quant, const Scenario& s, const Backend& b) {
+int64_t max_context(const Catalog&, const CatalogModel& model, FType quant, const Scenario& s, const Backend& b,
+                    bool carve_out_only) {
   if (!s.machine) return 0;
   const Pools p = machine_pools(*s.machine, s.knobs);
   Scenario probe = s;
   auto ok = [&](int64_t cells) {
     probe.ctx.n_ctx = cells * 256;
     const auto t = memory_terms(model, quant, probe);
-    return t.kv.error.empty() && fits(t, p, b, s.knobs);
+    if (!t.kv.error.empty()) return false;
+    return carve_out_only ? backend_placement(t, p, b, s.knobs).verdict == Verdict::CarveOut : fits(t, p, b, s.knobs);
   };
   const int64_t hi_cells = std::max<int64_t>(1, model.arch.max_context / 256);
   if (!ok(1)) return 0;

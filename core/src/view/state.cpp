@@ -227,6 +227,7 @@ const std::vector<Field>& fields() {
       text_field("filter", &ViewState::filter, 200),
       text_field("sort", &ViewState::sort, 64),
       bool_field("desc", &ViewState::desc, "descending sort", true),
+      bool_field("fitsonly", &ViewState::fits_only, "only what fits", true),
       {"at", [](ViewState& s, const std::string& v) { return id_field(s.section, v, "section"); },
        [](const ViewState& s) -> std::optional<std::string> {
          return s.section.empty() ? std::nullopt : std::optional<std::string>(s.section);
@@ -413,6 +414,7 @@ json state_to_json(const ViewState& s) {
   j["filter"] = s.filter;
   j["sort"] = s.sort;
   j["desc"] = s.desc;
+  j["fitsonly"] = s.fits_only;
   j["at"] = s.section;
   j["custom"] = s.custom;
   j["removed"] = s.removed;

@@ -269,10 +269,15 @@ Table speed_table(const Scenario& s, const Selection& sel, const std::vector<Pla
   Table t;
   const Backend* b = sel.speed_backend();
   t.title = "How fast — " + s.machine->name + (b ? ", " + b->name : "");
-  t.headers = {"model",           "quant",
-               "active params B", "read/token GB",
-               "decode t/s @0",   "decode t/s @" + std::to_string(s.ctx.n_ctx),
-               "prefill t/s",     "TTFT s (" + std::to_string(s.prompt_tokens) + " tok)"};
+  t.headers = {"model",
+               "quant",
+               "fits",
+               "active params B",
+               "read/token GB",
+               "decode t/s @0",
+               "decode t/s @" + std::to_string(s.ctx.n_ctx),
+               "prefill t/s",
+               "TTFT s (" + std::to_string(s.prompt_tokens) + " tok)"};
   for (const Plan& p : plans) {
     const BackendPlan* bp = b ? p.find(b->id) : nullptr;
     if (!bp) continue;
@@ -281,14 +286,18 @@ Table speed_table(const Scenario& s, const Selection& sel, const std::vector<Pla
     auto band = [&](double v, double lo, double hi) {
       return tps(v) + " (" + tps(v * lo) + "-" + tps(v * hi) + ")" + mark;
     };
-    t.rows.push_back(
-        {p.model->id, p.quant_label(), fixed(p.weights.active_params / 1e9, 2),
-         fixed(p.speed_in.weight_read_bytes / 1e9, 2), band(bp->decode_tps_0, bp->decode_lo, bp->decode_hi),
-         band(bp->decode_tps_ctx, bp->decode_lo, bp->decode_hi), band(bp->prefill_tps, bp->prefill_lo, bp->prefill_hi),
-         fixed(bp->ttft_s, 1) + " (" + fixed(bp->ttft_s / bp->prefill_hi, 1) + "-" +
-             fixed(bp->ttft_s / bp->prefill_lo, 1) + ")"});
+    t.rows.push_back({p.model->id, p.quant_label(), p.error.empty() ? verdict_cell(*bp) : "refused",
+                      fixed(p.weights.active_params / 1e9, 2), fixed(p.speed_in.weight_read_bytes / 1e9, 2),
+                      band(bp->decode_tps_0, bp->decode_lo, bp->decode_hi),
+                      band(bp->decode_tps_ctx, bp->decode_lo, bp->decode_hi),
+                      band(bp->prefill_tps, bp->prefill_lo, bp->prefill_hi),
+                      fixed(bp->ttft_s, 1) + " (" + fixed(bp->ttft_s / bp->prefill_hi, 1) + "-" +
+                          fixed(bp->ttft_s / bp->prefill_lo, 1) + ")"});
   }
   if (b) {
+    t.notes.push_back("fits: the verdict on " + b->name +
+                      " with headroom in GiB, as in What fits; a model that does not fit still shows the speed "
+                      "it would have.");
     t.notes.push_back(
         "Estimates from the speed model: decode = bytes read per token (active weights, KV at depth) over " +
         fixed(s.machine->bandwidth_gbs, 0) + " GB/s with fitted efficiencies and per-layer costs; prefill from FLOPs.");

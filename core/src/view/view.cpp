@@ -71,7 +71,8 @@ std::vector<Cell> fit_cells(const Selection& sel, const ViewState& s) {
 // The rows of t in the order of the state's sort column (stable): a number cell sorts as a
 // number, other cells as lower-case text; a backend's column sorts by verdict (carve-out > GTT >
 // OS squeeze > no fit), then headroom.
-std::vector<size_t> sort_order(const Table& t, const std::vector<Plan>& plans, const ViewState& s) {
+std::vector<size_t> sort_order(const Table& t, const std::vector<Plan>& plans, const ViewState& s,
+                               const Backend* fits_backend = nullptr) {
   std::vector<size_t> order(plans.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   const auto col = std::find(t.headers.begin(), t.headers.end(), s.sort);
@@ -84,7 +85,8 @@ std::vector<size_t> sort_order(const Table& t, const std::vector<Plan>& plans, c
   };
   std::vector<Key> keys(plans.size());
   for (size_t i = 0; i < plans.size(); ++i) {
-    const BackendPlan* bp = plans[i].find(s.sort);
+    // A backend's column, or the speed table's "fits" column (its backend's verdict).
+    const BackendPlan* bp = fits_backend && s.sort == "fits" ? plans[i].find(fits_backend->id) : plans[i].find(s.sort);
     if (bp) {
       double rank = 0;  // no fit
       switch (bp->placement.verdict) {
@@ -99,7 +101,9 @@ std::vector<size_t> sort_order(const Table& t, const std::vector<Plan>& plans, c
     }
     const std::string& cell = t.rows[i][j];
     double n = 0;
-    if (detail::parse_decimal(cell, n)) keys[i] = {true, n, {}};
+    // A figure with its band ("44.7 (41.6-51.4)") sorts by the figure.
+    if (detail::parse_decimal(cell, n) || detail::parse_decimal(cell.substr(0, cell.find(' ')), n))
+      keys[i] = {true, n, {}};
     else keys[i] = {false, 0, lower(cell)};
   }
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -234,16 +238,58 @@ void write_focus(JsonOut& o, const ViewState& s, const Catalog& c, const ViewSet
   o.end_arr();
   if (const Backend* b = c.backend(s.backend)) {
     o.key("curve").obj().field("backend", b->id).field("band_lo", b->speed.decode_lo);
-    o.field("band_hi", b->speed.decode_hi).key("points").arr();
-    const int64_t depth_max = std::min<int64_t>(s.ctx, p.kv.n_ctx_seq > 0 ? p.kv.n_ctx_seq : s.ctx);
-    constexpr int kPoints = 24;
+    o.field("band_hi", b->speed.decode_hi);
+    // Capacity cliffs: the longest context that stays in the carve-out, and the longest that fits
+    // at all. The axis runs past the second (or to the trained context) so both can be seen.
+    const int64_t in_carve = p.error.empty() ? max_context(c, fm, p.quant, fsc, *b, true) : 0;
+    const int64_t fit_ctx = p.error.empty() ? max_context(c, fm, p.quant, fsc, *b) : 0;
+    int64_t axis = fm.arch.max_context > 0 ? fm.arch.max_context : s.ctx;
+    if (fit_ctx > 0 && fit_ctx < axis) axis = std::min<int64_t>(axis, (fit_ctx * 5 / 4 + 255) / 256 * 256);
+    axis = std::max(axis, s.ctx);
+    o.field("context", double(s.ctx)).field("slots", double(s.slots));
+    o.field("carve_out_ctx", double(in_carve)).field("fit_ctx", double(fit_ctx));
+    o.field("reaches_gtt", backend_reaches_gtt(*b, fsc.knobs)).key("points").arr();
+    constexpr int kPoints = 32;
     for (int i = 0; i <= kPoints; ++i) {
-      const int64_t d = depth_max * i / kPoints;
-      o.arr().num(double(d)).num(decode_tps(*b, m, p.speed_in, fm.arch, fsc.ctx, d)).end_arr();
+      // A context of n tokens over the slots: each slot's depth runs to n / slots.
+      const int64_t n = axis * i / kPoints;
+      ContextParams cp = fsc.ctx;
+      cp.n_ctx = std::max<int64_t>(n, 256);
+      const int64_t d = std::max<int64_t>(0, n / std::max(1, s.slots));
+      o.arr().num(double(n)).num(decode_tps(*b, m, p.speed_in, fm.arch, cp, d)).end_arr();
     }
     o.end_arr().end_obj();
   }
   o.end_obj();
+}
+
+// Every model x chosen quant on the state's backend: memory needed on the GPU side against decode
+// speed with the context full, with the pool limits as lines. At most kMapPoints points.
+constexpr size_t kMapPoints = 2000;
+void write_map(JsonOut& o, const ViewState& s, const Catalog& c, const ViewSetup& v) {
+  const Backend* b = c.backend(s.backend);
+  o.key("map").obj();
+  if (!b || !v.sc.machine) {
+    o.end_obj();
+    return;
+  }
+  const Pools pools = machine_pools(*v.sc.machine, v.sc.knobs);
+  const bool gtt = backend_reaches_gtt(*b, v.sc.knobs);
+  o.field("backend", b->id).field("backend_name", b->name).field("ctx", double(s.ctx));
+  o.field("carve_out", pools.carve_out).field("gpu_limit", pools.carve_out + (gtt ? pools.gtt : 0.0));
+  o.field("ram", pools.ram).field("apu", v.sc.machine->kind == MemoryKind::AmdApu);
+  std::vector<Cell> cells = fit_cells(v.fit_sel, s);
+  o.field("total", double(cells.size()));
+  if (cells.size() > kMapPoints) cells.resize(kMapPoints);
+  o.key("points").arr();
+  for (const Cell& cell : cells) {
+    const Plan p = cell_plan(c, cell, v.sc);
+    const BackendPlan* bp = p.find(b->id);
+    if (!bp) continue;
+    o.arr().str(cell.model->id).str(cell.model->name).str(cell.key()).str(cell.label());
+    o.num(bp->placement.gpu_bytes).num(bp->decode_tps_ctx).str(verdict_id(bp->placement.verdict)).end_arr();
+  }
+  o.end_arr().end_obj();
 }
 
 }  // namespace
@@ -285,6 +331,10 @@ bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, cons
     write_answer(o, s, answer_for(s, c));
     return true;
   }
+  if (part == "map") {
+    write_map(o, s, c, v);
+    return true;
+  }
   if (part == "ceiling") {
     o.key("ceiling");
     write_table(o, ceiling_table(m));
@@ -304,31 +354,20 @@ bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, cons
     for (const auto& cell : cells) plans.push_back(cell_plan(c, cell, sc));
     return plans;
   };
-  if (part == "speed") {
-    Selection speed_sel = fit_sel;
-    speed_sel.backends.clear();
-    if (const Backend* b = c.backend(s.backend)) speed_sel.backends.push_back(b);
-    std::vector<Cell> cells = selection_cells(fit_sel);
-    const size_t total = cells.size();
-    if (max_rows && cells.size() > max_rows) cells.resize(max_rows);
-    o.key("speed");
-    write_table(o, speed_table(sc, speed_sel, plans_for(cells)), /*close=*/false);
-    o.field("matching", double(total)).field("total", double(total)).end_obj();
-    return true;
-  }
-  // Fit table plus the raw numbers behind each row (for the verdict colours and the picture), in
-  // the order shown (filter, sort) and at most max_rows of them.
-  std::vector<Cell> cells = fit_cells(fit_sel, s);
-  const size_t matching = cells.size();
-  const bool sorted = !s.sort.empty() && [&] {
-    Table probe = fit_table(sc, fit_sel, {});
-    return std::find(probe.headers.begin(), probe.headers.end(), s.sort) != probe.headers.end();
-  }();
-  if (!sorted && max_rows && cells.size() > max_rows) cells.resize(max_rows);
-  std::vector<Plan> plans = plans_for(cells);
-  Table shown = fit_table(sc, fit_sel, plans);
-  if (sorted) {
-    std::vector<size_t> order = sort_order(shown, plans, s);
+  // Keeps the rows that fit as set up: on any shown backend (fit table) or on `one` (speed table).
+  auto keep_fitting = [&](std::vector<Plan>& plans, const Backend* one) {
+    std::erase_if(plans, [&](const Plan& p) {
+      return std::none_of(p.backends.begin(), p.backends.end(), [&](const BackendPlan& bp) {
+        return (!one || bp.backend == one) &&
+               (bp.placement.verdict == Verdict::CarveOut || bp.placement.verdict == Verdict::Gtt);
+      });
+    });
+  };
+  // The rows in the state's order, at most max_rows of them (plans and table rows together).
+  auto order_rows = [&](Table& shown, std::vector<Plan>& plans, bool sorted, const Backend* fits_backend) {
+    std::vector<size_t> order(plans.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    if (sorted) order = sort_order(shown, plans, s, fits_backend);
     if (max_rows && order.size() > max_rows) order.resize(max_rows);
     std::vector<Plan> p2;
     std::vector<std::vector<std::string>> rows;
@@ -338,7 +377,44 @@ bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, cons
     }
     plans = std::move(p2);
     shown.rows = std::move(rows);
+  };
+  auto sorts_by = [&](const Table& probe) {
+    return !s.sort.empty() && std::find(probe.headers.begin(), probe.headers.end(), s.sort) != probe.headers.end();
+  };
+  if (part == "speed") {
+    Selection speed_sel = fit_sel;
+    speed_sel.backends.clear();
+    const Backend* b = c.backend(s.backend);
+    if (b) speed_sel.backends.push_back(b);
+    std::vector<Cell> cells = fit_cells(fit_sel, s);
+    const size_t total = selection_cells(fit_sel).size();
+    const size_t filtered = cells.size();
+    const bool sorted = sorts_by(speed_table(sc, speed_sel, {}));
+    // Plans are made only for the rows sent, unless a sort or "only what fits" needs every row's.
+    if (!sorted && !s.fits_only && max_rows && cells.size() > max_rows) cells.resize(max_rows);
+    std::vector<Plan> plans = plans_for(cells);
+    if (s.fits_only) keep_fitting(plans, b);
+    const size_t matching = s.fits_only ? plans.size() : filtered;
+    Table shown = speed_table(sc, speed_sel, plans);
+    order_rows(shown, plans, sorted, b);
+    o.key("speed");
+    write_table(o, shown, /*close=*/false);
+    o.field("matching", double(matching)).field("total", double(total)).end_obj();
+    return true;
   }
+  // Fit table plus the raw numbers behind each row (for the verdict colours and the picture), in
+  // the order shown (filter, fits, sort) and at most max_rows of them.
+  std::vector<Cell> cells = fit_cells(fit_sel, s);
+  size_t matching = cells.size();
+  const bool sorted = sorts_by(fit_table(sc, fit_sel, {}));
+  if (!sorted && !s.fits_only && max_rows && cells.size() > max_rows) cells.resize(max_rows);
+  std::vector<Plan> plans = plans_for(cells);
+  if (s.fits_only) {
+    keep_fitting(plans, nullptr);
+    matching = plans.size();
+  }
+  Table shown = fit_table(sc, fit_sel, plans);
+  order_rows(shown, plans, sorted, nullptr);
   o.key("fit");
   write_table(o, shown, /*close=*/false);
   o.field("matching", double(matching)).field("total", double(selection_cells(fit_sel).size()));

@@ -130,8 +130,10 @@ std::string file_label(const PublishedFile& f);
 std::string draft_refusal(const CatalogModel& target, const CatalogModel& draft);
 
 // Largest context (multiple of 256, at most the model's trained context) at which the model fits
-// the backend's pool without squeezing the OS; 0 if not even 256 fits.
-int64_t max_context(const Catalog& c, const CatalogModel& model, FType quant, const Scenario& s, const Backend& b);
+// the backend's pool without squeezing the OS (carve_out_only: within the carve-out alone); 0 if
+// not even 256 fits.
+int64_t max_context(const Catalog& c, const CatalogModel& model, FType quant, const Scenario& s, const Backend& b,
+                    bool carve_out_only = false);
 // First preset of the quant ladder that fits at the scenario's context.
 std::optional<FType> best_quant(const Catalog& c, const CatalogModel& model, const Scenario& s, const Backend& b);
 // Smallest whole-GiB GTT limit (keeping the carve-out) that makes the model fit; nullopt if none.

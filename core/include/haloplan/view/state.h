@@ -41,8 +41,9 @@ struct ViewState {
   std::string draft_quant = "Q8_0";
   bool mtp = false;    // self-speculate with the model's MTP layers where it has them
   std::string filter;  // fit table filter text
-  std::string sort;    // fit table sort column key; empty: catalog order
+  std::string sort;    // fit or speed table sort column (a header of either); empty: catalog order
   bool desc = false;
+  bool fits_only = false;                           // the fit and speed tables keep only rows that fit (as set up)
   std::string section;                              // section to scroll to (deep link); empty: top
   nlohmann::json custom = nlohmann::json::array();  // user models, models.json entry schema
   std::vector<std::string> removed;                 // shipped model ids the user deleted
