@@ -38,6 +38,9 @@ function syntheticCatalog(n) {
     // browser's 5 MB of localStorage (imported GGUF entries are short like these).
     m.sources = [`synthetic copy of ${base.id}`];
     delete m.notes;
+    // Published files and projectors carry long cited sources too; a copy has none of its own.
+    delete m.files;
+    delete m.mmproj;
     m.name = `Synthetic ${i} (${base.name})`;
     m.n_layers = Math.max(2, base.n_layers + ((i * 7) % 9) - 4);
     if (m.attention && m.attention.pattern && m.attention.pattern.length === base.n_layers) m.attention.pattern = undefined;

@@ -1,4 +1,5 @@
 // haloplan command line: the planner core's tables as Markdown, CSV or JSON.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -204,6 +205,13 @@ int main(int argc, char** argv) {
     for (const auto& n : o.link_notices) std::cerr << "haloplan: warning: link: " << n << "\n";
     Catalog c;
     load_catalog(o, c);
+    // `setup --gtt N` asks for the kernel parameters of a GTT limit; one beyond what the default
+    // carve-out leaves the OS is GTT-first's, so it is read with the smallest carve-out.
+    if (o.command == "setup" && o.state.gtt_gib && !o.state.carve_out_gib)
+      if (const Machine* m = o.state.machine.empty() ? &c.machines.front() : c.machine(o.state.machine);
+          m && m->kind == MemoryKind::AmdApu && !m->carve_out_options_gib.empty() &&
+          *o.state.gtt_gib > m->ram_gib - m->default_carve_out_gib)
+        o.state.carve_out_gib = *std::min_element(m->carve_out_options_gib.begin(), m->carve_out_options_gib.end());
     const Scenario s = make_scenario(o, c);
     const Selection sel = select(o, c);
     if (o.command == "models" || o.command == "machines" || o.command == "backends" || o.command == "builds") {

@@ -186,7 +186,7 @@ export function renderAnswer(r) {
     el('caption', null, `Best choices with ${a.backend_name} at ${s.ctx} tokens`),
     el('thead', null, el('tr', null, ['#', 'model and file', 'fits', 'decode t/s (est.)', 'prefill t/s (est.)', 'to do'].map((h, j) => el('th', { scope: 'col', class: ['rank', '', '', 'num', 'num prefill', 'todo'][j] || null }, h)))),
     el('tbody', null, rows)),
-  el('p', { class: 'muted small' }, `Each model at its release format when that fits, else the most precise of the chosen quants and its published files that fits and decodes at ${a.min_decode_tps} t/s or more; ranked by reading speed, then size. ${a.fitting} of ${a.models} models fit. Decode is with the context full, an estimate with its 80% band. * after the change in "to do". `,
+  el('p', { class: 'muted small' }, `Each model at its release format when that fits, else the most precise of the chosen quants and its published files that fits and decodes at ${a.min_decode_tps} t/s or more; ranked by reading speed, then size.${a.fitting === null ? '' : ` ${a.fitting} of ${a.models} models fit.`} Decode is with the context full, an estimate with its 80% band. * after the change in "to do". `,
     el('a', { href: '#fit', 'data-scroll': 'fit', onclick: (e) => { e.preventDefault(); document.getElementById('fit').scrollIntoView(); } }, 'Every model and quant'), '.'));
 }
 

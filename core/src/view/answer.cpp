@@ -13,6 +13,14 @@ namespace {
 
 bool fits(Verdict v) { return v == Verdict::CarveOut || v == Verdict::Gtt; }
 
+// The state without its custom models, which the catalog holds already: the changes tried are
+// copies of it, and a page's catalog of thousands of models must not be copied with each.
+ViewState without_custom(const ViewState& s) {
+  ViewState t = s;
+  t.custom = nlohmann::json::array();
+  return t;
+}
+
 // The state's quant of its focused model as a row of the tables.
 std::optional<Cell> focus_cell(const ViewState& s, const Catalog& c) {
   const CatalogModel* m = c.model(s.model);
@@ -51,10 +59,14 @@ double weights_of(const Cell& cell) {
 }
 
 // The change planned: kept when the choice fits with it (or, for a refusal, starts with it).
+// A setup change (kind gtt, carve, gtt-first) touches the memory knobs only, so only they are
+// checked: the rest of the state was validated already (and a full check looks up the catalog).
 std::optional<Change> checked(const Catalog& c, ViewState s2, const Cell& cell, const std::string& kind,
                               std::string label, std::string detail, bool refusal = false) {
   std::vector<Notice> notices;
-  validate_state(s2, c, notices);
+  const bool setup_only = kind == "gtt" || kind == "carve" || kind == "gtt-first";
+  if (const Machine* m = setup_only ? c.machine(s2.machine) : nullptr) validate_memory_knobs(s2, *m, notices);
+  else validate_state(s2, c, notices);
   if (!notices.empty()) return std::nullopt;  // the change is not a state the page can hold
   const Choice ch = choice_of(c, scenario_for(s2, c), cell, s2.backend);
   if (refusal ? !ch.error.empty() : !fits(ch.verdict)) return std::nullopt;
@@ -279,12 +291,12 @@ void write_choice(JsonOut& o, const Choice& ch, bool close = true) {
   if (close) o.end_obj();
 }
 
-void write_change(JsonOut& o, const ViewState& s, const Change& ch) {
+void write_change(JsonOut& o, const nlohmann::json& before, const Change& ch) {
   o.obj().field("kind", ch.kind).field("label", ch.label).field("detail", ch.detail);
   o.field("verdict", verdict_id(ch.verdict)).field("verdict_label", verdict_label(ch.verdict));
   o.field("headroom", ch.headroom).key("patch").obj();
   // The state fields the change sets, as the page's state names them.
-  const nlohmann::json before = state_to_json(s), after = state_to_json(ch.state);
+  const nlohmann::json after = state_to_json(ch.state);
   for (const auto& [k, v] : after.items())
     if (!before.contains(k) || before[k] != v) o.key(k).raw(v.dump());
   o.end_obj().end_obj();
@@ -292,7 +304,8 @@ void write_change(JsonOut& o, const ViewState& s, const Change& ch) {
 
 }  // namespace
 
-std::optional<Change> focus_setup_change(const ViewState& s, const Catalog& c) {
+std::optional<Change> focus_setup_change(const ViewState& with_custom, const Catalog& c) {
+  const ViewState s = without_custom(with_custom);
   const Backend* b = c.backend(s.backend);
   const auto cell = focus_cell(s, c);
   if (!b || !cell) return std::nullopt;
@@ -301,16 +314,42 @@ std::optional<Change> focus_setup_change(const ViewState& s, const Catalog& c) {
   return setup_change(s, c, *cell, *b);
 }
 
-Answer answer_for(const ViewState& s, const Catalog& c, size_t n_best) {
+Answer answer_for(const ViewState& with_custom, const Catalog& c, size_t n_best) {
+  const ViewState s = without_custom(with_custom);
   Answer a;
   a.backend = c.backend(s.backend);
   const Scenario sc = scenario_for(s, c);
   if (!a.backend || !sc.machine) return a;
   const Backend& b = *a.backend;
+  // Models by parameters, largest first: once n_best choices decode at reading speed, no smaller
+  // model can rank above them, so the rest need no plan (a catalog of thousands stays quick). A
+  // model whose every file is larger than the machine's RAM cannot fit with any change.
+  struct Candidate {
+    const CatalogModel* m;
+    double params;
+  };
+  std::vector<Candidate> order;
+  order.reserve(c.models.size());
+  for (const auto& m : c.models)
+    order.push_back({&m, m.published_total_b > 0 ? m.published_total_b * 1e9
+                                                 : double(model_weights(m, FType::Q4_K_M).total_params)});
+  std::stable_sort(order.begin(), order.end(),
+                   [](const Candidate& x, const Candidate& y) { return x.params > y.params; });
+  const double ram = sc.machine->ram_gib * kGiB;
   std::vector<Choice> best;
-  for (const auto& m : c.models) {
-    ++a.models;
-    if (auto ch = best_of(m, s, c, sc, b)) best.push_back(std::move(*ch));
+  size_t usable = 0;
+  a.models = c.models.size();
+  for (const Candidate& x : order) {
+    if (usable >= n_best) {
+      a.exhaustive = false;
+      break;
+    }
+    const auto cells = model_cells(*x.m, s);
+    if (std::all_of(cells.begin(), cells.end(), [&](const Cell& cell) { return weights_of(cell) > ram; })) continue;
+    if (auto ch = best_of(*x.m, s, c, sc, b)) {
+      usable += ch->usable() ? 1 : 0;
+      best.push_back(std::move(*ch));
+    }
   }
   a.fitting = best.size();
   // Reading speed first, then the larger model (parameters), then the more precise file.
@@ -330,19 +369,22 @@ Answer answer_for(const ViewState& s, const Catalog& c, size_t n_best) {
   return a;
 }
 
-void write_answer(JsonOut& o, const ViewState& s, const Answer& a) {
+void write_answer(JsonOut& o, const ViewState& with_custom, const Answer& a) {
+  const nlohmann::json before = state_to_json(without_custom(with_custom));
   o.obj();
   if (!a.backend) {
     o.end_obj();
     return;
   }
   o.field("backend", a.backend->id).field("backend_name", a.backend->name);
-  o.field("min_decode_tps", kUsableDecodeTps).field("models", double(a.models)).field("fitting", double(a.fitting));
+  o.field("min_decode_tps", kUsableDecodeTps).field("models", double(a.models)).key("fitting");
+  if (a.exhaustive) o.num(double(a.fitting));
+  else o.null();
   o.key("best").arr();
   for (const auto& ch : a.best) {
     write_choice(o, ch, false);
     o.key("change");
-    if (ch.change) write_change(o, s, *ch.change);
+    if (ch.change) write_change(o, before, *ch.change);
     else o.null();
     o.end_obj();
   }
@@ -351,7 +393,7 @@ void write_answer(JsonOut& o, const ViewState& s, const Answer& a) {
     o.key("focus");
     write_choice(o, a.focus, false);
     o.field("line", a.line).field("max_context", double(a.max_context)).key("fixes").arr();
-    for (const auto& f : a.fixes) write_change(o, s, f);
+    for (const auto& f : a.fixes) write_change(o, before, f);
     o.end_arr().end_obj();
   }
   o.end_obj();
@@ -374,8 +416,8 @@ Table answer_table(const Answer& a, const ViewState& s, const Catalog& c) {
   t.notes.push_back(
       "Each model at its release format when that fits, else the most precise of the chosen quants and "
       "its published files that fits and decodes at " +
-      num_text(kUsableDecodeTps) + " t/s or more; ranked by reading speed, then parameters. " +
-      std::to_string(a.fitting) + " of " + std::to_string(a.models) + " models fit.");
+      num_text(kUsableDecodeTps) + " t/s or more; ranked by reading speed, then parameters." +
+      (a.exhaustive ? " " + std::to_string(a.fitting) + " of " + std::to_string(a.models) + " models fit." : ""));
   t.notes.push_back("Decode is with the context full (" + std::to_string(s.ctx) +
                     " tokens); speeds are estimates (80% bands in the page and in plan).");
   if (!a.line.empty()) t.notes.push_back(a.line);

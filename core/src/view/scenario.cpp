@@ -64,7 +64,9 @@ std::string id_list(const std::vector<T>& items, Id id) {
   return join(ids, ", ");
 }
 
-// The carve-out and OS reserve the machine can have; each wrong one is reset to the default.
+}  // namespace
+
+// The carve-out, GTT limit and OS reserve the machine can have; each wrong one is replaced.
 void validate_memory_knobs(ViewState& s, const Machine& m, std::vector<Notice>& notices) {
   if (s.carve_out_gib && m.kind != MemoryKind::AmdApu) {
     note(notices, "carve", "a carve-out applies to AMD APUs; " + m.id + " has no BIOS carve-out", "none is used");
@@ -101,7 +103,7 @@ void validate_memory_knobs(ViewState& s, const Machine& m, std::vector<Notice>& 
       const double used = std::floor(os_visible);
       note(notices, "gtt",
            "a GTT limit of " + num_text(*s.gtt_gib) + " GiB is more than the " + num_text(os_visible) +
-               " GiB the OS sees (kernels cap GTT at it)",
+               " GiB the OS sees beside the carve-out (kernels cap GTT at it; a smaller carve-out leaves more)",
            num_text(used) + " GiB is used");
       s.gtt_gib = used;
     }
@@ -114,8 +116,6 @@ void validate_memory_knobs(ViewState& s, const Machine& m, std::vector<Notice>& 
     s.os_reserve_gib.reset();
   }
 }
-
-}  // namespace
 
 void validate_state(ViewState& s, const Catalog& c, std::vector<Notice>& notices) {
   if (c.machines.empty()) return;

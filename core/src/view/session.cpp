@@ -61,9 +61,11 @@ std::string Session::compute(std::string_view state_json, bool same_custom) {
   validate_state(s, sc.cat, n);
   JsonOut o;
   o.obj();
-  write_view_head(o, s, sc.cat);
+  // The view is written from the state without its custom models: the catalog holds them, and
+  // the parts copy the state to try changes on it.
   json custom = std::move(s.custom);
   s.custom = json::array();
+  write_view_head(o, s, sc.cat);
   o.key("state").raw(state_to_json(s).dump());
   std::string link = encode_link(s);  // the scenario alone
   s.custom = std::move(custom);
@@ -100,7 +102,10 @@ std::string Session::compute_part(std::string_view part, size_t max_rows) {
   if (!last_key_.empty()) {
     std::vector<Notice> n;
     const StateCatalog& sc = catalog_for(last_, n, last_key_);  // rebuilt if calibrate() changed it
+    json custom = std::move(last_.custom);                      // in the catalog already; not copied with the state
+    last_.custom = json::array();
     write_view_part(o, part, last_, sc.cat, max_rows);
+    last_.custom = std::move(custom);
   }
   return o.end_obj().take();
 }

@@ -49,6 +49,8 @@ struct Answer {
   std::vector<Choice> best;  // at most n_best, one per model, ranked
   size_t models = 0;         // models considered
   size_t fitting = 0;        // of them, how many have a choice that fits (as set up or with a change)
+  bool exhaustive = true;    // false: the ranking was settled before every model was planned, and
+                             // `fitting` counts only the models planned
   Choice focus;
   int64_t max_context = 0;    // the focused choice's largest context that fits (0: none)
   std::vector<Change> fixes;  // what would make the focused choice fit (or start), checked
@@ -62,7 +64,8 @@ Answer answer_for(const ViewState& s, const Catalog& c, size_t n_best = 10);
 // backend to fit, if it does not as set up and one exists.
 std::optional<Change> focus_setup_change(const ViewState& s, const Catalog& c);
 
-// {"backend", "backend_name", "min_decode_tps", "models", "fitting", "best": [choice], "focus":
+// {"backend", "backend_name", "min_decode_tps", "models", "fitting" (null unless every model was
+// planned), "best": [choice], "focus":
 // choice + {"line", "max_context", "fixes": [change]}}; a change's "patch" holds the state fields
 // (state JSON names) it sets.
 void write_answer(JsonOut& o, const ViewState& s, const Answer& a);

@@ -22,6 +22,9 @@ void apply_builds(Catalog& c, const std::vector<std::string>& builds);
 // Replaces references the catalog cannot satisfy (unknown machine, backend not on the machine,
 // impossible carve-out, unknown quant or cache type) with defaults, each with a notice.
 void validate_state(ViewState& s, const Catalog& c, std::vector<Notice>& notices);
+// The part of validate_state that checks the memory knobs against the machine: a carve-out among
+// its BIOS options, a GTT limit within the RAM the OS sees, an OS reserve below its RAM.
+void validate_memory_knobs(ViewState& s, const Machine& m, std::vector<Notice>& notices);
 
 Scenario scenario_for(const ViewState& s, const Catalog& c);  // s validated against c
 
