@@ -5,6 +5,7 @@
 //     several loads);
 //   - time from an input change to updated tables (median, p95 over 200+ changes of several knobs),
 //     with the knobs in view and with the fit table in view, and until every part is drawn;
+//   - total blocking time after the first paint (long tasks beyond 50 ms, Lighthouse's measure);
 //   - JS heap after load;
 // for the shipped catalog and for a synthetic catalog of 10,000 models. Asserts nothing.
 // Usage: node bench/web.mjs [--models N] [--changes N] [--loads N]
@@ -61,6 +62,14 @@ async function coldLoad(browser, server, custom) {
   // Whether this visit shows the tables prerendered into the page: boot.js decides in <head>,
   // before the first paint, so the mark is read when <body> arrives (the app drops it once its
   // live tables are drawn, which can now be before DOMContentLoaded).
+  // Long tasks of the main thread (over 50 ms), for the total blocking time after the first paint.
+  await context.addInitScript(() => {
+    window.benchLongTasks = [];
+    try {
+      new PerformanceObserver((list) => { for (const e of list.getEntries()) window.benchLongTasks.push([e.startTime, e.duration]); })
+        .observe({ type: 'longtask', buffered: true });
+    } catch { /* no Long Tasks API: reported as none */ }
+  });
   await context.addInitScript(() => {
     new MutationObserver((records, observer) => {
       if (!document.body) return;
@@ -87,12 +96,17 @@ async function coldLoad(browser, server, custom) {
   if (custom && !(Number((expectRows.match(/of (\d+) rows/) || [])[1]) >= custom.length)) {
     throw new Error(`the page does not show the synthetic catalog (fit table: ${expectRows}); did localStorage refuse it?`);
   }
+  await page.waitForTimeout(1000);  // the tasks right after the first tables count too
   const load = await page.evaluate(() => {
     const live = performance.getEntriesByName('haloplan-first-tables')[0];
     const paint = performance.getEntriesByName('first-contentful-paint')[0];
     const nav = performance.getEntriesByType('navigation')[0];
+    const fcp = paint ? paint.startTime : 0;
+    // Total blocking time as Lighthouse counts it: each long task after the first paint, beyond 50 ms.
+    const tasks = window.benchLongTasks.filter(([t]) => t >= fcp);
     return { live: live ? live.startTime : NaN, paint: paint ? paint.startTime : NaN, parsed: nav.domInteractive,
-      prerendered: window.benchPrerendered === '' };
+      prerendered: window.benchPrerendered === '', tbt: tasks.reduce((sum, [, d]) => sum + Math.max(0, d - 50), 0),
+      longest: tasks.reduce((m, [, d]) => Math.max(m, d), 0), longTasks: tasks.length };
   });
   // Prerendered: every table is in the page's markup, so they are complete once it is parsed and
   // painted. Otherwise: when the app has drawn them from the wasm core.
@@ -134,6 +148,7 @@ async function measure(browser, server, label, custom) {
   console.log(`  first complete tables: ${med('firstTables').toFixed(0)} ms after navigation start (median of ${LOADS} cold loads, ${range('firstTables')}; ${prerendered
     ? `prerendered default view: parsed ${med('parsed').toFixed(0)} ms, first paint ${med('paint').toFixed(0)} ms` : 'drawn by the app'})`);
   console.log(`  live tables (wasm core loaded, page interactive): ${med('live').toFixed(0)} ms (${range('live')})`);
+  console.log(`  total blocking time after the first paint: ${med('tbt').toFixed(0)} ms (median of ${LOADS}, ${range('tbt')}; long tasks ${med('longTasks')}, the longest ${med('longest').toFixed(0)} ms)`);
   const heap = await client.send('Runtime.getHeapUsage');
   console.log(`  JS heap after load: ${(heap.usedSize / 1048576).toFixed(1)} MB used of ${(heap.totalSize / 1048576).toFixed(1)} MB`);
 

@@ -445,7 +445,12 @@ async function main() {
     // Show an imported model everywhere: focus it and make sure its quant has a column.
     focus: (model, quant) => setState({ model, quant, quants: app.state.quants.includes(quant) ? app.state.quants : app.state.quants.concat([quant]) }),
   });
-  scheduler.seedNear();
+  // The prerendered default view is on screen already and equals the live one: its parts are
+  // redrawn one per task after the head instead of in the same task, which keeps the main thread
+  // free for input. Any other view draws the parts in view at once (they are hidden until then).
+  const prerenderedDefault = document.documentElement.dataset.prerendered === '';
+  if (!prerenderedDefault) scheduler.seedNear();
+  await new Promise((ok) => setTimeout(ok, 0));  // loading the core and the first compute apart
   update();
   scheduler.watchParts();
   window.addEventListener('hashchange', onHashChange);
