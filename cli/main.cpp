@@ -11,6 +11,7 @@
 #include "haloplan/default_catalog.h"
 #include "haloplan/planner/setup.h"
 #include "haloplan/view/answer.h"
+#include "haloplan/view/compare.h"
 #include "haloplan/view/evidence.h"
 #include "haloplan/view/exports.h"
 #include "haloplan/view/scenario.h"
@@ -190,7 +191,9 @@ void best_command(const Options& o, const Catalog& c) {
     print(j.take() + "\n");
     return;
   }
-  print_tables({answer_table(a, s, c)}, o.format);
+  std::vector<Table> tables = {answer_table(a, s, c)};
+  if (!s.compare.empty()) tables.push_back(compare_setups(s, c).table);
+  print_tables(tables, o.format);
 }
 
 }  // namespace

@@ -91,6 +91,8 @@ Flags:
   --build FAMILY[,..] the llama.cpp build you run, per engine: vulkan-radv (default),
                       vulkan-amdvlk; rocm (2026 builds, default), rocm-2025, rocm-rocwmma,
                       rocm-rocblas; 'haloplan builds' lists them with their rows
+  --compare K:V[;..]  with 'best': a second setup beside this one, as changes to it, e.g.
+                      'carve:0.5;gtt:120' (GTT-first) or 'backend:llamacpp-rocm;ctx:131072'
   --format markdown|csv|json
 )";
 }
@@ -144,6 +146,7 @@ Options parse_options(int argc, char** argv) {
     else if (a == "--link") apply_link(value(a), o);
     else if (a == "--cal") set_field(o, a, "cal", value(a));
     else if (a == "--build") set_field(o, a, "builds", value(a));
+    else if (a == "--compare") set_field(o, a, "cmp", value(a));
     else if (a == "--format") {
       const std::string f = value(a);
       if (f == "markdown" || f == "md") o.format = Format::Markdown;

@@ -6,6 +6,7 @@
 
 #include "haloplan/planner/setup.h"
 #include "haloplan/view/answer.h"
+#include "haloplan/view/compare.h"
 #include "haloplan/view/exports.h"
 #include "haloplan/view/scenario.h"
 #include "haloplan/view/view.h"
@@ -163,4 +164,36 @@ TEST_CASE("the answer's JSON carries each change as the state fields it sets") {
   CHECK(patch.contains("gtt"));
   CHECK(j["focus"]["verdict"] == "no-fit");
   CHECK(j["best"].size() <= 10);
+}
+
+TEST_CASE("two setups side by side: B is the state with its changes, and says what the fit table says") {
+  ViewState s;
+  s.model = "llama-3.3-70b";
+  s.quant = "Q8_0";
+  s.ctx = 131072;
+  s.quants = {"Q8_0"};
+  REQUIRE(set_state_field(s, "cmp", "carve:0.5;gtt:120") == "");
+  s = validated(s);
+  const Comparison cmp = compare_setups(s, shipped());
+  CHECK(cmp.notices.empty());
+  CHECK(cmp.b.carve_out_gib == 0.5);
+  CHECK(cmp.b.gtt_gib == 120);
+  const auto row = [&](const std::string& name) {
+    for (const auto& r : cmp.table.rows)
+      if (r[0] == name) return r;
+    return std::vector<std::string>{};
+  };
+  CHECK(row("verdict")[1] == "does not fit");
+  CHECK(row("verdict")[2] == "fits only with GTT");
+  // The fit table of B's own state agrees with B's column.
+  ViewState b = cmp.b;
+  CHECK(fit_cell(b, "llama-3.3-70b", "Q8_0", "llamacpp-vulkan").rfind("GTT", 0) == 0);
+  // 120 GiB of GTT is 31457280 pages of 4 KiB.
+  CHECK(row("kernel parameter")[2] == "ttm.pages_limit=31457280");
+  CHECK(std::find(cmp.differ.begin(), cmp.differ.end(), size_t(7)) != cmp.differ.end());  // the verdict row
+  // A change a compared setup cannot make, or a value no field takes, is refused with its reason.
+  ViewState t;
+  CHECK(set_state_field(t, "cmp", "model:phi-4").find("not a field a compared setup can change") != std::string::npos);
+  CHECK(set_state_field(t, "cmp", "ctx:lots").find("compared setup: context must be a whole number") == 0);
+  CHECK(t.compare.empty());
 }

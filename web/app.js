@@ -8,7 +8,7 @@ import { loadCatalog, saveCatalog, sameCatalog, loadTheme, saveTheme } from './s
 import { CatalogEditor } from './catalog.js';
 import { renderPart, createScheduler } from './schedule.js';
 import {
-  initRender, flash, renderKnobs, renderAnswer, renderMap, renderFit, renderLayout, renderSpeed, renderCalibration, renderSetup, renderGuide,
+  initRender, flash, renderKnobs, renderAnswer, renderCompare, renderMap, renderFit, renderLayout, renderSpeed, renderCalibration, renderSetup, renderGuide,
 } from './render.js';
 
 const app = {
@@ -186,6 +186,7 @@ async function onExport(shown, format, button) {
 const PARTS = [
   ['link', writeLink],
   ['answer', (r) => renderAnswer(r)],
+  ['compare', (r) => renderCompare(r)],
   ['map', (r) => renderPart('map', [r.map, r.state.model, r.state.quant, mapWidth()], () => renderMap(r))],
   ['layout', (r) => renderPart('layout', [r.pools, r.focus && r.focus.terms, r.focus && r.focus.backends, r.machine, r.state.ctx], () => renderLayout(r))],
   ['fit', (r) => renderFit(r)],
@@ -286,6 +287,19 @@ function wire() {
     form.addEventListener('submit', (e) => e.preventDefault());
   }
   $('fit-filter').addEventListener('input', (e) => setState({ filter: e.target.value.slice(0, 200) }));
+  // B of the comparison: changes to this view, "key:value;…" in the state and the link.
+  const cmpSet = (patch) => {
+    const m = new Map((app.state.cmp || '').split(';').filter(Boolean).map((p) => [p.slice(0, p.indexOf(':')), p.slice(p.indexOf(':') + 1)]));
+    for (const [k, v] of Object.entries(patch)) if (v === null) m.delete(k); else m.set(k, String(v));
+    setState({ cmp: [...m].map(([k, v]) => `${k}:${v}`).join(';') });
+  };
+  const strategy = (id) => (app.result.strategies || []).find((x) => x.id === id);
+  $('cmp-gtt-first').addEventListener('click', () => { const g = strategy('gtt-first'); if (g) cmpSet({ carve: g.carve_out_gib, gtt: Math.floor(g.gtt_gib) }); });
+  $('cmp-uma-first').addEventListener('click', () => { const u = strategy('uma-first'); if (u) cmpSet({ carve: u.carve_out_gib, gtt: null }); });
+  $('cmp-machine').addEventListener('change', (e) => cmpSet({ machine: e.target.value === app.state.machine ? null : e.target.value, carve: null, gtt: null, backend: null }));
+  $('cmp-backend').addEventListener('change', (e) => cmpSet({ backend: e.target.value === app.state.backend ? null : e.target.value }));
+  $('cmp-ctx').addEventListener('change', (e) => { const v = Math.round(Number(e.target.value)); if (Number.isFinite(v) && v >= 256) cmpSet({ ctx: v === app.state.ctx ? null : v }); });
+  $('cmp-clear').addEventListener('click', () => setState({ cmp: '' }));
   for (const box of document.querySelectorAll('[data-fitsonly]')) box.addEventListener('change', (e) => setState({ fitsonly: e.target.checked }));
   $('cal-fit').addEventListener('click', fitCalibration);
   $('cal-use').addEventListener('click', useCalibration);

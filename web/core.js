@@ -42,7 +42,7 @@ function loadTools() {
 // core holds; reading a table of an older result first gives the core that result's state again.
 // The custom models go to the core only when the list is a different object from the last one
 // sent (an edit, an import, a link), not on every knob change.
-const TABLE_PARTS = ['answer', 'map', 'fit', 'speed', 'ceiling', 'setup'];
+const TABLE_PARTS = ['answer', 'compare', 'map', 'fit', 'speed', 'ceiling', 'setup'];
 let held = null;
 let sentCustom = null;
 let info = null;  // the catalog's pickers (machines, backends, models, quants): sent when it changes

@@ -117,6 +117,26 @@ export function renderKnobs(r) {
   $('k-mtp').closest('.field').hidden = !(fm && fm.mtp) && !s.mtp;
 }
 
+// A and B side by side (the core's comparison), the rows that differ marked.
+export function renderCompare(r) {
+  const c = r.compare;
+  const box = $('compare');
+  const s = r.state;
+  const b = c ? c.b : s;
+  const info = r.info;
+  setOptions($('cmp-machine'), info.machines.map((x) => [x.id, x.name]), b.machine);
+  const bm = info.machines.find((x) => x.id === b.machine) || info.machines[0];
+  setOptions($('cmp-backend'), bm.backends.map((id) => [id, (info.backends.find((x) => x.id === id) || { name: id }).name]), b.backend);
+  setValue($('cmp-ctx'), b.ctx);
+  $('cmp-gtt-first').disabled = $('cmp-uma-first').disabled = !r.machine.apu;
+  if (!c) { replace('cmp-table'); return; }
+  box.open = true;
+  const differ = new Set(c.differ);
+  replace('cmp-table', tableView(c.table, { onExport, rowClass: (i) => (differ.has(i) ? 'differs' : null) }),
+    el('p', { class: 'muted small' }, `${c.differ.length} of ${c.table.rows.length} rows differ (marked). `,
+      el('button', { type: 'button', onclick: () => setState({ ...Object.fromEntries(Object.entries(c.b).filter(([k]) => !['custom', 'removed', 'cal'].includes(k))), cmp: '' }) }, 'Make B this view')));
+}
+
 export function renderMap(r) {
   const m = r.map;
   if (!m || !m.points) { replace('map-svg'); return; }

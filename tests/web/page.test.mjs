@@ -616,3 +616,59 @@ test('the speed chart marks its capacity cliff where the answer says the context
   assert.match(await page.textContent('#speed-chart svg'), /does not fit/);
   await context.close();
 });
+
+// Keyboard only: Tab walks from the top through the answer's knobs and choices, the map (one
+// stop) and on to the knobs; Enter on a choice focuses its model.
+test('a keyboard-only walk reaches the answer, its choices, the map and the knobs', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await openPage(context, env.server.url, env.server.origin);
+  const seen = [];
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press('Tab');
+    const what = await page.evaluate(() => {
+      const a = document.activeElement;
+      if (a.id) return `#${a.id}`;
+      if (a.matches('#answer-table button.pick')) return 'pick';
+      if (a.matches('#map-svg g.pt')) return 'map-point';
+      return a.tagName.toLowerCase();
+    });
+    seen.push(what);
+    if (what === '#k-carve') break;
+  }
+  const at = (x) => seen.indexOf(x);
+  for (const x of ['#k-model', '#k-quant', '#k-machine', '#k-backend', '#k-ctx', 'pick', 'map-point', '#k-carve'])
+    assert.ok(at(x) >= 0, `Tab reaches ${x} (${seen.join(' ')})`);
+  assert.ok(at('#k-model') < at('pick') && at('pick') < at('map-point') && at('map-point') < at('#k-carve'), seen.join(' '));
+  assert.equal(seen.filter((x) => x === 'map-point').length, 1, 'the map is one tab stop');
+  // Back to the first choice, and Enter focuses it.
+  await page.focus('#answer-table button.pick');
+  const name = await page.evaluate(() => document.activeElement.textContent);
+  await page.keyboard.press('Enter');
+  await until(page, (n) => document.getElementById('answer-line').textContent.includes(n), name);
+  await context.close();
+});
+
+// A and B: one click makes B the GTT-first setup; the link carries it and reopens it.
+test('compare two setups: B is one click, travels in the link and the rows that differ are marked', async () => {
+  const context = await env.browser.newContext();
+  const page = await openPage(context, `${env.server.url}#v=1&model=llama-3.3-70b&quant=Q8_0&ctx=131072&quants=Q8_0`, env.server.origin);
+  await page.click('#compare summary');
+  await page.click('#cmp-gtt-first');
+  await until(page, () => document.querySelector('#cmp-table table') !== null);
+  const rows = await page.$$eval('#cmp-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  const row = (name) => rows.find((r) => r[0] === name);
+  assert.deepEqual(row('verdict').slice(1), ['does not fit', 'fits only with GTT']);
+  assert.equal(row('BIOS carve-out GiB')[2], '0.5');
+  assert.match(row('kernel parameter')[2], /^ttm\.pages_limit=\d+$/);
+  assert.ok((await page.$$('#cmp-table tbody tr.differs')).length >= 4);
+  const link = new URL(page.url()).hash;
+  assert.match(link, /cmp=carve:0\.5;gtt:\d+/);
+  const again = await openPage(context, `${env.server.url}${link}`, env.server.origin);
+  assert.deepEqual(await again.$$eval('#cmp-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent))), rows);
+  assert.equal(await again.evaluate(() => document.getElementById('compare').open), true);
+  // A tampered B is refused with its reason and the rest of the link is kept.
+  const bad = await openPage(context, `${env.server.url}#v=1&ctx=8192&cmp=model:phi-4`, env.server.origin);
+  assert.match(await bad.textContent('#notices'), /compared setup: 'model' is not a field a compared setup can change/);
+  assert.equal(await bad.inputValue('#k-ctx'), '8192');
+  await context.close();
+});

@@ -228,6 +228,20 @@ const std::vector<Field>& fields() {
       text_field("sort", &ViewState::sort, 64),
       bool_field("desc", &ViewState::desc, "descending sort", true),
       bool_field("fitsonly", &ViewState::fits_only, "only what fits", true),
+      {"cmp",
+       [](ViewState& s, const std::string& v) -> std::string {
+         if (v.size() > 600) return "the compared setup is longer than 600 characters";
+         ViewState probe = s;
+         probe.compare = v;
+         std::string err;
+         compared_state(probe, err);
+         if (!err.empty()) return "compared setup: " + err;
+         s.compare = v;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.compare.empty() ? std::nullopt : std::optional<std::string>(s.compare);
+       }},
       {"at", [](ViewState& s, const std::string& v) { return id_field(s.section, v, "section"); },
        [](const ViewState& s) -> std::optional<std::string> {
          return s.section.empty() ? std::nullopt : std::optional<std::string>(s.section);
@@ -332,6 +346,30 @@ std::optional<std::string> encode_link(const ViewState& s, size_t max_bytes) {
   return out;
 }
 
+ViewState compared_state(const ViewState& s, std::string& error) {
+  ViewState b = s;
+  b.compare.clear();
+  error.clear();
+  for (const auto& pair : split(s.compare, ';')) {
+    const size_t colon = pair.find(':');
+    const std::string key = pair.substr(0, colon);
+    if (colon == std::string::npos) {
+      error = "'" + pair.substr(0, 32) + "' is not key:value";
+      return b;
+    }
+    if (std::none_of(std::begin(kCompareKeys), std::end(kCompareKeys), [&](const char* k) { return key == k; })) {
+      error = "'" + key.substr(0, 32) + "' is not a field a compared setup can change";
+      return b;
+    }
+    const std::string err = set_state_field(b, key, pair.substr(colon + 1));
+    if (!err.empty()) {
+      error = err;
+      return b;
+    }
+  }
+  return b;
+}
+
 ViewState decode_link(std::string_view fragment, std::vector<Notice>& notices) {
   ViewState s;
   if (!fragment.empty() && fragment.front() == '#') fragment.remove_prefix(1);
@@ -415,6 +453,7 @@ json state_to_json(const ViewState& s) {
   j["sort"] = s.sort;
   j["desc"] = s.desc;
   j["fitsonly"] = s.fits_only;
+  j["cmp"] = s.compare;
   j["at"] = s.section;
   j["custom"] = s.custom;
   j["removed"] = s.removed;

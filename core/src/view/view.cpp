@@ -7,6 +7,7 @@
 #include "haloplan/text/json_out.h"
 #include "haloplan/text/strings.h"
 #include "haloplan/view/answer.h"
+#include "haloplan/view/compare.h"
 #include "haloplan/view/evidence.h"
 #include "haloplan/view/exports.h"
 #include "haloplan/view/scenario.h"
@@ -329,6 +330,12 @@ bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, cons
   if (part == "answer") {
     o.key("answer");
     write_answer(o, s, answer_for(s, c));
+    return true;
+  }
+  if (part == "compare") {
+    o.key("compare");
+    if (s.compare.empty()) o.null();
+    else write_comparison(o, compare_setups(s, c));
     return true;
   }
   if (part == "map") {

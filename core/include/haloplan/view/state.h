@@ -43,7 +43,10 @@ struct ViewState {
   std::string filter;  // fit table filter text
   std::string sort;    // fit or speed table sort column (a header of either); empty: catalog order
   bool desc = false;
-  bool fits_only = false;                           // the fit and speed tables keep only rows that fit (as set up)
+  bool fits_only = false;  // the fit and speed tables keep only rows that fit (as set up)
+  // A second setup to compare with, as overrides of this one: "key:value" pairs joined by ';'
+  // ("carve:0.5;gtt:120", "backend:llamacpp-rocm;ctx:131072"); keys from kCompareKeys.
+  std::string compare;
   std::string section;                              // section to scroll to (deep link); empty: top
   nlohmann::json custom = nlohmann::json::array();  // user models, models.json entry schema
   std::vector<std::string> removed;                 // shipped model ids the user deleted
@@ -60,6 +63,11 @@ struct Notice {
   const std::string& what_is_wrong() const { return problem.empty() ? message : problem; }
 };
 
+// The fields a compared setup may change: the machine and its memory knobs, the kernel, the
+// backend and build, the context and cache, and the focused quant.
+inline constexpr const char* kCompareKeys[] = {"machine", "carve", "gtt",   "reserve", "kernel", "backend", "builds",
+                                               "ctx",     "ktype", "vtype", "slots",   "fa",     "unified", "quant"};
+
 // Sets one field of the state from its text form, as a link carries it ("ctx", "32768"): ""
 // when taken, else what is wrong (and the state is unchanged). The CLI's flags go through it,
 // so a flag and a link refuse a value with the same words. Unknown keys are refused.
@@ -75,6 +83,9 @@ std::string encode_link(const ViewState& s);
 // The link if it is at most max_bytes long; nullopt, without encoding all of it, if not.
 std::optional<std::string> encode_link(const ViewState& s, size_t max_bytes);
 ViewState decode_link(std::string_view fragment, std::vector<Notice>& notices);
+// The state with its compare overrides applied (not validated); "" in `error` when every one was
+// taken, else what is wrong with the first that was not.
+ViewState compared_state(const ViewState& s, std::string& error);
 
 nlohmann::json state_to_json(const ViewState& s);
 ViewState state_from_json(std::string_view text, std::vector<Notice>& notices);
