@@ -464,3 +464,28 @@ TEST_CASE("only what fits, and the speed table sorted by any column") {
     last = x;
   }
 }
+
+TEST_CASE("Ollama and vLLM launch lines carry the scenario, and a published file by its name") {
+  std::vector<Notice> n;
+  ViewState s;
+  s.model = "qwen3.6-35b-a3b";
+  s.quant = "unsloth:UD-Q4_K_XL";
+  s.ctx = 65536;
+  validate_state(s, shipped(), n);
+  REQUIRE(n.empty());
+  const CatalogModel& m = *shipped().model("qwen3.6-35b-a3b");
+  const PublishedFile* f = m.published("unsloth:UD-Q4_K_XL");
+  REQUIRE(f);
+  const Scenario sc = with_file(scenario_for(s, shipped()), f);
+  const Plan p = make_plan(shipped(), m, f->mix, sc);
+  const auto ollama = launch_command(p, sc, *shipped().backend("ollama"));
+  REQUIRE(ollama);
+  CHECK(ollama->rfind("OLLAMA_VULKAN=1 OLLAMA_CONTEXT_LENGTH=65536 OLLAMA_FLASH_ATTENTION=1 ollama serve &\n", 0) == 0);
+  CHECK(ollama->find("ollama run hf.co/" + f->repo + ":UD-Q4_K_XL") != std::string::npos);
+  // The ROCm runner needs no Vulkan opt-in.
+  CHECK(launch_command(p, sc, *shipped().backend("ollama-rocm"))->rfind("OLLAMA_CONTEXT_LENGTH=65536", 0) == 0);
+  const auto vllm = launch_command(p, sc, *shipped().backend("vllm-rocm"));
+  REQUIRE(vllm);
+  CHECK(vllm->find("--max-model-len 65536 --max-num-seqs 1 --gpu-memory-utilization 0.90") != std::string::npos);
+  CHECK(vllm->find("--tokenizer Qwen/") != std::string::npos);
+}

@@ -35,7 +35,11 @@ export function replace(target, ...nodes) {
 }
 
 export function download(name, text, type = 'application/json') {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+  downloadBlob(name, new Blob([text], { type }));
+}
+
+export function downloadBlob(name, blob) {
+  const url = URL.createObjectURL(blob);
   const a = el('a', { href: url, download: name });
   document.body.append(a);
   a.click();
@@ -61,3 +65,41 @@ export async function copyText(text) {
 
 export const GIB = 1024 ** 3;
 export function gibText(bytes, d = 1) { return (bytes / GIB).toFixed(d); }
+
+// A drawn picture as a file of its own: an SVG with the page's computed colours and fonts written
+// into its elements (it carries no stylesheet), or that SVG rasterised to PNG at twice its size.
+const PAINT = ['fill', 'stroke', 'stroke-width', 'stroke-dasharray', 'opacity', 'font-size', 'font-family', 'font-weight', 'text-anchor'];
+export function standaloneSvg(svg) {
+  const clone = svg.cloneNode(true);
+  clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+  const from = [svg, ...svg.querySelectorAll('*')];
+  const to = [clone, ...clone.querySelectorAll('*')];
+  from.forEach((e, i) => {
+    const cs = getComputedStyle(e);
+    // As presentation attributes: a style attribute would be inline CSS, which the page's policy refuses.
+    for (const p of PAINT) to[i].setAttribute(p, cs.getPropertyValue(p));
+    to[i].removeAttribute('class');
+    to[i].removeAttribute('tabindex');
+  });
+  const box = svg.viewBox.baseVal;
+  const bg = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+  for (const [k, v] of [['x', box.x], ['y', box.y], ['width', box.width], ['height', box.height]]) bg.setAttribute(k, v);
+  bg.setAttribute('fill', getComputedStyle(document.body).backgroundColor);
+  clone.insertBefore(bg, clone.firstChild);
+  clone.setAttribute('width', box.width);
+  clone.setAttribute('height', box.height);
+  return new XMLSerializer().serializeToString(clone);
+}
+
+export async function svgToPng(text, width, height) {
+  const img = new Image();
+  img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(text)}`;
+  await img.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.round(width * 2);
+  canvas.height = Math.round(height * 2);
+  const g = canvas.getContext('2d');
+  g.scale(2, 2);
+  g.drawImage(img, 0, 0, width, height);
+  return new Promise((ok, fail) => canvas.toBlob((b) => (b ? ok(b) : fail(new Error('the browser could not encode the PNG'))), 'image/png'));
+}

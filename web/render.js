@@ -1,7 +1,7 @@
 // The page's renderers: each draws one part of the view from the core's result (numbers and
 // tables computed by the core; nothing here derives a figure of its own). app.js wires them
 // through initRender; schedule.js decides when each part is drawn.
-import { el, replace, copyText, gibText } from './dom.js';
+import { el, replace, copyText, gibText, download, downloadBlob, standaloneSvg, svgToPng } from './dom.js';
 import { tableView, patchTable, replaceFrozen } from './table.js';
 import { layoutPicture, speedChart, mapChart } from './pictures.js';
 import { renderPart } from './schedule.js';
@@ -137,6 +137,23 @@ export function renderCompare(r) {
       el('button', { type: 'button', onclick: () => setState({ ...Object.fromEntries(Object.entries(c.b).filter(([k]) => !['custom', 'removed', 'cal'].includes(k))), cmp: '' }) }, 'Make B this view')));
 }
 
+// Buttons that save a drawn picture for a forum post: SVG, or PNG at twice its size.
+function pictureExports(boxId, name) {
+  const svg = () => document.querySelector(`#${boxId} svg`);
+  return el('div', { class: 'exports' },
+    el('button', { type: 'button', 'data-export': 'svg', onclick: () => download(`${name}.svg`, standaloneSvg(svg()), 'image/svg+xml') }, 'Save as SVG'),
+    el('button', { type: 'button', 'data-export': 'png', onclick: async (e) => {
+      const b = e.currentTarget;
+      try {
+        const s = svg();
+        const box = s.viewBox.baseVal;
+        downloadBlob(`${name}.png`, await svgToPng(standaloneSvg(s), box.width, box.height));
+      } catch (err) {
+        flash(b, `PNG failed: ${err.message}`);
+      }
+    } }, 'Save as PNG'));
+}
+
 export function renderMap(r) {
   const m = r.map;
   if (!m || !m.points) { replace('map-svg'); return; }
@@ -144,6 +161,9 @@ export function renderMap(r) {
   $('map-lead').textContent = `${shown}${m.total > shown ? ` of ${m.total}` : ''} model × quant rows (the quants chosen in Knobs, and each model's release format) on ${m.backend_name}, ${m.ctx} tokens of context. Lines: what this backend can fill. Select a point to focus its model.`;
   const box = $('map-svg');
   replace(box, mapChart(m, box.clientWidth || 1000, { model: r.state.model, quant: r.state.quant }, (model, quant) => setState({ model, quant })));
+  // (always new: the prerendered page holds the buttons without their handlers)
+  if (box.nextElementSibling && box.nextElementSibling.classList.contains('exports')) box.nextElementSibling.remove();
+  box.after(pictureExports('map-svg', 'haloplan-map'));
   replace('map-legend', [['m-carve-out', 'fits the carve-out (circle)'], ['m-gtt', 'fits only with GTT (square)'], ['m-os-squeeze', 'squeezes the OS (diamond)'], ['m-no-fit', 'does not fit (cross)'], ['m-refused', 'refused (ring)']]
     .map(([c, label]) => el('span', { class: c }, label)));
 }
@@ -276,15 +296,21 @@ export function renderFocus(r) {
   if (f.error) parts.push(el('p', { class: 'notice' }, `llama.cpp would refuse these settings: ${f.error}`));
   for (const t of f.tables) parts.push(tableView(t, { onExport }));
   if (b) {
-    parts.push(el('h4', { id: 'run-it' }, `Run it: llama-server on ${b.name}`));
+    const engine = b.command.startsWith('vllm') ? 'vllm' : b.command.includes('ollama') ? 'ollama' : 'llama-server';
+    parts.push(el('h4', { id: 'run-it' }, `Run it: ${engine} on ${b.name}`));
+    const about = {
+      'llama-server': `${b.command.includes(' -hf ') ? 'llama-server downloads the published file (and its vision projector, unless --no-mmproj) from Hugging Face.' : "Replace the file names with your GGUFs' paths."} The command carries the context (${r.state.ctx} tokens), slots, K/V cache types and flash attention of this scenario, puts every layer on the GPU (-ngl 999) and, on unified memory, loads without mmap so the weights are not held twice.`,
+      ollama: `Ollama takes the context, flash attention, cache type and parallel requests from its server's environment (OLLAMA_CONTEXT_LENGTH, OLLAMA_FLASH_ATTENTION, OLLAMA_KV_CACHE_TYPE, OLLAMA_NUM_PARALLEL)${b.command.startsWith('OLLAMA_VULKAN') ? '; OLLAMA_VULKAN=1 opts in to its Vulkan runner (0.12.11 and later)' : ''}. ${b.command.includes('hf.co/') ? 'It pulls the published file from Hugging Face.' : 'The Modelfile points at your GGUF.'}`,
+      vllm: `vLLM's GGUF loader is experimental and takes the tokenizer from the original repository; it pre-allocates the share of memory given by --gpu-memory-utilization, which is what this plan's vLLM verdict uses.`,
+    }[engine];
     if (b.command) {
       parts.push(el('pre', { id: 'server-command' }, b.command),
         copyButton('Copy the command', b.command, 'copy-server-command'),
-        el('p', { class: 'muted' }, `${b.command.includes(' -hf ') ? 'llama-server downloads the published file (and its vision projector, unless --no-mmproj) from Hugging Face.' : "Replace the file names with your GGUFs' paths."} The command carries the context (${r.state.ctx} tokens), slots, K/V cache types and flash attention of this scenario, puts every layer on the GPU (-ngl 999) and, on unified memory, loads without mmap so the weights are not held twice.`));
+        el('p', { class: 'muted' }, about));
     } else if (f.error) {
       parts.push(el('p', { class: 'muted' }, 'No command: llama.cpp would refuse these settings (above).'));
     } else {
-      parts.push(el('p', { class: 'muted' }, `${b.name} is not started with llama-server; pick a llama.cpp backend above for a command.`));
+      parts.push(el('p', { class: 'muted' }, `No launch line for ${b.name}.`));
     }
   }
   if (f.notes) parts.push(el('p', { class: 'muted' }, `Notes: ${f.notes}`));

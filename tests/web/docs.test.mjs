@@ -91,9 +91,17 @@ test('the llama-server command of a known scenario is exact', async () => {
   assert.equal(await page.textContent('#server-command'), expected);
   await page.click('#copy-server-command');
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), expected);
+  // vLLM serves the same GGUF with the original repository's tokenizer (the catalog's config
+  // source), the context, the sequences and its pre-allocated share; Ollama takes its server's
+  // environment and the Vulkan opt-in.
   await page.selectOption('#k-backend', 'vllm-rocm');
-  assert.ok(!(await page.isVisible('#server-command')));
-  assert.match(await page.textContent('#focus'), /vLLM, ROCm is not started with llama-server/);
+  await until(page, () => document.getElementById('server-command') && document.getElementById('server-command').textContent.startsWith('vllm'));
+  assert.equal(await page.textContent('#server-command'),
+    'vllm serve ./qwen3-30b-a3b-Q8_0.gguf --tokenizer Qwen/Qwen3-30B-A3B-Base --max-model-len 32768 --max-num-seqs 2 --gpu-memory-utilization 0.90');
+  await page.selectOption('#k-backend', 'ollama');
+  await until(page, () => document.getElementById('server-command').textContent.startsWith('OLLAMA'));
+  assert.equal(await page.textContent('#server-command'),
+    "OLLAMA_VULKAN=1 OLLAMA_CONTEXT_LENGTH=32768 OLLAMA_FLASH_ATTENTION=1 OLLAMA_KV_CACHE_TYPE=q8_0 OLLAMA_NUM_PARALLEL=2 ollama serve &\nprintf 'FROM ./qwen3-30b-a3b-Q8_0.gguf\\n' > Modelfile\nollama create qwen3-30b-a3b -f Modelfile && ollama run qwen3-30b-a3b");
   await context.close();
 });
 

@@ -672,3 +672,26 @@ test('compare two setups: B is one click, travels in the link and the rows that 
   assert.equal(await bad.inputValue('#k-ctx'), '8192');
   await context.close();
 });
+
+// The map leaves the page as a picture for a forum post: an SVG that carries its own colours and
+// a PNG, with nothing the page's policy refuses.
+test('the map saves as SVG and PNG', async () => {
+  const context = await env.browser.newContext({ acceptDownloads: true });
+  const page = await openPage(context, `${env.server.url}#v=1&at=map`, env.server.origin);
+  const save = async (kind) => {
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click(`#map .exports button[data-export="${kind}"]`)]);
+    return { name: dl.suggestedFilename(), body: fs.readFileSync(await dl.path()) };
+  };
+  const svg = await save('svg');
+  assert.equal(svg.name, 'haloplan-map.svg');
+  const text = svg.body.toString('utf8');
+  assert.match(text, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  assert.match(text, /carve-out \+ GTT 96/);
+  assert.match(text, /fill="rgb\(/);  // colours written in, no stylesheet needed
+  assert.doesNotMatch(text, /class="/);
+  const png = await save('png');
+  assert.equal(png.name, 'haloplan-map.png');
+  assert.equal(png.body.subarray(0, 8).toString('hex'), '89504e470d0a1a0a');
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});

@@ -1,6 +1,8 @@
 #include "haloplan/view/exports.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "haloplan/view/evidence.h"
@@ -38,6 +40,70 @@ std::optional<std::string> llama_server_command(const Plan& p, const Scenario& s
   // On unified memory mmap keeps a second copy in the page cache (and makes ROCm loads crawl).
   if (s.machine->kind != MemoryKind::Discrete) cmd += " --no-mmap";
   return cmd;
+}
+
+namespace {
+
+// The model's Hugging Face repository, from its catalog source "config: org/name/config.json ...".
+std::string hf_repo(const CatalogModel& m) {
+  const std::string pre = "config: ", post = "/config.json";
+  for (const auto& src : m.sources) {
+    if (src.rfind(pre, 0) != 0) continue;
+    const std::string path = src.substr(pre.size(), src.find(' ', pre.size()) - pre.size());
+    if (path.size() <= post.size() || path.compare(path.size() - post.size(), post.size(), post) != 0) continue;
+    const std::string repo = path.substr(0, path.size() - post.size());
+    if (std::count(repo.begin(), repo.end(), '/') == 1) return repo;
+  }
+  return "";
+}
+
+// The GGUF a preset names, as llama-quantize would write it.
+std::string gguf_name(const Plan& p) { return p.model->id + "-" + preset(p.quant).name + ".gguf"; }
+
+// Ollama: its server's environment for this scenario (envconfig: OLLAMA_CONTEXT_LENGTH,
+// OLLAMA_FLASH_ATTENTION, OLLAMA_KV_CACHE_TYPE, OLLAMA_NUM_PARALLEL; OLLAMA_VULKAN=1 opts in to the
+// Vulkan runner since 0.12.11, ollama/ollama#12673), then the model: a published file pulled by its
+// Hugging Face name, or a local GGUF made into an Ollama model.
+std::string ollama_command(const Plan& p, const Scenario& s, const Backend& b) {
+  std::string env;
+  if (b.id == "ollama") env += "OLLAMA_VULKAN=1 ";
+  env += "OLLAMA_CONTEXT_LENGTH=" + std::to_string(s.ctx.n_ctx);
+  if (s.ctx.flash_attn) env += " OLLAMA_FLASH_ATTENTION=1";
+  if (s.ctx.type_k == s.ctx.type_v && s.ctx.type_k != GgmlType::F16)
+    env += " OLLAMA_KV_CACHE_TYPE=" + kv_cache_type_name(s.ctx.type_k);
+  if (s.ctx.n_seq > 1) env += " OLLAMA_NUM_PARALLEL=" + std::to_string(s.ctx.n_seq);
+  std::string cmd = env + " ollama serve &\n";
+  if (p.file && !p.file->repo.empty()) {
+    cmd += "ollama run hf.co/" + p.file->repo + ":" + p.file->tag;
+  } else {
+    cmd += "printf 'FROM ./" + gguf_name(p) + "\\n' > Modelfile\n";
+    cmd += "ollama create " + p.model->id + " -f Modelfile && ollama run " + p.model->id;
+  }
+  if (s.ctx.type_k != s.ctx.type_v) cmd += "\n# Ollama takes one cache type for K and V; this plan has two";
+  return cmd;
+}
+
+// vLLM serving the GGUF (its GGUF loader wants the original repository's tokenizer), with the
+// context, sequences and the share of memory it pre-allocates.
+std::string vllm_command(const Plan& p, const Scenario& s, const Backend& b) {
+  const std::string repo = hf_repo(*p.model);
+  std::string cmd = "vllm serve ./" + (p.file ? p.model->id + "-" + p.file->tag + ".gguf" : gguf_name(p));
+  cmd += " --tokenizer " + (repo.empty() ? std::string("<the model's Hugging Face repo>") : repo);
+  cmd += " --max-model-len " + std::to_string(s.ctx.n_ctx) + " --max-num-seqs " + std::to_string(s.ctx.n_seq);
+  char frac[16];
+  std::snprintf(frac, sizeof frac, "%.2f", b.preallocate_fraction > 0 ? b.preallocate_fraction : 0.9);
+  cmd += std::string(" --gpu-memory-utilization ") + frac;
+  return cmd;
+}
+
+}  // namespace
+
+std::optional<std::string> launch_command(const Plan& p, const Scenario& s, const Backend& b) {
+  if (!p.model || !s.machine || !p.error.empty()) return std::nullopt;
+  if (b.id.rfind("llamacpp-", 0) == 0) return llama_server_command(p, s, b);
+  if (b.id.rfind("ollama", 0) == 0) return ollama_command(p, s, b);
+  if (b.id.rfind("vllm", 0) == 0) return vllm_command(p, s, b);
+  return std::nullopt;
 }
 
 std::string plan_json(const Catalog& c, const Scenario& s, const Plan& p, const Selection& sel) {

@@ -203,7 +203,7 @@ void write_focus_backend(JsonOut& o, const Catalog& c, const Plan& p, const Scen
   o.field("calibrated", bp.backend->speed_calibrated).field("unmeasured", bp.unmeasured);
   o.key("evidence");
   write_evidence(o, speed_evidence(c, p, bp, sc));
-  o.field("command", llama_server_command(p, sc, *bp.backend).value_or("")).end_obj();
+  o.field("command", launch_command(p, sc, *bp.backend).value_or("")).end_obj();
 }
 
 // The focused model: breakdown, placement per backend, decode speed against depth.

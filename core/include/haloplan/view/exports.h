@@ -14,6 +14,11 @@ namespace haloplan {
 // flash attention, every layer on the GPU, and --no-mmap on unified memory. nullopt for other
 // engines (vLLM, Ollama), which llama-server does not drive, and for settings llama.cpp refuses.
 std::optional<std::string> llama_server_command(const Plan& p, const Scenario& s, const Backend& b);
+// The launch lines for the plan on its engine: llama-server for llama.cpp backends; for Ollama the
+// server's environment (context, flash attention, cache type, parallel, the Vulkan opt-in) and the
+// model, pulled by its Hugging Face name when it is a published file; for vLLM `vllm serve` of the
+// GGUF with the original repository's tokenizer. nullopt for settings llama.cpp refuses.
+std::optional<std::string> launch_command(const Plan& p, const Scenario& s, const Backend& b);
 
 // One object for scripts: weights_bytes, bits_per_weight, kv_bytes, state_bytes, compute_bytes,
 // total_bytes, decode_tps, prefill_tps, max_context, verdicts (backend id -> verdict id) and more;
