@@ -38,6 +38,16 @@ std::string fit_cell(const ViewState& s, const std::string& model, const std::st
   return "(no row)";
 }
 
+// Llama-3.3-70B Q8_0 at 128K tokens: 69.8 GiB of weights and 40 GiB of f16 cache, more than the
+// 64 GiB carve-out plus the default 32 GiB GTT limit.
+ViewState llama70b_q8_128k() {
+  ViewState s;
+  s.model = "llama-3.3-70b";
+  s.quant = "Q8_0";
+  s.ctx = 131072;
+  return validated(s);
+}
+
 }  // namespace
 
 TEST_CASE("the default view opens on gpt-oss-120b as released, and it fits the carve-out") {
@@ -83,12 +93,7 @@ TEST_CASE("a change the answer offers is a state whose fit table says the same v
   }
   CHECK(changed > 0);  // the 128 GB box has rows that need a larger GTT limit (Qwen3-235B's files)
 
-  ViewState big = s;
-  big.model = "llama-3.3-70b";
-  big.quant = "Q8_0";
-  big.ctx = 131072;
-  big = validated(big);
-  const Answer b = answer_for(big, shipped());
+  const Answer b = answer_for(llama70b_q8_128k(), shipped());
   CHECK(b.focus.verdict == Verdict::NoFit);
   REQUIRE(b.fixes.size() >= 3);
   for (const auto& f : b.fixes) {
@@ -101,11 +106,7 @@ TEST_CASE("a change the answer offers is a state whose fit table says the same v
 }
 
 TEST_CASE("the GTT limit the answer asks for is the smallest whole GiB that fits") {
-  ViewState s;
-  s.model = "llama-3.3-70b";
-  s.quant = "Q8_0";
-  s.ctx = 131072;  // 69.8 GiB of weights and 40 GiB of f16 cache: more than 64 + 32 GiB
-  s = validated(s);
+  const ViewState s = llama70b_q8_128k();
   const Answer a = answer_for(s, shipped());
   REQUIRE(!a.fixes.empty());
   const Change& g = a.fixes.front();
@@ -150,11 +151,7 @@ TEST_CASE("a quantized V cache without flash attention is refused by every part"
 }
 
 TEST_CASE("the answer's JSON carries each change as the state fields it sets") {
-  ViewState s;
-  s.model = "llama-3.3-70b";
-  s.quant = "Q8_0";
-  s.ctx = 131072;  // 69.8 GiB of weights and 40 GiB of f16 cache: more than 64 + 32 GiB
-  s = validated(s);
+  const ViewState s = llama70b_q8_128k();
   JsonOut o;
   write_answer(o, s, answer_for(s, shipped()));
   const json j = json::parse(o.text());
