@@ -188,7 +188,7 @@ const PARTS = [
   ['answer', (r) => renderAnswer(r)],
   ['compare', (r) => renderCompare(r)],
   ['map', (r) => renderPart('map', [r.map, r.state.model, r.state.quant, mapWidth()], () => renderMap(r))],
-  ['layout', (r) => renderPart('layout', [r.pools, r.focus && r.focus.terms, r.focus && r.focus.backends, r.machine, r.state.ctx], () => renderLayout(r))],
+  ['layout', (r) => renderPart('layout', [r.pools, r.focus && r.focus.terms, r.focus && r.focus.backends, r.machine, r.state.ctx, r.state.backend, widthOf('layout-svg')], () => renderLayout(r))],
   ['fit', (r) => renderFit(r)],
   ['speed', (r) => {
     renderSpeed(r);
@@ -198,15 +198,23 @@ const PARTS = [
   ['guide', (r) => renderPart('guide', [r.pools, r.backends, r.focus && r.focus.backends, r.focus && r.focus.read_bytes, r.strategies, r.info.tunings, r.state.model, r.state.quant, r.state.ctx, r.state.backend], () => renderGuide(r))],
   ['catalog', () => app.editor.refresh()],
 ];
-function mapWidth() {
-  return $('map-svg').clientWidth || 1000;
+// The pictures are drawn at the width they are shown at.
+function widthOf(id) {
+  return $(id).clientWidth || 1000;
 }
+const mapWidth = () => widthOf('map-svg');
 const scheduler = createScheduler(PARTS, () => app.result);
-// The map is drawn at the width it is shown at: a new width draws it again.
-let mapTimer = 0;
+// A new width draws the pictures again.
+let resizeTimer = 0;
 window.addEventListener('resize', () => {
-  clearTimeout(mapTimer);
-  mapTimer = setTimeout(() => { if (app.result) renderPart('map', [app.result.map, app.state.model, app.state.quant, mapWidth()], () => renderMap(app.result)); }, 150);
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => {
+    const r = app.result;
+    if (!r) return;
+    renderPart('map', [r.map, app.state.model, app.state.quant, mapWidth()], () => renderMap(r));
+    renderPart('layout', [r.pools, r.focus && r.focus.terms, r.focus && r.focus.backends, r.machine, r.state.ctx, r.state.backend, widthOf('layout-svg')], () => renderLayout(r));
+    renderSpeed(r);
+  }, 150);
 });
 const later = (name) => scheduler.later(name);
 initRender({ setState, later, pageOpts, onExport });

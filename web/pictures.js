@@ -2,7 +2,6 @@
 // decode speed against context depth. Both draw numbers the core computed; nothing is derived here.
 import { svgEl, gibText } from './dom.js';
 
-const W = 1000;
 const LEFT = 8;
 
 function rect(x, y, w, h, cls, tip) {
@@ -14,7 +13,10 @@ function text(x, y, s, anchor = 'start') {
 }
 
 // pools: bytes from the core; focus: the focused model's terms and per-backend placement.
-export function layoutPicture(machine, pools, focus) {
+// Drawn at `width` (the width it is shown at, 1000 by default), so its text stays 12px on a phone.
+export function layoutPicture(machine, pools, focus, width = 1000) {
+  const W = Math.max(300, Math.round(width));
+  const narrow = W < 560;
   const discrete = machine.kind === 'discrete';
   const total = discrete ? pools.carve_out + pools.ram : pools.ram;
   const sx = (W - 2 * LEFT) / Math.max(total, 1);
@@ -31,15 +33,23 @@ export function layoutPicture(machine, pools, focus) {
   if (pools.gtt > 0) parts.push(rect(X(osStart), y + 1.5, pools.gtt * sx, 19, 'f-gtt', `GTT limit ${gibText(pools.gtt)} GiB`));
   y += 36;
   parts.push(text(X(0), y, `${carveName} ${gibText(pools.carve_out)}`));
-  if (pools.gtt > 0) parts.push(text(X(osStart + pools.gtt / 2), y, `GTT ${gibText(pools.gtt)}`, 'middle'));
-  parts.push(text(X(total), y, `OS reserve ${gibText(pools.os_reserve)}`, 'end'));
+  if (pools.gtt > 0) parts.push(text(X(osStart + pools.gtt / 2), y + (narrow ? 15 : 0), `GTT ${gibText(pools.gtt)}`, 'middle'));
+  parts.push(text(X(total), y, `${narrow ? 'reserve' : 'OS reserve'} ${gibText(pools.os_reserve)}`, 'end'));
+  if (narrow) y += 15;
   y += 16;
 
   if (focus) {
     const t = focus.terms;
     for (const b of focus.backends) {
       y += 22;
-      parts.push(text(LEFT, y, `${b.name}: ${b.verdict_label} — ${gibText(b.gpu_bytes, 2)} GiB on the GPU side`));
+      if (narrow) {
+        // Two lines: the backend, then its verdict.
+        parts.push(text(LEFT, y, b.name));
+        y += 15;
+        parts.push(text(LEFT, y, `${b.verdict_label}, ${gibText(b.gpu_bytes, 2)} GiB`));
+      } else {
+        parts.push(text(LEFT, y, `${b.name}: ${b.verdict_label} — ${gibText(b.gpu_bytes, 2)} GiB on the GPU side`));
+      }
       y += 6;
       const pieces = [
         ['f-weights', t.weights, 'weights (without token_embd)'],
@@ -82,7 +92,7 @@ export function layoutPicture(machine, pools, focus) {
   const desc = focus
     ? `${focus.name} ${focus.quant_label}: ` + focus.backends.map((b) => `${b.name} ${b.verdict_label}, ${gibText(b.in_carve_out)} GiB in ${carveName}, ${gibText(b.in_gtt)} GiB in GTT`).join('; ')
     : 'No model selected';
-  return svgEl('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': 'layout-title layout-desc' },
+  return svgEl('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-labelledby': 'layout-title layout-desc' },
     svgEl('title', { id: 'layout-title' }, `Memory pools of ${machine.name} and where the model goes`),
     svgEl('desc', { id: 'layout-desc' }, desc), parts);
 }
@@ -94,9 +104,11 @@ function niceStep(max, n) {
   return 10 * p;
 }
 
-export function speedChart(curve, title) {
+export function speedChart(curve, title, width = 1000) {
+  const W = Math.max(300, Math.round(width));
+  const narrow = W < 560;
   const pts = curve.points;
-  const H = 300, L = 56, R = 16, T = 24, B = 44;
+  const H = narrow ? 260 : 300, L = narrow ? 44 : 56, R = 16, T = 24, B = 44;
   const maxX = Math.max(1, pts[pts.length - 1][0]);
   const maxY = Math.max(...pts.map((p) => p[1] * curve.band_hi)) * 1.05 || 1;
   const x = (d) => L + (d / maxX) * (W - L - R);
@@ -107,8 +119,8 @@ export function speedChart(curve, title) {
     parts.push(svgEl('line', { x1: L, x2: W - R, y1: y(v).toFixed(1), y2: y(v).toFixed(1), class: 'grid' }));
     parts.push(text(L - 6, y(v) + 4, v.toFixed(ys < 1 ? 1 : 0), 'end'));
   }
-  let xs = 256;  // depths in powers of two, as contexts are set
-  while (maxX / xs > 8) xs *= 2;
+  let xs = 256;  // contexts in powers of two, as they are set
+  while (maxX / xs > (narrow ? 4 : 8)) xs *= 2;
   for (let d = 0; d <= maxX + 1e-9; d += xs) {
     parts.push(svgEl('line', { x1: x(d).toFixed(1), x2: x(d).toFixed(1), y1: T, y2: H - B, class: 'grid' }));
     parts.push(text(x(d), H - B + 16, d >= 1024 ? `${d / 1024}K` : `${d}`, 'middle'));
@@ -133,10 +145,10 @@ export function speedChart(curve, title) {
   if (curve.reaches_gtt && curve.carve_out_ctx > 0 && curve.carve_out_ctx < curve.fit_ctx) mark(curve.carve_out_ctx, 's-cliff', `over ${k(curve.carve_out_ctx)}: spills into GTT`, 1);
   mark(curve.fit_ctx, 's-cliff', `over ${k(curve.fit_ctx)}: does not fit`, 2);
   mark(curve.context, 's-mark', `your context ${k(curve.context)}`, 0);
-  parts.push(text(L + (W - L - R) / 2, H - 8, `context (tokens${curve.slots > 1 ? ` over ${curve.slots} slots` : ''}), decode with it full`, 'middle'));
+  parts.push(text(L + (W - L - R) / 2, H - 8, narrow ? 'context (tokens), decode with it full' : `context (tokens${curve.slots > 1 ? ` over ${curve.slots} slots` : ''}), decode with it full`, 'middle'));
   parts.push(svgEl('text', { x: 14, y: T + (H - T - B) / 2, transform: `rotate(-90 14 ${T + (H - T - B) / 2})`, 'text-anchor': 'middle' }, 'decode tokens/s'));
   const first = pts[0][1], last = pts[pts.length - 1][1];
-  return svgEl('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': 'speed-title speed-desc' },
+  return svgEl('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-labelledby': 'speed-title speed-desc' },
     svgEl('title', { id: 'speed-title' }, title),
     svgEl('desc', { id: 'speed-desc' }, `Estimated decode speed falls from ${first.toFixed(1)} tokens/s at an empty context to ${last.toFixed(1)} tokens/s with ${maxX} tokens.${curve.carve_out_ctx > 0 && curve.carve_out_ctx < curve.fit_ctx && curve.reaches_gtt ? ` Over ${curve.carve_out_ctx} tokens it spills into GTT.` : ''}${curve.fit_ctx > 0 && curve.fit_ctx < maxX ? ` Over ${curve.fit_ctx} tokens it does not fit.` : ''}`),
     parts);

@@ -324,12 +324,21 @@ export function renderFocus(r) {
 export function renderLayout(r) {
   const f = r.focus;
   $('layout-lead').textContent = f
-    ? `${f.name} ${f.quant_label} at ${r.state.ctx} tokens, placed into ${r.machine.name}'s memory by each backend. Hover a block for its size.`
+    ? `${f.name} ${f.quant_label} at ${r.state.ctx} tokens, placed into ${r.machine.name}'s memory by each backend. The legend gives each part's size; hover a block for its own.`
     : 'Pick a model in the table below.';
-  replace('layout-svg', layoutPicture(r.machine, r.pools, f));
-  const items = [['sw-carve', 'carve-out / VRAM'], ['sw-os', 'OS-visible RAM'], ['sw-gtt', 'GTT limit (outline)'], ['sw-reserve', 'OS reserve'],
-    ['sw-weights', 'weights'], ['sw-kv', 'KV cache'], ['sw-state', 'recurrent state'], ['sw-compute', 'compute buffer (estimate)'],
-    ['sw-over', 'runtime overhead (estimate)'], ['sw-extra', 'projector, draft model, MTP layers'], ['sw-host', 'host side']];
+  replace('layout-svg', layoutPicture(r.machine, r.pools, f, $('layout-svg').clientWidth || 1000));
+  // Sizes in the legend, so a touch screen (no hover) reads them too.
+  const t = f ? f.terms : null;
+  const sz = (bytes) => (t ? ` ${gibText(bytes, 2)} GiB` : '');
+  const p = r.pools;
+  const b = f && f.backends.find((x) => x.id === r.state.backend);
+  const items = [['sw-carve', `carve-out / VRAM ${gibText(p.carve_out)} GiB`], ['sw-os', `OS-visible RAM ${gibText(p.os_visible)} GiB`],
+    ['sw-gtt', `GTT limit (outline) ${gibText(p.gtt)} GiB`], ['sw-reserve', `OS reserve ${gibText(p.os_reserve)} GiB`],
+    ['sw-weights', `weights${t ? sz(t.weights + (t.output_copy || 0)) : ''}`], ['sw-kv', `KV cache${t ? sz(t.kv) : ''}`],
+    ['sw-state', `recurrent state${t ? sz(t.state) : ''}`], ['sw-compute', `compute buffer (estimate)${t ? sz(t.compute) : ''}`],
+    ['sw-over', `runtime overhead (estimate)${b ? sz(b.overhead) : ''}`],
+    ['sw-extra', `projector, draft model, MTP layers${t ? sz((t.mmproj || 0) + (t.draft || 0) + (t.mtp || 0)) : ''}`],
+    ['sw-host', `host side${t ? sz(t.token_embd + t.host) : ''}`]];
   replace('layout-legend', items.map(([c, label]) => el('span', { class: c }, label)));
 }
 
@@ -399,7 +408,7 @@ export function renderSpeed(r) {
     replace('speed-focus');
     $('speed-evidence').hidden = true;
   }
-  if (f && f.curve) replace('speed-chart', speedChart(f.curve, `Decode speed of ${f.name} ${f.quant_label} against context depth (${b ? b.name : ''}), estimate with its error band`));
+  if (f && f.curve) replace('speed-chart', speedChart(f.curve, `Decode speed of ${f.name} ${f.quant_label} against context depth (${b ? b.name : ''}), estimate with its error band`, $('speed-chart').clientWidth || 1000));
   else replace('speed-chart');
   const s = r.state;
   const speedOpts = {

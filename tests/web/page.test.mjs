@@ -695,3 +695,22 @@ test('the map saves as SVG and PNG', async () => {
   assert.deepEqual(page.problems, []);
   await context.close();
 });
+
+// On a phone the memory picture and the speed chart are drawn at their width, so their text is
+// readable, and the sizes a mouse would hover for are written in the legend.
+test('the memory picture and the speed chart read at phone width; the legend gives the sizes', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true });
+  const page = await openPage(context, `${env.server.url}#v=1&at=layout`, env.server.origin);
+  for (const sel of ['#layout-svg svg text', '#speed-chart svg text']) {
+    await page.$eval(sel, (t) => t.scrollIntoView());
+    const sizes = await page.$$eval(sel, (ts) => ts.map((t) => t.getBoundingClientRect().height));
+    assert.ok(sizes.length > 3 && Math.min(...sizes) >= 10, `${sel}: text drawn at ${Math.min(...sizes)} px`);
+    const right = await page.$$eval(sel, (ts) => Math.max(...ts.map((t) => t.getBoundingClientRect().right)));
+    assert.ok(right <= 390, `${sel}: no text past the screen's edge (${right})`);
+  }
+  // Each part's size is written in the legend (a touch screen cannot hover a block for it).
+  assert.match(await page.textContent('#layout-legend'), /weights \d+\.\d\d GiB/);
+  assert.match(await page.textContent('#layout-legend'), /KV cache \d+\.\d\d GiB/);
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
