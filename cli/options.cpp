@@ -189,6 +189,10 @@ std::string resolve_file(const std::string& q, const Catalog& c) {
 
 Scenario make_scenario(const Options& o, const Catalog& c) {
   ViewState s = o.state;
+  // One model asked for is the focus, so what is checked against a model (its trained context) is
+  // checked against it.
+  if ((o.command == "plan" || o.command == "best") && o.models.size() == 1 && c.model(o.models.front()))
+    s.model = o.models.front();
   std::vector<Notice> notices;
   validate_state(s, c, notices);
   if (!notices.empty()) throw UsageError(notices.front().what_is_wrong());
