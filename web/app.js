@@ -187,8 +187,8 @@ const PARTS = [
   ['link', writeLink],
   ['answer', (r) => renderAnswer(r)],
   ['compare', (r) => renderCompare(r)],
-  ['map', (r) => renderPart('map', [r.map, r.state.model, r.state.quant, mapWidth()], () => renderMap(r))],
-  ['layout', (r) => renderPart('layout', [r.pools, r.focus && r.focus.terms, r.focus && r.focus.backends, r.machine, r.state.ctx, r.state.backend, widthOf('layout-svg')], () => renderLayout(r))],
+  ['map', (r) => drawMap(r)],
+  ['layout', (r) => drawLayout(r)],
   ['fit', (r) => renderFit(r)],
   ['speed', (r) => {
     renderSpeed(r);
@@ -198,11 +198,17 @@ const PARTS = [
   ['guide', (r) => renderPart('guide', [r.pools, r.backends, r.focus && r.focus.backends, r.focus && r.focus.read_bytes, r.strategies, r.info.tunings, r.state.model, r.state.quant, r.state.ctx, r.state.backend], () => renderGuide(r))],
   ['catalog', () => app.editor.refresh()],
 ];
-// The pictures are drawn at the width they are shown at.
+// The pictures are drawn at the width they are shown at, so a width is part of what they show.
 function widthOf(id) {
   return $(id).clientWidth || 1000;
 }
-const mapWidth = () => widthOf('map-svg');
+function drawMap(r) {
+  renderPart('map', [r.map, r.state.model, r.state.quant, widthOf('map-svg')], () => renderMap(r));
+}
+function drawLayout(r) {
+  renderPart('layout', [r.pools, r.focus && r.focus.terms, r.focus && r.focus.backends, r.machine, r.state.ctx, r.state.backend,
+    widthOf('layout-svg')], () => renderLayout(r));
+}
 const scheduler = createScheduler(PARTS, () => app.result);
 // A new width draws the pictures again.
 let resizeTimer = 0;
@@ -211,8 +217,8 @@ window.addEventListener('resize', () => {
   resizeTimer = setTimeout(() => {
     const r = app.result;
     if (!r) return;
-    renderPart('map', [r.map, app.state.model, app.state.quant, mapWidth()], () => renderMap(r));
-    renderPart('layout', [r.pools, r.focus && r.focus.terms, r.focus && r.focus.backends, r.machine, r.state.ctx, r.state.backend, widthOf('layout-svg')], () => renderLayout(r));
+    drawMap(r);
+    drawLayout(r);
     renderSpeed(r);
   }, 150);
 });

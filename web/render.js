@@ -191,6 +191,9 @@ function fixButton(x, extra = {}) {
     el('span', { class: 'fix-label' }, upper(x.label)), el('span', { class: 'fix-detail' }, x.detail));
 }
 
+// A link to What fits that scrolls there without putting the section into the fragment.
+const fitLink = (text) => el('a', { href: '#fit', onclick: (e) => { e.preventDefault(); $('fit').scrollIntoView(); } }, text);
+
 export function renderAnswer(r) {
   const s = r.state;
   const p = r.pools;
@@ -207,7 +210,7 @@ export function renderAnswer(r) {
         el('div', { class: 'fixes', id: 'answer-fixes' }, f.fixes.map((x) => fixButton(x))));
     } else if (f.verdict === 'carve-out' || f.verdict === 'gtt') {
       focus.push(el('p', { class: 'muted small' }, `Up to ${f.max_context} tokens of context fit. `,
-        el('a', { href: '#fit', 'data-scroll': 'fit', onclick: (e) => { e.preventDefault(); document.getElementById('fit').scrollIntoView(); } }, 'Breakdown and every backend'), '.'));
+        fitLink('Breakdown and every backend'), '.'));
     }
   }
   replace('answer-focus', focus);
@@ -227,7 +230,7 @@ export function renderAnswer(r) {
     el('thead', null, el('tr', null, ['#', 'model and file', 'fits', 'decode t/s (est.)', 'prefill t/s (est.)', 'to do'].map((h, j) => el('th', { scope: 'col', class: ['rank', '', '', 'num', 'num prefill', 'todo'][j] || null }, h)))),
     el('tbody', null, rows)),
   el('p', { class: 'muted small' }, `Each model at its release format when that fits, else the most precise of the chosen quants and its published files that fits and decodes at ${a.min_decode_tps} t/s or more; ranked by reading speed, then size.${a.fitting === null ? '' : ` ${a.fitting} of ${a.models} models fit.`} Decode is with the context full, an estimate with its 80% band. * after the change in "to do". `,
-    el('a', { href: '#fit', 'data-scroll': 'fit', onclick: (e) => { e.preventDefault(); document.getElementById('fit').scrollIntoView(); } }, 'Every model and quant'), '.'));
+    fitLink('Every model and quant'), '.'));
 }
 
 

@@ -203,9 +203,10 @@ std::vector<Change> focus_fixes(const ViewState& s, const Catalog& c, const Cell
       s2.flash_attn = true;
       keep(checked(c, s2, cell, "fa", "turn flash attention on", "-fa on", true));
     }
+    // K and V of one type (MLA needs it), or both f16 when they are already one type.
     ViewState s2 = s;
-    s2.type_v = s.type_v != s.type_k ? s.type_k : std::string("f16");
-    if (s2.type_v == s.type_k && s.type_k != "f16" && s.type_v == s.type_k) s2.type_k = s2.type_v = "f16";
+    if (s.type_v != s.type_k) s2.type_v = s.type_k;
+    else s2.type_k = s2.type_v = "f16";
     keep(checked(c, s2, cell, "vtype", "use " + s2.type_k + "/" + s2.type_v + " for the K/V cache",
                  "-ctk " + s2.type_k + " -ctv " + s2.type_v, true));
     if (!s.draft.empty()) {
