@@ -31,9 +31,10 @@ fs.rmSync(out, { recursive: true, force: true });
 fs.mkdirSync(path.join(out, 'icons'), { recursive: true });
 
 // The page's modules (esbuild bundles them from app.js, for the site and the single file).
-const MODULES = ['dom.js', 'table.js', 'core.js', 'pictures.js', 'store.js', 'catalog.js', 'schedule.js', 'render.js', 'app.js'];
+const MODULES = ['dom.js', 'table.js', 'core.js', 'core-transport.js', 'core-host.js', 'core-worker.js', 'core-inline.js', 'pictures.js',
+  'store.js', 'catalog.js', 'schedule.js', 'render.js', 'app.js'];
 const ICONS = fs.readdirSync(path.join(web, 'icons')).map((f) => `icons/${f}`);
-const STATIC = ['index.html', 'manifest.webmanifest', 'app.js', ...ICONS];
+const STATIC = ['index.html', 'manifest.webmanifest', 'app.js', 'core-worker.js', ...ICONS];
 const sha = (s) => `'sha256-${createHash('sha256').update(s).digest('base64')}'`;
 // Replaces the first `from` (text or a RegExp) in a page; the build fails when it is missing.
 function replaceIn(page, from, to) {
@@ -58,8 +59,14 @@ try {
   // The tools module (GGUF and config.json import, calibration) stays a file of its own, imported
   // on first use.
   const tools = '--external:./haloplan-tools.mjs';
+  // The page's module does not hold the core: the worker module does, with the wasm glue
+  // (core-transport.js starts it, or imports it on this thread where a module worker cannot start).
   esbuild([path.join(staging, 'app.js'), '--bundle', '--format=esm', '--minify', '--target=es2020',
-    '--legal-comments=none', tools, `--outfile=${path.join(out, 'app.js')}`]);
+    '--legal-comments=none', tools, '--external:./core-worker.js', `--outfile=${path.join(out, 'app.js')}`]);
+  esbuild([path.join(staging, 'core-worker.js'), '--bundle', '--format=esm', '--minify', '--target=es2020',
+    '--legal-comments=none', `--outfile=${path.join(out, 'core-worker.js')}`]);
+  // The prerender (jsdom has no workers) runs the core on its own thread.
+  fs.copyFileSync(path.join(web, 'core-inline.js'), path.join(staging, 'core-transport.js'));
   // The stylesheet and boot.js are written into the pages (below).
   esbuild([path.join(web, 'style.css'), '--minify', `--outfile=${path.join(staging, 'style.css')}`]);
   esbuild([path.join(web, 'boot.js'), '--minify', '--target=es2017', `--outfile=${path.join(staging, 'boot.js')}`]);
@@ -114,6 +121,8 @@ let script = '';
   try {
     for (const m of MODULES) fs.copyFileSync(path.join(web, m), path.join(single, m));
     fs.copyFileSync(path.join(wasmDir, 'haloplan_single.mjs'), path.join(single, 'haloplan.mjs'));
+    // No workers from file://: the core runs on the page's thread.
+    fs.copyFileSync(path.join(web, 'core-inline.js'), path.join(single, 'core-transport.js'));
     try {
       execFileSync('esbuild', [path.join(single, 'app.js'), '--bundle', '--format=esm', '--minify', '--target=es2020',
         '--legal-comments=none', '--external:./haloplan-tools.mjs', `--outfile=${path.join(single, 'bundle.js')}`],

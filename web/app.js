@@ -1,14 +1,14 @@
 // haloplan's page: the state and its wiring. It reads the knobs, asks the wasm core for the view,
 // hands the result to the renderers (render.js) through the part scheduler (schedule.js), keeps
 // the scenario in the URL fragment and the user's catalog in the browser.
-import { loadCore, computeView, fullTable, decodeLink, exportTable, calibrate } from './core.js';
-import { el, replace, copyText, download } from './dom.js';
+import { loadCore, computeView, needParts, fullTable, decodeLink, exportTable, calibrate, watchBusy } from './core.js';
+import { el, replace, copyText, download, shownWidth, watchWidths } from './dom.js';
 import { tableView } from './table.js';
 import { loadCatalog, saveCatalog, sameCatalog, loadTheme, saveTheme } from './store.js';
 import { CatalogEditor } from './catalog.js';
 import { renderPart, createScheduler } from './schedule.js';
 import {
-  initRender, flash, renderKnobs, renderAnswer, renderCompare, renderMap, renderFit, renderLayout, renderSpeed, renderCalibration, renderSetup, renderGuide,
+  initRender, flash, renderKnobs, renderAnswer, renderCompare, renderMap, renderFit, renderLayout, renderSpeed, renderCalibration, renderSetup, renderGuide, watchEvidence,
 } from './render.js';
 
 const app = {
@@ -19,6 +19,7 @@ const app = {
   sticky: [],          // notices that stay until dismissed: {id, text, actions}
   editor: null,
   embed: null,         // ?embed=fit|speed|setup|layout: one part, no chrome
+  started: false,      // the core is up and main() has the first state
 };
 
 const EMBEDS = ['fit', 'speed', 'setup', 'layout'];
@@ -32,8 +33,8 @@ function pageOpts(name, t) {
     total: t.matching,
     limit: ROWS_PER_PAGE,
     onMore: () => { rowsShown[name] += ROWS_PER_PAGE; update(); },
-    exportAll: () => {
-      const all = fullTable(app.result, name);
+    exportAll: async () => {
+      const all = await fullTable(app.result, name);
       return { title: all.title, headers: all.headers, rows: all.rows, notes: all.notes };
     },
   };
@@ -67,11 +68,40 @@ function renderNotices() {
 
 // ---------------------------------------------------------------- state and recompute
 
+// The core answers from its worker, so a change is drawn when its answer comes. One request is
+// on its way at a time: changes made meanwhile are folded into the next one, and an answer that
+// a later change has overtaken is not drawn (its knobs would undo what the reader just set).
+let computing = null;
+let recompute = false;
 function update() {
-  const r = computeView(app.state, rowsShown);
-  app.result = r;
-  app.state = r.state;
-  render(r);
+  if (!app.started) return Promise.resolve();  // the core is not up yet; main() draws the first view
+  if (computing) {
+    recompute = true;
+    return computing;
+  }
+  computing = (async () => {
+    for (;;) {
+      recompute = false;
+      let r;
+      try {
+        r = await computeView(app.state, rowsShown, scheduler.nearNeeds());
+      } catch (e) {
+        coreFailed(e);
+        return;
+      }
+      if (recompute) continue;
+      app.result = r;
+      app.state = r.state;
+      render(r);
+      document.dispatchEvent(new Event('haloplan-drawn'));  // the parts in view are drawn (bench/web times this)
+      return;
+    }
+  })().finally(() => { computing = null; });
+  return computing;
+}
+
+function coreFailed(e) {
+  addSticky('core', `The planner stopped: ${e.message}. Reload the page; your catalog and the link are kept.`);
 }
 
 // The address bar follows the view a moment after each change (with the parts drawn after it),
@@ -175,7 +205,14 @@ function readKnobs() {
 
 // Copy a table as shown, rendered by the core (the CLI's own Markdown and CSV).
 async function onExport(shown, format, button) {
-  const text = exportTable(shown, format);
+  let text;
+  try {
+    text = await exportTable(await shown, format);
+  } catch (e) {
+    flash(button, 'Copy failed');
+    coreFailed(e);
+    return;
+  }
   app.lastExport = text;
   flash(button, (await copyText(text)) ? 'Copied' : 'Copy failed');
 }
@@ -183,25 +220,24 @@ async function onExport(shown, format, button) {
 // The page's parts, in page order. A part on screen is drawn with the change that produced the
 // result; the others are drawn right after it, one part per task (so a burst of input pays only
 // for what is on screen), or as soon as they scroll into view.
+// Each comes with the core parts it reads (the head's members come with every result).
 const PARTS = [
   ['link', writeLink],
-  ['answer', (r) => renderAnswer(r)],
-  ['compare', (r) => renderCompare(r)],
-  ['map', (r) => drawMap(r)],
+  ['answer', (r) => renderAnswer(r), ['answer']],
+  ['compare', (r) => renderCompare(r), ['compare']],
+  ['map', (r) => drawMap(r), ['map']],
   ['layout', (r) => drawLayout(r)],
-  ['fit', (r) => renderFit(r)],
+  ['fit', (r) => renderFit(r), ['fit']],
   ['speed', (r) => {
     renderSpeed(r);
     renderPart('calibration', [r.info.backends, r.state.cal], () => renderCalibration(r));
-  }],
-  ['setup', (r) => renderPart('setup', [r.setup, r.kernel], () => renderSetup(r))],
+  }, ['speed', 'ceiling']],
+  ['setup', (r) => renderPart('setup', [r.setup, r.kernel], () => renderSetup(r)), ['setup']],
   ['guide', (r) => renderPart('guide', [r.pools, r.backends, r.focus && r.focus.backends, r.focus && r.focus.read_bytes, r.strategies, r.info.tunings, r.state.model, r.state.quant, r.state.ctx, r.state.backend], () => renderGuide(r))],
   ['catalog', () => app.editor.refresh()],
 ];
 // The pictures are drawn at the width they are shown at, so a width is part of what they show.
-function widthOf(id) {
-  return $(id).clientWidth || 1000;
-}
+const widthOf = shownWidth;
 function drawMap(r) {
   renderPart('map', [r.map, r.state.model, r.state.quant, widthOf('map-svg')], () => renderMap(r));
 }
@@ -209,10 +245,11 @@ function drawLayout(r) {
   renderPart('layout', [r.pools, r.focus && r.focus.terms, r.focus && r.focus.backends, r.machine, r.state.ctx, r.state.backend,
     widthOf('layout-svg')], () => renderLayout(r));
 }
-const scheduler = createScheduler(PARTS, () => app.result);
+const scheduler = createScheduler(PARTS, () => app.result, needParts, coreFailed);
+watchBusy((on) => scheduler.setBusy(on));
 // A new width draws the pictures again.
 let resizeTimer = 0;
-window.addEventListener('resize', () => {
+watchWidths(() => {
   clearTimeout(resizeTimer);
   resizeTimer = setTimeout(() => {
     const r = app.result;
@@ -223,7 +260,7 @@ window.addEventListener('resize', () => {
   }, 150);
 });
 const later = (name) => scheduler.later(name);
-initRender({ setState, later, pageOpts, onExport });
+initRender({ setState, later, pageOpts, onExport, need: needParts, coreFailed });
 
 // Paste-back calibration: the fitted value waits in `pendingCal` until the user applies it.
 let pendingCal = null;
@@ -345,10 +382,16 @@ function wire() {
 }
 
 // A link pasted into this tab's address bar (or back/forward) changes only the fragment.
-function onHashChange() {
+async function onHashChange() {
   const fragment = location.hash.slice(1);
   if (!app.result || fragment === app.result.link) return;
-  const d = decodeLink(fragment);
+  let d;
+  try {
+    d = await decodeLink(fragment);
+  } catch (e) {
+    coreFailed(e);
+    return;
+  }
   if (d.notices.length) addSticky('link', `This link is partly broken: ${d.notices.map((n) => n.message).join('; ')}.`);
   else dropSticky('link');
   const state = d.state;
@@ -446,7 +489,7 @@ async function main() {
   let state = {};
   const fragment = location.hash.slice(1);
   if (fragment) {
-    const d = decodeLink(fragment);
+    const d = await decodeLink(fragment);
     state = d.state;
     if (d.notices.length) {
       addSticky('link', `This link is partly broken: ${d.notices.map((n) => n.message).join('; ')}.`);
@@ -478,9 +521,11 @@ async function main() {
   // free for input. Any other view draws the parts in view at once (they are hidden until then).
   const prerenderedDefault = document.documentElement.dataset.prerendered === '';
   if (!prerenderedDefault) scheduler.seedNear();
-  await new Promise((ok) => setTimeout(ok, 0));  // loading the core and the first compute apart
-  update();
+  app.started = true;
+  await update();
+  if (!app.result) return;  // the core stopped (its notice says so)
   scheduler.watchParts();
+  watchEvidence();
   window.addEventListener('hashchange', onHashChange);
   $('loading').hidden = true;
   delete document.documentElement.dataset.prerendered;  // the live tables replace the build's

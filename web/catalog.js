@@ -56,7 +56,7 @@ export function envelope(models) {
 // first (the browser's parser would take NaN, duplicate keys and 10,000-deep nesting in its
 // stride), so the messages are the CLI's. -> {models} | {error} | {diagnostics}
 export async function parseImport(bytes) {
-  const syntax = checkJson(bytes).filter((x) => x.error);
+  const syntax = (await checkJson(bytes)).filter((x) => x.error);
   if (syntax.length) return { diagnostics: syntax };
   const text = new TextDecoder().decode(bytes);
   const data = JSON.parse(text);
@@ -73,12 +73,12 @@ export async function parseImport(bytes) {
     models = [r.model];
   } else if (Array.isArray(data)) models = data;
   else if (isObject && ('schema' in data || 'models' in data)) {
-    const d = checkModels(text).filter((x) => x.error);
+    const d = (await checkModels(text)).filter((x) => x.error);
     if (d.length) return { diagnostics: d };
     models = data.models;
   } else if (data && typeof data === 'object' && typeof data.id === 'string') models = [data];
   else return { error: 'expected a models file ({"schema": "haloplan-models", ...}), a list of models, or one model' };
-  const d = checkModels(envelope(models)).filter((x) => x.error);
+  const d = (await checkModels(envelope(models))).filter((x) => x.error);
   if (d.length) return { diagnostics: d };
   return { models };
 }
@@ -276,8 +276,13 @@ export class CatalogEditor {
   // Validates entries with the core and merges them into the catalog by id (an entry replaces the
   // one with its id and brings back a deleted shipped one). On a problem it shows the errors and
   // changes nothing. -> whether the entries were added.
-  addEntries(models, message, failStatus, { fullPath = false } = {}) {
-    const errs = checkModels(envelope(models)).filter((d) => d.error);
+  async addEntries(models, message, failStatus, { fullPath = false } = {}) {
+    let errs;
+    try {
+      errs = (await checkModels(envelope(models))).filter((d) => d.error);
+    } catch (e) {
+      errs = [{ path: '', message: `the planner could not check the entries (${e.message})`, error: true }];
+    }
     if (errs.length) {
       this.showErrors(errs, { fullPath });
       this.status.textContent = failStatus;
@@ -335,7 +340,13 @@ export class CatalogEditor {
       this.showImport(file.name, { error: 'the file is larger than 16 MiB' });
       return;
     }
-    this.showImport(file.name, await parseImport(new Uint8Array(await file.arrayBuffer())));
+    let result;
+    try {
+      result = await parseImport(new Uint8Array(await file.arrayBuffer()));
+    } catch (e) {
+      result = { error: `the planner could not read it (${e.message})` };
+    }
+    this.showImport(file.name, result);
   }
 
   showImport(name, result) {
@@ -366,7 +377,7 @@ export class CatalogEditor {
       this.status.textContent = 'Not added; the catalog is unchanged.';
       return;
     }
-    if (this.addEntries([r.model], `Added ${r.model.name} from its config.json (weights from llama.cpp's quantisation rules).`,
+    if (await this.addEntries([r.model], `Added ${r.model.name} from its config.json (weights from llama.cpp's quantisation rules).`,
       'Not added; the catalog is unchanged.')) this.host.focus(r.model.id, this.host.state().quants[0] || 'Q4_K_M');
   }
 
@@ -392,7 +403,7 @@ export class CatalogEditor {
     }
     const ms = (performance.now() - t0).toFixed(0);
     const names = result.models.map((m) => `${m.name} (${m.gguf.quant}, from GGUF header: ${m.gguf.file})`).join(', ');
-    if (this.addEntries(result.models, `Imported ${names} in ${ms} ms.`,
+    if (await this.addEntries(result.models, `Imported ${names} in ${ms} ms.`,
       'The header does not make a valid catalog entry; the catalog is unchanged.')) {
       this.host.focus(result.models[0].id, result.models[0].gguf.quant);
     }

@@ -28,6 +28,37 @@ export function svgEl(tag, attrs, ...children) {
   return e;
 }
 
+// The width an element is shown at, for the pictures drawn at their shown width. Read once, then
+// kept by a ResizeObserver, so a part drawn after other parts changed the page does not force the
+// browser to lay the page out in the middle of the task. onWidth(id) runs when a width changes.
+const widths = new Map();
+let widthObserver = null;
+let widthListener = null;
+export function watchWidths(onWidth) {
+  widthListener = onWidth;
+}
+export function shownWidth(id) {
+  if (widths.has(id)) return widths.get(id);
+  const e = document.getElementById(id);
+  const w = e.clientWidth || 1000;
+  widths.set(id, w);
+  if (!widthObserver && 'ResizeObserver' in window) {
+    widthObserver = new ResizeObserver((entries) => {
+      for (const entry of entries) {
+        const key = entry.target.id;
+        const now = entry.target.clientWidth;  // laid out already: no forced layout
+        // A part skipped by content-visibility reports 0: it keeps the width it had.
+        if (!now || now === widths.get(key)) continue;
+        widths.set(key, now);
+        if (widthListener) widthListener(key);
+      }
+    });
+  }
+  if (widthObserver) widthObserver.observe(e);
+  else widths.delete(id);  // no observer: read each time
+  return w;
+}
+
 export function replace(target, ...nodes) {
   const t = typeof target === 'string' ? document.getElementById(target) : target;
   t.replaceChildren(...nodes.flat().filter((n) => n));

@@ -1,7 +1,7 @@
 // The page's renderers: each draws one part of the view from the core's result (numbers and
 // tables computed by the core; nothing here derives a figure of its own). app.js wires them
 // through initRender; schedule.js decides when each part is drawn.
-import { el, replace, copyText, gibText, download, downloadBlob, standaloneSvg, svgToPng } from './dom.js';
+import { el, replace, copyText, gibText, download, downloadBlob, standaloneSvg, svgToPng, shownWidth } from './dom.js';
 import { tableView, patchTable, replaceFrozen } from './table.js';
 import { layoutPicture, speedChart, mapChart } from './pictures.js';
 import { renderPart } from './schedule.js';
@@ -9,7 +9,8 @@ import { renderPart } from './schedule.js';
 const $ = (id) => document.getElementById(id);
 
 // What the renderers call back into: setState(patch), later(part) (see schedule.js),
-// pageOpts(table name, table) and onExport(shown, format, button).
+// pageOpts(table name, table), onExport(shown, format, button), need(result, core parts) ->
+// Promise and coreFailed(error).
 let hooks = null;
 export function initRender(h) {
   hooks = h;
@@ -160,7 +161,7 @@ export function renderMap(r) {
   const shown = m.points.length;
   $('map-lead').textContent = `${shown}${m.total > shown ? ` of ${m.total}` : ''} model × quant rows (the quants chosen in Knobs, and each model's release format) on ${m.backend_name}, ${m.ctx} tokens of context. Lines: what this backend can fill. Select a point to focus its model.`;
   const box = $('map-svg');
-  replace(box, mapChart(m, box.clientWidth || 1000, { model: r.state.model, quant: r.state.quant }, (model, quant) => setState({ model, quant })));
+  replace(box, mapChart(m, shownWidth('map-svg'), { model: r.state.model, quant: r.state.quant }, (model, quant) => setState({ model, quant })));
   // (always new: the prerendered page holds the buttons without their handlers)
   if (box.nextElementSibling && box.nextElementSibling.classList.contains('exports')) box.nextElementSibling.remove();
   box.after(pictureExports('map-svg', 'haloplan-map'));
@@ -329,7 +330,7 @@ export function renderLayout(r) {
   $('layout-lead').textContent = f
     ? `${f.name} ${f.quant_label} at ${r.state.ctx} tokens, placed into ${r.machine.name}'s memory by each backend. The legend gives each part's size; hover a block for its own.`
     : 'Pick a model in the table below.';
-  replace('layout-svg', layoutPicture(r.machine, r.pools, f, $('layout-svg').clientWidth || 1000));
+  replace('layout-svg', layoutPicture(r.machine, r.pools, f, shownWidth('layout-svg')));
   // Sizes in the legend, so a touch screen (no hover) reads them too.
   const t = f ? f.terms : null;
   const sz = (bytes) => (t ? ` ${gibText(bytes, 2)} GiB` : '');
@@ -353,6 +354,25 @@ function tps(v) { return v >= 100 ? v.toFixed(0) : v.toFixed(1); }
 
 // The evidence behind the focused backend's figures (the core's speed_evidence): the formula's
 // terms, how many rows the family was fitted on and the nearest measured rows with their sources.
+// The evidence tables are drawn only while their panel is open (a closed panel waits for its
+// toggle), so a change of knobs does not build tables nobody reads.
+// The core computes them only then too (the result's evidence part).
+let evidenceFor = null;
+let evidenceShown = null;
+function showEvidence(r) {
+  evidenceFor = r;
+  if (!r || !$('speed-evidence').open || evidenceShown === r) return;
+  evidenceShown = r;
+  hooks.need(r, ['evidence']).then(() => {
+    if (evidenceShown !== r) return;  // a newer result is on its way
+    if (r.evidence) replace('speed-evidence-body', evidenceView(r.evidence));
+    else replace('speed-evidence-body');
+  }, (e) => hooks.coreFailed(e));
+}
+export function watchEvidence() {
+  $('speed-evidence').addEventListener('toggle', () => showEvidence(evidenceFor));
+}
+
 function evidenceView(e) {
   const cell = (v, num) => el('td', num ? { class: 'num' } : null, v);
   const terms = (f, figure) => [
@@ -405,14 +425,17 @@ export function renderSpeed(r) {
       card(`decode with ${r.state.ctx} tokens in context`, `${tps(b.decode_tps_ctx)} t/s`, band(b.bands.decode_tps_ctx, b.decode_rows)),
       card(`prefill, ${r.state.prompt}-token prompt`, `${tps(b.prefill_tps)} t/s`, band(b.bands.prefill_tps, b.prefill_rows)),
       card('time to first token', `${b.ttft_s.toFixed(1)} s`, `estimate; ${tlo.toFixed(1)}–${thi.toFixed(1)} s`));
-    $('speed-evidence').hidden = !b.evidence;
-    if (b.evidence) replace('speed-evidence-body', evidenceView(b.evidence));
+    $('speed-evidence').hidden = false;
+    showEvidence(r);
   } else {
     replace('speed-focus');
     $('speed-evidence').hidden = true;
   }
-  if (f && f.curve) replace('speed-chart', speedChart(f.curve, `Decode speed of ${f.name} ${f.quant_label} against context depth (${b ? b.name : ''}), estimate with its error band`, $('speed-chart').clientWidth || 1000));
-  else replace('speed-chart');
+  const width = shownWidth('speed-chart');
+  renderPart('speed-chart', [f && f.curve, f && f.name, f && f.quant_label, b && b.name, width], () => {
+    if (f && f.curve) replace('speed-chart', speedChart(f.curve, `Decode speed of ${f.name} ${f.quant_label} against context depth (${b ? b.name : ''}), estimate with its error band`, width));
+    else replace('speed-chart');
+  });
   const s = r.state;
   const speedOpts = {
     ...pageOpts('speed', r.speed),

@@ -16,7 +16,7 @@ export function tableView(t, opts = {}) {
       if (!opts.onSort) return el('th', { scope: 'col' }, h);
       const sorted = opts.sort && opts.sort.col === h;
       return el('th', { scope: 'col', 'aria-sort': sorted ? (opts.sort.desc ? 'descending' : 'ascending') : 'none' },
-        el('button', { type: 'button', class: 'sort', onclick: () => opts.onSort(h) }, h || '·'));
+        el('button', { type: 'button', class: 'sort', onclick: () => view.sortBy(j) }, h || '·'));
     }));
   const order = opts.order || t.rows.map((_, i) => i);
   const body = el('tbody', null, order.map((i) => {
@@ -29,7 +29,9 @@ export function tableView(t, opts = {}) {
       }));
   }));
   const table = el('table', null, el('caption', null, t.title), el('thead', null, head), body);
-  const view = { shape: tableShape(t, order, opts), shown: shownTable(t, order) };
+  // A header's button sorts by the header and with the options of the table as last patched.
+  const view = { shape: tableShape(t, order, opts), shown: shownTable(t, order), t, opts,
+    sortBy: (j) => view.opts.onSort(view.t.headers[j]) };
   let exports = null;
   if (opts.onExport) {
     const button = (format, label) => el('button', { type: 'button', class: 'export', 'data-format': format,
@@ -53,9 +55,8 @@ function shownTable(t, order) {
 // What must stay the same for a table to be updated in place: columns, rows (by their first two
 // cells, e.g. model and quant) and sort.
 function tableShape(t, order, opts) {
-  // Headers of a sortable table carry their buttons; others are patched as text (e.g. "@8192").
-  const headers = opts.onSort ? t.headers : t.headers.length;
-  return JSON.stringify([headers, order.map((i) => [t.rows[i][0], t.rows[i][1]]), opts.sort || null, opts.total]);
+  // Headers are patched as text (e.g. "@8192"), a sortable one's in its button.
+  return JSON.stringify([t.headers.length, order.map((i) => [t.rows[i][0], t.rows[i][1]]), opts.sort || null, opts.total]);
 }
 
 function notesList(notes) {
@@ -73,11 +74,18 @@ export function patchTable(wrap, t, opts = {}) {
   if (!view || view.shape !== tableShape(t, order, opts)) return false;
   const table = wrap.querySelector('table');
   if (table.caption.textContent !== t.title) table.caption.textContent = t.title;
-  if (!opts.onSort) {
-    [...table.tHead.rows[0].cells].forEach((th, j) => {
-      if (th.textContent !== t.headers[j]) th.textContent = t.headers[j];
-    });
-  }
+  [...table.tHead.rows[0].cells].forEach((th, j) => {
+    const h = t.headers[j];
+    if (!opts.onSort) {
+      if (th.textContent !== h) th.textContent = h;
+      return;
+    }
+    const button = th.firstChild;
+    if (button.textContent !== (h || '·')) button.textContent = h || '·';
+    const sorted = opts.sort && opts.sort.col === h;
+    const aria = sorted ? (opts.sort.desc ? 'descending' : 'ascending') : 'none';
+    if (th.getAttribute('aria-sort') !== aria) th.setAttribute('aria-sort', aria);
+  });
   const rows = table.tBodies[0].rows;
   const patchRow = (k) => {
     const i = order[k];
@@ -109,6 +117,8 @@ export function patchTable(wrap, t, opts = {}) {
     else if (fresh) table.after(fresh);
   }
   view.shown = shownTable(t, order);
+  view.t = t;
+  view.opts = opts;
   return true;
 }
 

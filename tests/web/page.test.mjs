@@ -211,7 +211,10 @@ test('a change patches the fit table\'s rows on screen at once and the others ri
     const before = [cell(0), cell(rows.length - 1)];
     const ctx = document.getElementById('k-ctx');
     ctx.value = ctx.value === '8192' ? '65536' : '8192';
+    // The core answers from its worker; the page draws what is in view when the answer comes.
+    const drawn = new Promise((ok) => document.addEventListener('haloplan-drawn', ok, { once: true }));
     ctx.dispatchEvent(new Event('input', { bubbles: true }));
+    await drawn;
     const now = [cell(0), cell(rows.length - 1), document.body.dataset.pending || ''];
     while (document.body.dataset.pending) await new Promise((ok) => setTimeout(ok, 10));
     return { before, now, after: [cell(0), cell(rows.length - 1)] };
@@ -713,4 +716,34 @@ test('the memory picture and the speed chart read at phone width; the legend giv
   assert.match(await page.textContent('#layout-legend'), /KV cache \d+\.\d\d GiB/);
   assert.deepEqual(page.problems, []);
   await context.close();
+});
+
+test('the core runs in a Web Worker from one download of the wasm, and on the page\'s thread where workers cannot start', async () => {
+  const own = await serve();
+  // No service worker here: its precache would fetch every file a second time.
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' });
+  const noWorkers = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const page = await openPage(context, own.url, own.origin);
+    const answer = await page.$eval('#answer-table', (e) => e.textContent);
+    const count = (name) => own.requests.filter((p) => p.endsWith(`/${name}`)).length;
+    assert.equal(count('core-worker.js'), 1, 'the worker module is fetched');
+    assert.equal(count('haloplan.wasm'), 1, 'the wasm is downloaded once: the page compiles it and hands it to the worker');
+    // The page's own module carries no wasm glue: the core lives in the worker's module.
+    const appJs = fs.readFileSync(path.join(siteDir, 'app.js'), 'utf8');
+    assert.doesNotMatch(appJs, /instantiateWasm|_emscripten_/);
+    assert.match(fs.readFileSync(path.join(siteDir, 'core-worker.js'), 'utf8'), /instantiateWasm/);
+    // A browser without module workers: the same core on the page's thread, the same answer.
+    await noWorkers.addInitScript(() => { delete window.Worker; });
+    const inline = await openPage(noWorkers, own.url, own.origin);
+    assert.equal(await inline.$eval('#answer-table', (e) => e.textContent), answer);
+    await inline.fill('#k-ctx', '8192');
+    await page.fill('#k-ctx', '8192');
+    assert.deepEqual(await fitTableText(inline), await fitTableText(page));
+    assert.deepEqual([...page.problems, ...inline.problems], []);
+  } finally {
+    await noWorkers.close();
+    await context.close();
+    await own.close();
+  }
 });

@@ -201,8 +201,6 @@ void write_focus_backend(JsonOut& o, const Catalog& c, const Plan& p, const Scen
   o.field("decode_rows", double(bp.backend->speed.decode_rows)).field("build", bp.backend->speed_family);
   o.field("prefill_rows", double(bp.backend->speed.prefill_rows));
   o.field("calibrated", bp.backend->speed_calibrated).field("unmeasured", bp.unmeasured);
-  o.key("evidence");
-  write_evidence(o, speed_evidence(c, p, bp, sc));
   o.field("command", launch_command(p, sc, *bp.backend).value_or("")).end_obj();
 }
 
@@ -340,6 +338,22 @@ bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, cons
   }
   if (part == "map") {
     write_map(o, s, c, v);
+    return true;
+  }
+  if (part == "evidence") {
+    // The evidence behind the focused model's speeds on the state's backend (the part the page
+    // reads only while its panel is open).
+    o.key("evidence");
+    const CatalogModel* fm = c.model(s.model);
+    if (!fm) {
+      o.null();
+      return true;
+    }
+    const Scenario fsc = with_file(sc, v.focus_file);
+    const Plan p = make_plan(c, *fm, v.focus_q, fsc);
+    const BackendPlan* bp = p.find(s.backend);
+    if (bp) write_evidence(o, speed_evidence(c, p, *bp, fsc));
+    else o.null();
     return true;
   }
   if (part == "ceiling") {
