@@ -93,11 +93,18 @@ async function coldLoad(browser, server, custom) {
   });
   await page.goto(server.url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 120000 });
+  // The parts out of view follow one per task (body[data-pending] names them until then).
+  if (custom) await page.waitForSelector('body:not([data-pending])', { timeout: 120000 });
   const expectRows = custom ? await page.evaluate(() => document.getElementById('fit-count').textContent) : '';
   if (custom && !(Number((expectRows.match(/of (\d+) rows/) || [])[1]) >= custom.length)) {
     throw new Error(`the page does not show the synthetic catalog (fit table: ${expectRows}); did localStorage refuse it?`);
   }
   await page.waitForTimeout(1000);  // the tasks right after the first tables count too
+  // The planner's worker fetches its module outside the page's responses: counted from the file.
+  for (const w of page.workers()) {
+    const u = new URL(w.url());
+    if (u.href.startsWith(server.origin)) sizes.set(u.pathname.slice(1), fs.readFileSync(path.join(siteDir, path.basename(u.pathname))));
+  }
   const load = await page.evaluate(() => {
     const live = performance.getEntriesByName('haloplan-first-tables')[0];
     const paint = performance.getEntriesByName('first-contentful-paint')[0];

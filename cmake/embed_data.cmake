@@ -1,6 +1,6 @@
-# Writes OUT: a C++ file holding each data/*.json as a raw string literal.
+# Writes OUT: a C++ file holding each of NAMES (data/NAME.json, a ;-list) as a raw string literal.
 set(content "// Generated from data/*.json by cmake/embed_data.cmake. Do not edit.\n#include <string_view>\nnamespace haloplan::embedded {\n")
-foreach(name models machines backends setup guide measured)
+foreach(name ${NAMES})
   file(READ ${DATA_DIR}/${name}.json text)
   string(FIND "${text}" ")HALOPLAN_JSON\"" clash)
   if(NOT clash EQUAL -1)

@@ -2,7 +2,8 @@
 // Assembles the static site from web/ and the wasm build:
 //   build/site/           the page with its default view prerendered (scripts/prerender.mjs), its
 //                         modules bundled and minified into app.js (esbuild), the core's wasm
-//                         and the tools module loaded on first use, the minified CSS and boot
+//                         (in a Web Worker, core-worker.js), the tools module and the measured
+//                         rows behind the evidence (measured.json) loaded on first use, the minified CSS and boot
 //                         script inline in the page, a service worker with a content-hashed
 //                         cache name, the manifest and icons — any static host can serve it;
 //   build/site/haloplan.html  one self-contained file (wasm inlined) that works from file://.
@@ -82,6 +83,9 @@ try {
 for (const f of ['manifest.webmanifest', ...ICONS]) fs.copyFileSync(path.join(web, f), path.join(out, f));
 const WASM = ['haloplan.wasm', 'haloplan-tools.mjs', 'haloplan-tools.wasm'];
 for (const f of WASM) fs.copyFileSync(path.join(wasmDir, f), path.join(out, f));
+// The page's wasm leaves the measured rows out: the core fetches them for the evidence.
+const DATA = ['measured.json'];
+for (const f of DATA) fs.copyFileSync(path.join(root, 'data', f), path.join(out, f));
 {
   // The page preloads the wasm beside its one module.
   let page = fs.readFileSync(path.join(web, 'index.html'), 'utf8');
@@ -102,9 +106,9 @@ for (const f of WASM) fs.copyFileSync(path.join(wasmDir, f), path.join(out, f));
 }
 
 // Service worker: the precache list and a hash of every file's content.
-const precache = ['./', ...STATIC.filter((f) => f !== 'index.html'), ...WASM];
+const precache = ['./', ...STATIC.filter((f) => f !== 'index.html'), ...WASM, ...DATA];
 const hash = createHash('sha256');
-for (const f of [...STATIC, ...WASM]) hash.update(f).update(fs.readFileSync(path.join(out, f)));
+for (const f of [...STATIC, ...WASM, ...DATA]) hash.update(f).update(fs.readFileSync(path.join(out, f)));
 const version = hash.digest('hex').slice(0, 16);
 const sw = fs.readFileSync(path.join(web, 'sw.js'), 'utf8')
   .replace('__HASH__', version)

@@ -1,10 +1,14 @@
 // The page's calls through Session, natively: the catalog is rebuilt only when custom models,
 // removals or calibrations change; a custom-model list the page sends again is a new revision;
 // custom models too many for a link stay in the browser with a notice; the parts follow the last
-// state, also after a calibration built another catalog; GGUF parts are grouped into one model.
+// state, also after a calibration built another catalog; GGUF parts are grouped into one model;
+// the measured rows can come later.
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
 
 #include "gguf_writer.h"
+#include "haloplan/default_catalog.h"
 #include "haloplan/view/session.h"
 #include "helpers.h"
 
@@ -177,4 +181,47 @@ TEST_CASE("Session: GGUF parts of one model are read in steps and grouped") {
   CHECK(json::parse(s.gguf_finish())["models"].empty());  // finish forgets the headers
   const json bad = json::parse(s.gguf_add("x.gguf", "not a gguf file", 15));
   CHECK(bad["status"] == "error");
+}
+
+// The page's wasm starts without the measured rows and is handed data/measured.json on first use:
+// its evidence is then the evidence of a session that had them from the start.
+TEST_CASE("Session: measured rows added later give the evidence of the full catalog") {
+  Catalog lean;
+  REQUIRE_FALSE(has_errors(load_default_catalog_without_measured(lean)));
+  Session late(std::move(lean));
+  Session full(shipped());
+  json st = state();
+  st["model"] = "qwen2.5-7b";
+  st["backend"] = "llamacpp-vulkan";
+  late.compute(st.dump(), false);
+  full.compute(st.dump(), false);
+  CHECK_FALSE(late.has_measured());
+  const json before = json::parse(late.compute_part("evidence", 0))["evidence"];
+  REQUIRE(before.is_object());
+  CHECK(before["near_decode"].empty());
+  const json want = json::parse(full.compute_part("evidence", 0))["evidence"];
+  REQUIRE(want["near_decode"].size() > 0);
+
+  // A broken file is refused with its place, and nothing is kept.
+  const json bad = json::parse(late.add_measured("{\"schema\": \"haloplan-measured\", \"version\": 1, \"rows\": 3}"));
+  REQUIRE(bad.size() > 0);
+  CHECK(bad[0]["path"].get<std::string>().rfind("measured.json", 0) == 0);
+  CHECK_FALSE(late.has_measured());
+  CHECK(json::parse(late.add_measured("not json")).size() > 0);
+  CHECK_FALSE(late.has_measured());
+
+  std::ifstream in(std::string(HALOPLAN_FIXTURES) + "/../../data/measured.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  const json ok = json::parse(late.add_measured(text.str()));
+  for (const auto& d : ok) CHECK_FALSE(d["error"].get<bool>());
+  CHECK(late.has_measured());
+  CHECK(json::parse(late.compute_part("evidence", 0))["evidence"] == want);
+  // A catalog built later (custom models) keeps the rows.
+  st["custom"] = json::array({model_entry(9)});
+  late.compute(st.dump(), false);
+  full.compute(st.dump(), false);
+  const std::string after = late.compute_part("evidence", 0);
+  CHECK(json::parse(after)["evidence"]["near_decode"].size() > 0);
+  CHECK(after == full.compute_part("evidence", 0));
 }

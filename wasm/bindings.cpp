@@ -1,6 +1,7 @@
 // The page's only door into the planner: adapters from Embind to haloplan::Session (JSON text in
 // and out; the page holds no handles and frees nothing). The module keeps one Session over the
-// shipped catalog.
+// shipped catalog. The page's module leaves the measured rows out (the evidence's nearest
+// measurements, a fifth of its download): the page hands them over on first use (addMeasured).
 #include <emscripten/bind.h>
 
 #include <string>
@@ -15,7 +16,11 @@ namespace {
 Session& session() {
   static Session s = [] {
     haloplan::Catalog c;
+#ifdef HALOPLAN_WASM_TOOLS
     haloplan::load_default_catalog(c);
+#else
+    haloplan::load_default_catalog_without_measured(c);
+#endif
     return Session(std::move(c));
   }();
   return s;
@@ -30,6 +35,8 @@ std::string compute(const std::string& state_json, bool same_custom) {
 std::string compute_part(const std::string& part, double max_rows) {
   return session().compute_part(part, max_rows > 0 ? size_t(max_rows) : 0);
 }
+bool has_measured() { return session().has_measured(); }
+std::string add_measured(const std::string& text) { return session().add_measured(text); }
 std::string decode_link(const std::string& fragment) { return session().decode_link(fragment); }
 std::string check_models(const std::string& text) { return session().check_models(text); }
 // The bytes of a file as the core reads them (so broken UTF-8 is named, not replaced): Embind
@@ -62,6 +69,8 @@ EMSCRIPTEN_BINDINGS(haloplan) {
   emscripten::function("decodeLink", &decode_link);
   emscripten::function("compute", &compute);  // (stateJson, sameCustom)
   emscripten::function("computePart", &compute_part);
+  emscripten::function("hasMeasured", &has_measured);
+  emscripten::function("addMeasured", &add_measured);
   emscripten::function("renderTable", &render_table);
 #ifdef HALOPLAN_WASM_TOOLS
   emscripten::function("calibrate", &calibrate);

@@ -4,5 +4,5 @@ import { createHost } from './core-host.js';
 
 export async function openTransport(compiled) {
   const host = await createHost(compiled);
-  return { inline: host.wasm, call: async (op, args) => host.call(op, args) };
+  return { inline: host.wasm, call: (op, args) => host.call(op, args) };
 }

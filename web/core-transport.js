@@ -9,7 +9,7 @@ export async function openTransport(compiled) {
   } catch (e) {
     const { createHost } = await import('./core-worker.js');
     const host = await createHost(compiled);
-    return { inline: host.wasm, call: async (op, args) => host.call(op, args) };
+    return { inline: host.wasm, call: (op, args) => host.call(op, args) };
   }
 }
 

@@ -10,11 +10,8 @@ if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScop
   let host = null;
   const queue = [];
   const answer = (id, fn) => {
-    try {
-      self.postMessage({ id, value: fn() });
-    } catch (e) {
-      self.postMessage({ id, error: String((e && e.message) || e) });
-    }
+    Promise.resolve().then(fn).then((value) => self.postMessage({ id, value }),
+      (e) => self.postMessage({ id, error: String((e && e.message) || e) }));
   };
   self.onmessage = (e) => {
     const { id, op, args } = e.data;

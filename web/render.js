@@ -365,7 +365,7 @@ function showEvidence(r) {
   evidenceShown = r;
   hooks.need(r, ['evidence']).then(() => {
     if (evidenceShown !== r) return;  // a newer result is on its way
-    if (r.evidence) replace('speed-evidence-body', evidenceView(r.evidence));
+    if (r.evidence) replace('speed-evidence-body', evidenceView(r.evidence, r.measured_problem));
     else replace('speed-evidence-body');
   }, (e) => hooks.coreFailed(e));
 }
@@ -373,7 +373,8 @@ export function watchEvidence() {
   $('speed-evidence').addEventListener('toggle', () => showEvidence(evidenceFor));
 }
 
-function evidenceView(e) {
+// problem: why the measured rows could not load (then only the formula is shown), or undefined.
+function evidenceView(e, problem) {
   const cell = (v, num) => el('td', num ? { class: 'num' } : null, v);
   const terms = (f, figure) => [
     ...f.terms.map((t) => el('tr', null, cell(figure), cell(`${t.what} (${t.param})`), cell(t.amount_text, true),
@@ -407,7 +408,9 @@ function evidenceView(e) {
       el('tbody', null, rows.map(([fig, x]) => el('tr', null, cell(fig), cell(x.model), cell(x.quant), cell(x.test), cell(x.fa ? 'on' : 'off'),
         cell([x.backend, x.build ? `b${x.build}` : '', x.date].filter(Boolean).join(', ')), cell(tps(x.measured), true),
         cell(tps(x.predicted), true), cell(off(x), true), cell(x.match), el('td', null, link(x.source)))))))
-      : el('p', { class: 'small' }, 'No measured row of this family: nothing stands behind the figures but the formula.')];
+      : el('p', { class: 'small', role: problem ? 'alert' : null }, problem
+        ? `The nearest measurements are missing: ${problem}. haloplan tries again with the next change.`
+        : 'No measured row of this family: nothing stands behind the figures but the formula.')];
 }
 
 export function renderSpeed(r) {

@@ -453,6 +453,50 @@ test('each speed opens its evidence: the formula, the rows behind it, the neares
   await context.close();
 });
 
+// The page's wasm leaves the 1,500 measured rows out; the core fetches measured.json when the
+// evidence first opens, and says so when it cannot.
+test('the measured rows load when the evidence opens, and their absence is named', async () => {
+  const bare = fs.mkdtempSync(path.join(os.tmpdir(), 'haloplan-site-'));
+  fs.cpSync(siteDir, bare, { recursive: true });
+  fs.rmSync(path.join(bare, 'measured.json'));
+  const full = await serve();
+  const broken = await serve({ dir: bare });
+  const context = await env.browser.newContext({ serviceWorkers: 'block' });
+  try {
+    const hash = '#v=1&model=qwen2.5-7b';
+    const page = await openPage(context, full.url + hash, full.origin);
+    const fetched = () => full.requests.filter((p) => p.endsWith('/measured.json')).length;
+    assert.equal(fetched(), 0, 'not fetched before the evidence opens');
+    await page.click('#speed-evidence summary');
+    await page.waitForSelector('#evidence-rows tbody tr');
+    await page.fill('#k-ctx', '8192');
+    await page.waitForSelector('#evidence-rows tbody tr');
+    assert.equal(fetched(), 1, 'fetched once');
+    const formula = await page.$$eval('#evidence-terms tbody tr', (rs) => rs.map((r) => r.textContent));
+    assert.deepEqual(page.problems, []);
+
+    const page2 = await openPage(context, broken.url + hash, broken.origin);
+    await page2.click('#speed-evidence summary');
+    await page2.waitForSelector('#speed-evidence-body [role="alert"]');
+    const alert = await page2.textContent('#speed-evidence-body [role="alert"]');
+    assert.match(alert, /measured\.json/);
+    assert.match(alert, /HTTP 404/);
+    assert.equal(await page2.$('#evidence-rows'), null);
+    // The formula does not need the rows: the same terms as with them (same context as page 1).
+    await page2.fill('#k-ctx', '8192');
+    await page2.waitForSelector('#speed-evidence-body [role="alert"]');
+    assert.deepEqual(await page2.$$eval('#evidence-terms tbody tr', (rs) => rs.map((r) => r.textContent)), formula);
+    assert.equal(broken.requests.filter((p) => p.endsWith('/measured.json')).length, 2, 'tried again on the next change');
+    // Nothing else on the page broke: the answer and the tables are there.
+    assert.ok((await page2.$$('#answer-table tbody tr')).length > 0);
+  } finally {
+    await context.close();
+    await full.close();
+    await broken.close();
+    fs.rmSync(bare, { recursive: true, force: true });
+  }
+});
+
 // The first screen answers: at 1280x900 and 390x844 the focused verdict and the ranked choices
 // are in the first viewport, their verdicts readable without scrolling sideways, and the list is
 // the one the CLI's `haloplan best` prints for the same link.

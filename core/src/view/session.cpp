@@ -51,6 +51,14 @@ const Session::StateCatalog& Session::catalog_for(const ViewState& s, std::vecto
   return built_;
 }
 
+std::string Session::add_measured(std::string_view text) {
+  std::vector<Diagnostic> d = load_measured(text, shipped_);
+  for (auto& x : d) x.path = "measured.json" + (x.path.empty() ? "" : ": " + x.path);
+  // The catalog built for the state shares the rows (they name only shipped models and families).
+  if (shipped_.measured) built_.cat.measured = shipped_.measured;
+  return diagnostics_json(d);
+}
+
 std::string Session::compute(std::string_view state_json, bool same_custom) {
   std::vector<Notice> n;
   ViewState s = state_from_json(state_json, n);

@@ -52,6 +52,12 @@ class Session {
   // fitted against the speed model without the state's own calibrations.
   std::string calibrate(std::string_view state_json, std::string_view text, const std::string& backend);
 
+  // The measured rows behind the evidence (data/measured.json's text), for a session whose shipped
+  // catalog came without them (the page fetches them on first use) -> the diagnostics as JSON,
+  // [{path, message, error}]; the rows are kept only when there is no error.
+  std::string add_measured(std::string_view text);
+  bool has_measured() const { return shipped_.measured != nullptr; }
+
   // How many catalogs have been built (a rebuild happens only when custom models, removals or
   // calibrations change): for tests and benchmarks.
   uint64_t catalog_builds() const { return builds_; }
