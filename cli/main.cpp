@@ -65,6 +65,10 @@ void load_catalog(const Options& o, Catalog& c) {
 void print(const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); }
 
 void print_tables(const std::vector<Table>& tables, Format f) {
+  if (f == Format::Svg) {
+    print(render_svg(tables));
+    return;
+  }
   if (f == Format::Json) {
     print("[");
     for (size_t i = 0; i < tables.size(); ++i) print((i ? "," : "") + tables[i].render(f));
@@ -101,6 +105,8 @@ GgufHeader read_gguf_header(const std::string& path) {
 
 // haloplan import: one catalog entry per model (split parts combined), then its tables.
 void import_command(const Options& o, Catalog& c, const Scenario& s) {
+  if (o.format == Format::Svg)
+    throw UsageError("import prints a catalog entry, which is not a picture; use --format markdown or json");
   GgufImport ggufs;
   std::vector<nlohmann::json> entries;
   for (const auto& path : o.positional) {

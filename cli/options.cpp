@@ -93,7 +93,8 @@ Flags:
                       rocm-rocblas; 'haloplan builds' lists them with their rows
   --compare K:V[;..]  with 'best': a second setup beside this one, as changes to it, e.g.
                       'carve:0.5;gtt:120' (GTT-first) or 'backend:llamacpp-rocm;ctx:131072'
-  --format markdown|csv|json
+  --format markdown|csv|json|svg
+                      svg: the tables as one picture (e.g. '> fit.svg' for a forum post)
 )";
 }
 
@@ -152,7 +153,8 @@ Options parse_options(int argc, char** argv) {
       if (f == "markdown" || f == "md") o.format = Format::Markdown;
       else if (f == "csv") o.format = Format::Csv;
       else if (f == "json") o.format = Format::Json;
-      else throw UsageError("--format expects markdown, csv or json, got '" + f + "'");
+      else if (f == "svg") o.format = Format::Svg;
+      else throw UsageError("--format expects markdown, csv, json or svg, got '" + f + "'");
     } else if (a == "--help" || a == "-h") o.command = "help";
     else if (a.rfind("--", 0) == 0) throw UsageError("unknown flag '" + a + "'; try 'haloplan help'");
     else o.positional.push_back(a);

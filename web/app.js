@@ -2,7 +2,7 @@
 // hands the result to the renderers (render.js) through the part scheduler (schedule.js), keeps
 // the scenario in the URL fragment and the user's catalog in the browser.
 import { loadCore, computeView, needParts, fullTable, decodeLink, exportTable, calibrate, watchBusy } from './core.js';
-import { el, replace, copyText, download, shownWidth, watchWidths } from './dom.js';
+import { el, replace, copyText, download, downloadBlob, svgToPng, shownWidth, watchWidths } from './dom.js';
 import { tableView } from './table.js';
 import { loadCatalog, saveCatalog, sameCatalog, loadTheme, saveTheme } from './store.js';
 import { CatalogEditor } from './catalog.js';
@@ -203,8 +203,47 @@ function readKnobs() {
   return s;
 }
 
+// A PNG is drawn on a canvas at twice the picture's size; browsers refuse canvases past this side.
+const PNG_MAX_SIDE = 16384;
+
+// Saves a table's rows on screen as the core draws them (`haloplan ... --format svg`): SVG, or
+// that SVG as a PNG at twice its size.
+async function saveTableImage(shown, format, button) {
+  const t = await shown;
+  const name = `haloplan-${(t.title.split(' — ')[0] || 'table').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
+  let svg;
+  try {
+    svg = await exportTable(t, 'svg');
+  } catch (e) {
+    flash(button, 'Save failed');
+    coreFailed(e);
+    return;
+  }
+  app.lastExport = svg;
+  if (format === 'svg') {
+    download(`${name}.svg`, svg, 'image/svg+xml');
+    flash(button, 'Saved');
+    return;
+  }
+  const [, w, h] = svg.match(/^<svg[^>]* width="([\d.]+)" height="([\d.]+)"/) || [];
+  if (!w || Math.max(w, h) * 2 > PNG_MAX_SIDE) {
+    flash(button, `Too large for a PNG (${t.rows.length} rows): save as SVG, or filter the rows`);
+    return;
+  }
+  try {
+    downloadBlob(`${name}.png`, await svgToPng(svg, Number(w), Number(h)));
+    flash(button, 'Saved');
+  } catch (err) {
+    flash(button, `PNG failed: ${err.message}`);
+  }
+}
+
 // Copy a table as shown, rendered by the core (the CLI's own Markdown and CSV).
 async function onExport(shown, format, button) {
+  if (format === 'svg' || format === 'png') {
+    await saveTableImage(shown, format, button);
+    return;
+  }
   let text;
   try {
     text = await exportTable(await shown, format);

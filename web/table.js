@@ -7,7 +7,7 @@ const NUMERIC = /^[+-]?\d+(\.\d+)?$/;
 // A core table ({title, headers, rows, notes}) as an accessible <table>.
 // opts: order (row indices), sort {col, desc}, onSort(col), cell(i, j, text) -> Node|null, rowClass(i),
 // onExport(shown, format): adds "Copy as Markdown / CSV" for the rows as displayed, or for
-// exportAll() when the table holds only some of them; total: the rows there are when t holds only
+// exportAll() when the table holds only some of them, and "Save as SVG / PNG" for the rows shown; total: the rows there are when t holds only
 // the first of them, with a button for `limit` more (onMore), so a catalog of thousands of models
 // does not become a table of thousands of rows.
 export function tableView(t, opts = {}) {
@@ -36,7 +36,11 @@ export function tableView(t, opts = {}) {
   if (opts.onExport) {
     const button = (format, label) => el('button', { type: 'button', class: 'export', 'data-format': format,
       onclick: (e) => opts.onExport(opts.exportAll ? opts.exportAll() : view.shown, format, e.currentTarget) }, label);
-    exports = el('div', { class: 'exports' }, button('markdown', 'Copy as Markdown'), button('csv', 'Copy as CSV'));
+    // A picture holds the rows on screen (a forum post wants those, not thousands).
+    const image = (format, label) => el('button', { type: 'button', class: 'export', 'data-format': format,
+      onclick: (e) => opts.onExport(view.shown, format, e.currentTarget) }, label);
+    exports = el('div', { class: 'exports' }, button('markdown', 'Copy as Markdown'), button('csv', 'Copy as CSV'),
+      image('svg', 'Save as SVG'), image('png', 'Save as PNG'));
   }
   const total = opts.total === undefined ? order.length : opts.total;
   const more = order.length < total

@@ -57,11 +57,33 @@ function parseCsv(text) {
   return rows;
 }
 
+// A download's content (text, or 'binary' for a byte string).
+async function downloaded(page, button, encoding = 'utf8') {
+  const [d] = await Promise.all([page.waitForEvent('download'), button.click()]);
+  return fs.readFileSync(await d.path(), encoding);
+}
+
+// An SVG table as the core draws it -> {error, title, headers, rows, notes} (in the page).
+function readSvgTable(text) {
+  const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+  if (doc.querySelector('parsererror')) return { error: doc.querySelector('parsererror').textContent };
+  const lines = (g) => [...g.querySelectorAll('text')].map((t) => t.textContent).join(' ');
+  const cells = (g) => [...g.querySelectorAll('text')].map((t) => t.textContent.trim());  // as shown: indents kept in the picture
+  return {
+    error: null,
+    title: [...doc.querySelectorAll('g.title')].map(lines).join(' '),
+    headers: cells(doc.querySelector('g.head')),
+    rows: [...doc.querySelectorAll('g.row')].map(cells),
+    notes: [...doc.querySelectorAll('g.note')].map(lines),
+  };
+}
+
 test('every export matches the table on screen', async () => {
   const context = await env.browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
   const page = await openPage(context, `${env.server.url}#v=1&filter=qwen3&sort=total%20GiB&desc=1&quants=Q4_K_M,Q8_0`, env.server.origin);
   const tables = await page.$$('table');
   assert.ok(tables.length >= 7);
+  const pictures = [];
   for (const wrap of await page.$$('.table-wrap:has(> .exports)')) {
     const shown = await wrap.$eval('table', (t) => ({
       title: t.querySelector('caption').textContent,
@@ -77,7 +99,45 @@ test('every export matches the table on screen', async () => {
     const csv = parseCsv(await page.evaluate(() => navigator.clipboard.readText()));
     assert.deepEqual(csv[0], shown.headers);
     assert.deepEqual(csv.slice(1).map((r) => r.map((c) => c.trim())), shown.rows, shown.title);
+    // The picture holds the same title, headers and rows, and its notes are the notes shown.
+    const svg = await downloaded(page, await wrap.$('button.export[data-format="svg"]'));
+    const notes = await wrap.$$eval(':scope > ul.notes li', (ls) => ls.map((l) => l.textContent));
+    const pic = await page.evaluate(readSvgTable, svg);
+    assert.equal(pic.error, null, shown.title);
+    assert.equal(pic.title, shown.title);
+    assert.deepEqual(pic.headers, shown.headers, shown.title);
+    assert.deepEqual(pic.rows, shown.rows, shown.title);
+    assert.deepEqual(pic.notes, notes, shown.title);
+    pictures.push(svg);
   }
+  // Drawn, no two cells of a row overlap and every text is inside the picture (in this browser's
+  // own fonts, with no stylesheet of the page's).
+  const blank = await context.newPage();
+  for (const svg of pictures) {
+    const layout = await blank.evaluate((text) => {
+      document.body.innerHTML = text;
+      const root = document.querySelector('svg');
+      const width = Number(root.getAttribute('width'));
+      const bad = [];
+      for (const g of root.querySelectorAll('g.head, g.row')) {
+        const boxes = [...g.querySelectorAll('text')].map((t) => t.getBBox()).filter((b) => b.width > 0);
+        for (let i = 1; i < boxes.length; i++) if (boxes[i].x < boxes[i - 1].x + boxes[i - 1].width) bad.push(`overlap in row at y=${boxes[i].y}`);
+      }
+      for (const t of root.querySelectorAll('text')) {
+        const b = t.getBBox();
+        if (b.x < 0 || b.x + b.width > width) bad.push(`"${t.textContent}" outside the picture`);
+      }
+      return bad;
+    }, svg);
+    assert.deepEqual(layout, []);
+  }
+  // PNG: twice the SVG's size.
+  const fitWrap = await page.$('#fit-table .table-wrap');
+  const fitSvg = await downloaded(page, await fitWrap.$('button.export[data-format="svg"]'));
+  const png = Buffer.from(await downloaded(page, await fitWrap.$('button.export[data-format="png"]'), 'binary'), 'binary');
+  assert.equal(png.subarray(1, 4).toString(), 'PNG');
+  const [, w, h] = fitSvg.match(/^<svg[^>]* width="([\d.]+)" height="([\d.]+)"/);
+  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [Math.round(w * 2), Math.round(h * 2)]);
   const fit = await fitTableText(page);
   assert.ok(fit.rows.every((r) => r[0].includes('qwen3')));
   assert.deepEqual(page.problems, []);

@@ -139,7 +139,7 @@ std::string Session::check_json(std::string_view bytes) const {
 std::string Session::render_table(std::string_view table_json, std::string_view format) const {
   const auto t = table_from_json_text(table_json);
   if (!t) return "";
-  return t->render(format == "csv" ? Format::Csv : Format::Markdown);
+  return t->render(format == "csv" ? Format::Csv : format == "svg" ? Format::Svg : Format::Markdown);
 }
 
 std::string Session::gguf_add(const std::string& name, std::string_view bytes, uint64_t file_size) {

@@ -29,6 +29,7 @@ std::string md_cell(const std::string& s) {
 
 std::string Table::render(Format f) const {
   std::string out;
+  if (f == Format::Svg) return render_svg({*this});
   if (f == Format::Csv) {
     for (size_t i = 0; i < headers.size(); ++i) {
       if (i) out += ',';

@@ -36,7 +36,8 @@ class Session {
   std::string check_models(std::string_view text) const;
   // A file's bytes -> the JSON syntax problems the model-catalog loader would report.
   std::string check_json(std::string_view bytes) const;
-  // A table as the page shows it (JSON) -> Markdown or CSV ("csv"); "" if it is not a table.
+  // A table as the page shows it (JSON) -> Markdown, CSV ("csv") or an SVG picture ("svg"); "" if
+  // it is not a table.
   std::string render_table(std::string_view table_json, std::string_view format) const;
 
   // GGUF import in two steps, so the page reads only what each header needs:

@@ -1,5 +1,5 @@
-// Layer: view. A plain table that prints as Markdown, CSV or JSON (array of objects keyed by
-// header), its JSON form for the page, and the cell formatters every table shares.
+// Layer: view. A plain table that prints as Markdown, CSV, JSON (array of objects keyed by
+// header) or an SVG picture, its JSON form for the page, and the cell formatters every table shares.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
@@ -12,7 +12,7 @@ namespace haloplan {
 
 class JsonOut;
 
-enum class Format { Markdown, Csv, Json };
+enum class Format { Markdown, Csv, Json, Svg };
 
 struct Table {
   std::string title;
@@ -23,6 +23,10 @@ struct Table {
 };
 
 std::string csv_escape(const std::string& s);
+
+// Tables one under the other as one standalone SVG document (core/src/view/table_svg.cpp): a
+// monospace grid with the title, the headers, every row and the notes, light on white.
+std::string render_svg(const std::vector<Table>& tables);
 
 // {"title", "headers": [...], "rows": [[...], ...], "notes": [...]}: the page's form of a table.
 nlohmann::json table_json(const Table& t);
