@@ -251,6 +251,7 @@ export function renderFit(r) {
   };
   const opts = {
     order,
+    labels: true,  // phones show a block per row, each value with its header
     later: later('fit'),
     ...pageOpts('fit', t),
     onExport,

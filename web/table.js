@@ -6,6 +6,7 @@ const NUMERIC = /^[+-]?\d+(\.\d+)?$/;
 
 // A core table ({title, headers, rows, notes}) as an accessible <table>.
 // opts: order (row indices), sort {col, desc}, onSort(col), cell(i, j, text) -> Node|null, rowClass(i),
+// labels: each cell carries its header (data-label, for a layout of one block per row),
 // onExport(shown, format): adds "Copy as Markdown / CSV" for the rows as displayed, or for
 // exportAll() when the table holds only some of them, and "Save as SVG / PNG" for the rows shown; total: the rows there are when t holds only
 // the first of them, with a button for `limit` more (onMore), so a catalog of thousands of models
@@ -25,7 +26,8 @@ export function tableView(t, opts = {}) {
       r.map((text, j) => {
         const custom = opts.cell ? opts.cell(i, j, text) : null;
         const tag = j === 0 && t.headers[0] === '' ? 'th' : 'td';
-        return el(tag, { class: NUMERIC.test(text) ? 'num' : null, scope: tag === 'th' ? 'row' : null }, custom || text);
+        return el(tag, { class: NUMERIC.test(text) ? 'num' : null, scope: tag === 'th' ? 'row' : null,
+          'data-label': opts.labels ? t.headers[j] : null }, custom || text);
       }));
   }));
   const table = el('table', null, el('caption', null, t.title), el('thead', null, head), body);
@@ -60,7 +62,8 @@ function shownTable(t, order) {
 // cells, e.g. model and quant) and sort.
 function tableShape(t, order, opts) {
   // Headers are patched as text (e.g. "@8192"), a sortable one's in its button.
-  return JSON.stringify([t.headers.length, order.map((i) => [t.rows[i][0], t.rows[i][1]]), opts.sort || null, opts.total]);
+  // A table whose cells carry their header (opts.labels) is built anew when a header changes.
+  return JSON.stringify([opts.labels ? t.headers : t.headers.length, order.map((i) => [t.rows[i][0], t.rows[i][1]]), opts.sort || null, opts.total]);
 }
 
 function notesList(notes) {

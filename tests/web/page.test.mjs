@@ -497,6 +497,41 @@ test('the measured rows load when the evidence opens, and their absence is named
   }
 });
 
+// On a phone the fit table is one block per row: every backend's verdict is in view with its
+// header, and nothing scrolls sideways; on a desktop it stays a table.
+test('the fit table shows every verdict at phone width, each labelled with its backend', async () => {
+  for (const [width, height] of [[390, 844], [1280, 900]]) {
+    const context = await env.browser.newContext({ viewport: { width, height } });
+    const page = await openPage(context, env.server.url, env.server.origin);
+    await page.evaluate(() => document.getElementById('fit-table').scrollIntoView());
+    const seen = await page.evaluate(() => {
+      const wrap = document.getElementById('fit-table');
+      const table = wrap.querySelector('table');
+      const headers = [...table.tHead.rows[0].cells].map((th) => th.textContent.replace(/[↕↑↓]/g, '').trim());
+      const rows = [...table.tBodies[0].rows].slice(0, 8).map((tr) => [...tr.querySelectorAll('.v')].map((v) => {
+        const b = v.getBoundingClientRect();
+        return { left: b.left, right: b.right, label: v.parentElement.dataset.label };
+      }));
+      return { headers, rows, sideways: wrap.scrollWidth - wrap.clientWidth, page: document.documentElement.scrollWidth - window.innerWidth,
+        headDisplay: getComputedStyle(table.tHead).display };
+    });
+    const backends = seen.headers.slice(-seen.rows[0].length);
+    assert.ok(backends.length >= 3);
+    for (const r of seen.rows) {
+      assert.deepEqual(r.map((v) => v.label), backends, 'each verdict carries its backend');
+      if (width < 640) for (const v of r) assert.ok(v.left >= 0 && v.right <= width, `verdict at ${v.left}–${v.right} is in a ${width} px view`);
+    }
+    if (width < 640) {
+      assert.ok(seen.sideways <= 0, 'the fit table does not scroll sideways on a phone');
+      assert.ok(seen.page <= 0, 'the page does not scroll sideways');
+    } else {
+      assert.equal(seen.headDisplay, 'table-header-group');
+    }
+    assert.deepEqual(page.problems, []);
+    await context.close();
+  }
+});
+
 // The first screen answers: at 1280x900 and 390x844 the focused verdict and the ranked choices
 // are in the first viewport, their verdicts readable without scrolling sideways, and the list is
 // the one the CLI's `haloplan best` prints for the same link.
