@@ -198,8 +198,8 @@ std::string render_svg(const std::vector<Table>& tables) {
     body += "</g>";
   }
   const double height = y + kPad;
-  return "<svg xmlns=\"http://www.w3.org/2000/svg\" xml:space=\"preserve\" width=\"" + num(width) + "\" height=\"" + num(height) +
-         "\" viewBox=\"0 0 " + num(width) + " " + num(height) +
+  return "<svg xmlns=\"http://www.w3.org/2000/svg\" xml:space=\"preserve\" width=\"" + num(width) + "\" height=\"" +
+         num(height) + "\" viewBox=\"0 0 " + num(width) + " " + num(height) +
          "\" font-family=\"'DejaVu Sans Mono', Menlo, Consolas, monospace\" font-size=\"" + num(kFont) +
          "\" fill=\"#1b1f24\"><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>" + body + "</svg>\n";
 }
