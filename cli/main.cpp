@@ -198,7 +198,11 @@ void best_command(const Options& o, const Catalog& c) {
     return;
   }
   std::vector<Table> tables = {answer_table(a, s, c)};
-  if (!s.compare.empty()) tables.push_back(compare_setups(s, c).table);
+  if (!s.compare.empty()) {
+    Comparison cmp = compare_setups(s, c);
+    tables.push_back(std::move(cmp.table));
+    tables.push_back(std::move(cmp.best));
+  }
   print_tables(tables, o.format);
 }
 

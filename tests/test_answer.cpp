@@ -188,6 +188,25 @@ TEST_CASE("two setups side by side: B is the state with its changes, and says wh
   // 120 GiB of GTT is 31457280 pages of 4 KiB.
   CHECK(row("kernel parameter")[2] == "ttm.pages_limit=31457280");
   CHECK(std::find(cmp.differ.begin(), cmp.differ.end(), size_t(7)) != cmp.differ.end());  // the verdict row
+  // B's ranked choices are B's own answer, rank by rank, and a model A cannot list is marked.
+  const Answer ab = answer_for(cmp.b, shipped(), kCompareBest);
+  REQUIRE(!ab.best.empty());
+  REQUIRE(cmp.best.rows.size() >= ab.best.size());
+  for (size_t i = 0; i < ab.best.size(); ++i)
+    CHECK(cmp.best.rows[i][3].rfind(ab.best[i].cell.model->name + " " + ab.best[i].cell.label(), 0) == 0);
+  // On the 64 GB box gpt-oss-120b cannot be listed (its smallest published file is 58.45 GiB, and
+  // 128K tokens of its cache are 4.5 GiB more), so B ranks models A does not, and marks them.
+  ViewState s64 = s;
+  REQUIRE(set_state_field(s64, "cmp", "machine:framework-desktop-64") == "");
+  const Comparison small = compare_setups(validated(s64), shipped());
+  bool a_lists_oss = false;
+  for (const auto& r : small.best.rows) {
+    CHECK(r[3].find("gpt-oss-120b") == std::string::npos);
+    a_lists_oss = a_lists_oss || r[1].rfind("gpt-oss-120b", 0) == 0;
+  }
+  CHECK(a_lists_oss);
+  CHECK(!small.best_new.empty());
+  for (size_t i : small.best_new) CHECK(small.best.rows[i][3] != small.best.rows[i][1]);
   // A change a compared setup cannot make, or a value no field takes, is refused with its reason.
   ViewState t;
   CHECK(set_state_field(t, "cmp", "model:phi-4").find("not a field a compared setup can change") != std::string::npos);

@@ -737,17 +737,32 @@ test('compare two setups: B is one click, travels in the link and the rows that 
   await page.click('#compare summary');
   await page.click('#cmp-gtt-first');
   await until(page, () => document.querySelector('#cmp-table table') !== null);
-  const rows = await page.$$eval('#cmp-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  // The setups table, then the best choices under each, rank by rank.
+  const tableRows = (p, k) => p.evaluate((k) => [...document.querySelectorAll('#cmp-table table')[k].tBodies[0].rows]
+    .map((tr) => ({ cells: [...tr.cells].map((c) => c.textContent), marked: tr.classList.contains('differs') })), k);
+  const rows = (await tableRows(page, 0)).map((r) => r.cells);
   const row = (name) => rows.find((r) => r[0] === name);
   assert.deepEqual(row('verdict').slice(1), ['does not fit', 'fits only with GTT']);
   assert.equal(row('BIOS carve-out GiB')[2], '0.5');
   assert.match(row('kernel parameter')[2], /^ttm\.pages_limit=\d+$/);
-  assert.ok((await page.$$('#cmp-table tbody tr.differs')).length >= 4);
+  assert.ok((await tableRows(page, 0)).filter((r) => r.marked).length >= 4);
   const link = new URL(page.url()).hash;
   assert.match(link, /cmp=carve:0\.5;gtt:\d+/);
   const again = await openPage(context, `${env.server.url}${link}`, env.server.origin);
-  assert.deepEqual(await again.$$eval('#cmp-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent))), rows);
+  assert.deepEqual((await tableRows(again, 0)).map((r) => r.cells), rows);
   assert.equal(await again.evaluate(() => document.getElementById('compare').open), true);
+  // B on the 64 GB box ranks its own best choices: what the CLI's best command ranks there, and
+  // the models A does not list are marked.
+  const small = await openPage(context, `${env.server.url}#v=1&model=llama-3.3-70b&quant=Q8_0&ctx=131072&quants=Q8_0&cmp=machine:framework-desktop-64`, env.server.origin);
+  await until(small, () => document.querySelectorAll('#cmp-table table').length === 2);
+  const best = await tableRows(small, 1);
+  const ranked = (machine) => JSON.parse(execFileSync(cli, ['best', '--machine', machine, '--model', 'llama-3.3-70b', '--quant', 'Q8_0', '--ctx', '131072', '--format', 'json'], { encoding: 'utf8' })).best.slice(0, best.length);
+  const [rankA, rankB] = [ranked('framework-desktop-128'), ranked('framework-desktop-64')];
+  assert.ok(best.length > 0);
+  rankB.forEach((ch, i) => assert.ok(best[i].cells[3].startsWith(`${ch.name} ${ch.quant_label} — `), `${best[i].cells[3]} vs ${ch.name}`));
+  rankA.forEach((ch, i) => assert.ok(best[i].cells[1].startsWith(`${ch.name} ${ch.quant_label} — `), `${best[i].cells[1]} vs ${ch.name}`));
+  rankB.forEach((ch, i) => assert.equal(best[i].marked, !rankA.some((a) => a.model === ch.model), best[i].cells.join(' | ')));
+  assert.ok(best.some((r) => r.marked));
   // A tampered B is refused with its reason and the rest of the link is kept.
   const bad = await openPage(context, `${env.server.url}#v=1&ctx=8192&cmp=model:phi-4`, env.server.origin);
   assert.match(await bad.textContent('#notices'), /compared setup: 'model' is not a field a compared setup can change/);

@@ -1,5 +1,7 @@
 #include "haloplan/view/compare.h"
 
+#include <algorithm>
+
 #include "haloplan/planner/setup.h"
 #include "haloplan/text/strings.h"
 #include "haloplan/view/answer.h"
@@ -40,6 +42,38 @@ std::vector<std::string> column(const ViewState& s, const Catalog& c) {
   return col;
 }
 
+// One ranked choice as a compare cell: model and file, then what it needs and how fast it reads.
+std::string choice_cell(const Choice& ch) {
+  const Verdict v = ch.change ? ch.change->verdict : ch.verdict;
+  return ch.cell.model->name + " " + ch.cell.label() + " — " + verdict_label(v) +
+         (ch.change ? " (" + ch.change->label + ")" : "");
+}
+
+// The best choices under A and B, rank by rank; `fresh` gets the ranks whose B choice is a model
+// A does not list.
+Table best_table(const ViewState& s, const ViewState& b, const Catalog& c, std::vector<size_t>& fresh) {
+  const Answer a = answer_for(s, c, kCompareBest), x = answer_for(b, c, kCompareBest);
+  Table t;
+  t.title = "Best choices under A and B";
+  t.headers = {"#", "A: model and file", "A decode t/s (est.)", "B: model and file", "B decode t/s (est.)"};
+  const size_t n = std::max(a.best.size(), x.best.size());
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<std::string> row = {std::to_string(i + 1), "—", "—", "—", "—"};
+    if (i < a.best.size()) row[1] = choice_cell(a.best[i]), row[2] = tps(a.best[i].decode_tps);
+    if (i < x.best.size()) {
+      row[3] = choice_cell(x.best[i]), row[4] = tps(x.best[i].decode_tps);
+      const auto& id = x.best[i].cell.model->id;
+      if (std::none_of(a.best.begin(), a.best.end(), [&](const Choice& y) { return y.cell.model->id == id; }))
+        fresh.push_back(i);
+    }
+    t.rows.push_back(std::move(row));
+  }
+  t.notes.push_back(
+      "Each list ranked as in What fits, with decode at the context full; marked: B's choice is a "
+      "model A does not list.");
+  return t;
+}
+
 }  // namespace
 
 Comparison compare_setups(const ViewState& s, const Catalog& c) {
@@ -73,6 +107,7 @@ Comparison compare_setups(const ViewState& s, const Catalog& c) {
   }
   t.notes.push_back("B is this view with: " + s.compare + ". Speeds are estimates with their 80% band.");
   for (const auto& n : cmp.notices) t.notes.push_back("B: " + n.message);
+  cmp.best = best_table(s, cmp.b, c, cmp.best_new);
   return cmp;
 }
 
@@ -81,6 +116,10 @@ void write_comparison(JsonOut& o, const Comparison& cmp) {
   write_table(o, cmp.table);
   o.key("differ").arr();
   for (size_t i : cmp.differ) o.num(double(i));
+  o.end_arr().key("best");
+  write_table(o, cmp.best);
+  o.key("best_new").arr();
+  for (size_t i : cmp.best_new) o.num(double(i));
   ViewState b = cmp.b;
   b.custom = nlohmann::json::array();
   o.end_arr().key("b").raw(state_to_json(b).dump()).key("notices").arr();
