@@ -122,7 +122,13 @@ export function standaloneSvg(svg) {
   return new XMLSerializer().serializeToString(clone);
 }
 
+// Browsers refuse canvases past this side.
+const PNG_MAX_SIDE = 16384;
+
 export async function svgToPng(text, width, height) {
+  if (!(width > 0 && height > 0) || Math.max(width, height) * 2 > PNG_MAX_SIDE) {
+    throw new Error(`too large for a PNG (${Math.round(width)} × ${Math.round(height)} px): save as SVG`);
+  }
   const img = new Image();
   img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(text)}`;
   await img.decode();
