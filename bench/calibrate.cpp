@@ -35,6 +35,17 @@ namespace {
 
 const double kPullDecode = std::getenv("HALOPLAN_PULL_D") ? std::atof(std::getenv("HALOPLAN_PULL_D")) : 0;
 const double kPullPrefill = std::getenv("HALOPLAN_PULL_P") ? std::atof(std::getenv("HALOPLAN_PULL_P")) : 0.005;
+// The terms every family shares, held at the fit on every family's rows (bit j: parameter j of
+// kDecodeParamNames / kPrefillParamNames): decode's weight read (c_weights) and its attention
+// without flash attention (c_kv_nofa); prefill's flash-attention work (p_attn_fa) and recurrent
+// scan (p_recurrent). The README gives the held-out figures behind the choice. HALOPLAN_SHARED_D
+// and HALOPLAN_SHARED_P override the masks, to measure others.
+constexpr unsigned kSharedDecodeDefault = 1u << 0 | 1u << 3;
+constexpr unsigned kSharedPrefillDefault = 1u << 2 | 1u << 5;
+const unsigned kSharedDecode =
+    std::getenv("HALOPLAN_SHARED_D") ? unsigned(std::atoi(std::getenv("HALOPLAN_SHARED_D"))) : kSharedDecodeDefault;
+const unsigned kSharedPrefill =
+    std::getenv("HALOPLAN_SHARED_P") ? unsigned(std::atoi(std::getenv("HALOPLAN_SHARED_P"))) : kSharedPrefillDefault;
 
 // Fits every family of the catalog on the prepared rows `use` accepts, each source's rows of a
 // family and kind (decode, prefill) weighing 1/sqrt(n) each.
@@ -70,7 +81,7 @@ std::vector<SpeedFamily> fit_families(const Catalog& cat, const bench::Prepared&
     rows_of([&](const bench::Scored& s) { return s.family == fam.id; }, X, t, w);
     if (X.empty()) continue;
     SpeedFamily out = fam;
-    out.params = fit_speed_params(X, t, w, &pooled, kPullDecode, kPullPrefill);
+    out.params = fit_speed_params(X, t, w, &pooled, kPullDecode, kPullPrefill, kSharedDecode, kSharedPrefill);
     out.params.fitted_on = fitted_on;
     fitted.push_back(out);
   }

@@ -19,6 +19,8 @@ template <size_t N>
 struct Pull {
   std::array<double, N> to{};
   double lambda = 0;
+  // Parameters held at `to` instead of fitted (bit j: parameter j): the terms every family shares.
+  unsigned fixed = 0;
 };
 
 // Weighted non-negative least squares on relative error of time: minimises
@@ -30,9 +32,17 @@ std::array<double, N> fit_nnls(const std::vector<std::array<double, N>>& X, cons
   double wsum = 0;
   for (double v : w) wsum += v;
   const double lam = pull.lambda * wsum;
+  // The held parameters' share of each row's time.
+  std::vector<double> held(X.size(), 0.0);
+  for (size_t i = 0; i < X.size(); ++i)
+    for (size_t j = 0; j < N; ++j)
+      if (pull.fixed & (1u << j)) held[i] += pull.to[j] * X[i][j];
   std::array<double, N> best{};
+  for (size_t j = 0; j < N; ++j)
+    if (pull.fixed & (1u << j)) best[j] = pull.to[j];
   double best_err = INFINITY;
   for (unsigned mask = 1; mask < (1u << N); ++mask) {
+    if (mask & pull.fixed) continue;
     std::array<size_t, N> idx{};
     size_t k = 0;
     for (size_t j = 0; j < N; ++j)
@@ -42,7 +52,7 @@ std::array<double, N> fit_nnls(const std::vector<std::array<double, N>>& X, cons
     for (size_t i = 0; i < X.size(); ++i) {
       for (size_t r = 0; r < k; ++r) {
         const double xr = X[i][idx[r]] / t[i];
-        b[r] += w[i] * xr;
+        b[r] += w[i] * xr * (1 - held[i] / t[i]);
         for (size_t c = 0; c < k; ++c) A[r * k + c] += w[i] * xr * X[i][idx[c]] / t[i];
       }
     }
@@ -74,6 +84,8 @@ std::array<double, N> fit_nnls(const std::vector<std::array<double, N>>& X, cons
     }
     if (std::any_of(x.begin(), x.begin() + long(k), [](double v) { return v < 0 || !std::isfinite(v); })) continue;
     std::array<double, N> p{};
+    for (size_t j = 0; j < N; ++j)
+      if (pull.fixed & (1u << j)) p[j] = pull.to[j];
     for (size_t r = 0; r < k; ++r) p[idx[r]] = x[r];
     double err = 0;
     for (size_t i = 0; i < X.size(); ++i) {
@@ -82,7 +94,7 @@ std::array<double, N> fit_nnls(const std::vector<std::array<double, N>>& X, cons
       err += w[i] * std::pow((pred - t[i]) / t[i], 2);
     }
     for (size_t j = 0; j < N && lam > 0; ++j)
-      if (pull.to[j] > 0) err += lam * std::pow((p[j] - pull.to[j]) / pull.to[j], 2);
+      if (pull.to[j] > 0 && !(pull.fixed & (1u << j))) err += lam * std::pow((p[j] - pull.to[j]) / pull.to[j], 2);
     if (err < best_err) best_err = err, best = p;
   }
   return best;
@@ -182,7 +194,7 @@ ErrorStats error_stats(const std::vector<double>& e) {
 
 SpeedParams fit_speed_params(const std::vector<RowFeatures>& rows, const std::vector<double>& tps,
                              const std::vector<double>& weights, const SpeedParams* toward, double lambda_decode,
-                             double lambda_prefill) {
+                             double lambda_prefill, unsigned shared_decode, unsigned shared_prefill) {
   std::vector<DecodeFeatures> Xd;
   std::vector<PrefillFeatures> Xp;
   std::vector<double> td, tp, wd, wp;
@@ -194,7 +206,8 @@ SpeedParams fit_speed_params(const std::vector<RowFeatures>& rows, const std::ve
   SpeedParams p;
   Pull<kDecodeParams> pd;
   Pull<kPrefillParams> pp;
-  if (toward) pd = {toward->decode, lambda_decode}, pp = {toward->prefill, lambda_prefill};
+  if (toward)
+    pd = {toward->decode, lambda_decode, shared_decode}, pp = {toward->prefill, lambda_prefill, shared_prefill};
   if (!Xd.empty()) p.decode = fit_robust(Xd, td, wd, pd);
   if (!Xp.empty()) p.prefill = fit_robust(Xp, tp, wp, pp);
   p.decode_rows = int(Xd.size());

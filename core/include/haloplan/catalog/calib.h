@@ -40,10 +40,12 @@ double predicted_tps(const SpeedParams& p, const RowFeatures& f);
 // `toward` (optional): parameters the fit is pulled toward, with strength lambda_decode and
 // lambda_prefill (a penalty of lambda * total row weight * sum over parameters of
 // ((p - toward) / toward)^2): a family with few models borrows the shape of the fit on every
-// family's rows instead of bending to them.
+// family's rows instead of bending to them. shared_decode and shared_prefill (bit j: parameter j)
+// hold those parameters at `toward`'s values instead of fitting them.
 SpeedParams fit_speed_params(const std::vector<RowFeatures>& rows, const std::vector<double>& tps,
                              const std::vector<double>& weights = {}, const SpeedParams* toward = nullptr,
-                             double lambda_decode = 0, double lambda_prefill = 0);
+                             double lambda_decode = 0, double lambda_prefill = 0, unsigned shared_decode = 0,
+                             unsigned shared_prefill = 0);
 
 double quantile(std::vector<double> v, double q);  // linear interpolation; NaN if empty
 
