@@ -227,7 +227,7 @@ async function saveTableImage(shown, format, button) {
     downloadBlob(`${name}.png`, await svgToPng(svg, Number(w), Number(h)));
     flash(button, 'Saved');
   } catch (err) {
-    flash(button, `PNG failed: ${err.message}${t.rows.length > 1 ? `, or filter the ${t.rows.length} rows` : ''}`);
+    flash(button, `PNG failed: ${err.message}${err.tooLarge ? `, or filter the ${t.rows.length} rows` : ''}`);
   }
 }
 

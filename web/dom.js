@@ -126,8 +126,9 @@ export function standaloneSvg(svg) {
 const PNG_MAX_SIDE = 16384;
 
 export async function svgToPng(text, width, height) {
-  if (!(width > 0 && height > 0) || Math.max(width, height) * 2 > PNG_MAX_SIDE) {
-    throw new Error(`too large for a PNG (${Math.round(width)} × ${Math.round(height)} px): save as SVG`);
+  if (!(width > 0 && height > 0)) throw new Error('the picture has no size');
+  if (Math.max(width, height) * 2 > PNG_MAX_SIDE) {
+    throw Object.assign(new Error(`too large for a PNG (${Math.round(width)} × ${Math.round(height)} px): save as SVG`), { tooLarge: true });
   }
   const img = new Image();
   img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(text)}`;

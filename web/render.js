@@ -135,7 +135,7 @@ export function renderCompare(r) {
   const differ = new Set(c.differ);
   const fresh = new Set(c.best_new);
   replace('cmp-table', tableView(c.table, { onExport, rowClass: (i) => (differ.has(i) ? 'differs' : null) }),
-    tableView(c.best, { onExport, rowClass: (i) => (fresh.has(i) ? 'differs' : null) }),
+    el('div', { id: 'cmp-best' }, tableView(c.best, { onExport, labels: true, rowClass: (i) => (fresh.has(i) ? 'differs' : null) })),
     el('p', { class: 'muted small' }, `${c.differ.length} of ${c.table.rows.length} rows differ (marked). `,
       el('button', { type: 'button', onclick: () => setState({ ...Object.fromEntries(Object.entries(c.b).filter(([k]) => !['custom', 'removed', 'cal'].includes(k))), cmp: '' }) }, 'Make B this view')));
 }

@@ -11,14 +11,13 @@ namespace haloplan {
 
 namespace {
 
-// One setup's column: its knobs, then the focused model's answer under it.
-std::vector<std::string> column(const ViewState& s, const Catalog& c) {
+// One setup's column: its knobs, then the focused model's answer under it (a: the state's answer).
+std::vector<std::string> column(const ViewState& s, const Catalog& c, const Answer& a) {
   const Machine* m = c.machine(s.machine);
   const Backend* b = c.backend(s.backend);
   if (!m || !b) return {};
   const Scenario sc = scenario_for(s, c);
   const Pools p = machine_pools(*m, sc.knobs);
-  const Answer a = answer_for(s, c, 0);
   const Choice& f = a.focus;
   std::vector<std::string> col = {
       m->name,
@@ -49,10 +48,9 @@ std::string choice_cell(const Choice& ch) {
          (ch.change ? " (" + ch.change->label + ")" : "");
 }
 
-// The best choices under A and B, rank by rank; `fresh` gets the ranks whose B choice is a model
-// A does not list.
-Table best_table(const ViewState& s, const ViewState& b, const Catalog& c, std::vector<size_t>& fresh) {
-  const Answer a = answer_for(s, c, kCompareBest), x = answer_for(b, c, kCompareBest);
+// The best choices under A and B (a and x: their answers), rank by rank; `fresh` gets the ranks
+// whose B choice is a model A does not list.
+Table best_table(const Answer& a, const Answer& x, std::vector<size_t>& fresh) {
   Table t;
   t.title = "Best choices under A and B";
   t.headers = {"#", "A: model and file", "A decode t/s (est.)", "B: model and file", "B decode t/s (est.)"};
@@ -99,7 +97,8 @@ Comparison compare_setups(const ViewState& s, const Catalog& c) {
                                 "prefill t/s (est.)",
                                 "longest context that fits",
                                 "kernel parameter"};
-  const auto a = column(s, c), b = column(cmp.b, c);
+  const Answer ans_a = answer_for(s, c, kCompareBest), ans_b = answer_for(cmp.b, c, kCompareBest);
+  const auto a = column(s, c, ans_a), b = column(cmp.b, c, ans_b);
   for (size_t i = 0; i < std::size(kRows); ++i) {
     const std::string x = i < a.size() ? a[i] : "—", y = i < b.size() ? b[i] : "—";
     t.rows.push_back({kRows[i], x, y});
@@ -107,7 +106,7 @@ Comparison compare_setups(const ViewState& s, const Catalog& c) {
   }
   t.notes.push_back("B is this view with: " + s.compare + ". Speeds are estimates with their 80% band.");
   for (const auto& n : cmp.notices) t.notes.push_back("B: " + n.message);
-  cmp.best = best_table(s, cmp.b, c, cmp.best_new);
+  cmp.best = best_table(ans_a, ans_b, cmp.best_new);
   return cmp;
 }
 
