@@ -1,6 +1,7 @@
 // haloplan command line: the planner core's tables as Markdown, CSV or JSON.
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -12,12 +13,14 @@
 #include "haloplan/planner/setup.h"
 #include "haloplan/view/answer.h"
 #include "haloplan/view/compare.h"
+#include "haloplan/view/doctor.h"
 #include "haloplan/view/evidence.h"
 #include "haloplan/view/exports.h"
 #include "haloplan/view/scenario.h"
 #include "haloplan/view/tables.h"
 #include "haloplan/view/view.h"
 #include "options.h"
+#include "root_reader.h"
 
 using namespace haloplan;
 using namespace haloplan::cli;
@@ -206,6 +209,38 @@ void best_command(const Options& o, const Catalog& c) {
   print_tables(tables, o.format);
 }
 
+// haloplan doctor: the box as it is, read from its files.
+void doctor_command(const Options& o, const Catalog& c) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(o.root, ec)) throw UsageError("--root '" + o.root + "' is not a directory");
+  ViewState s = o.state;
+  if (!o.backend.empty()) s.backend = o.backend;
+  if (!o.models.empty()) s.model = o.models.front();
+  if (!o.quants.empty()) {
+    const std::string q = ftype_from_name(o.quants.front()) ? o.quants.front() : resolve_file(o.quants.front(), c);
+    s.quants = {q};
+    s.quant = q;
+  }
+  if (!o.machine_given) s.machine.clear();
+  const Probe p = probe_system(RootReader(o.root));
+  const DoctorReport d = doctor(p, c, s, o.machine_given ? o.state.machine : std::string());
+  if (o.print_link) {
+    if (d.link.empty())
+      throw UsageError("no page link: " + (!d.notices.empty()   ? d.notices.front().message
+                                           : p.findings.empty() ? std::string("the machine's pools could not be read")
+                                                                : p.findings.back()));
+    print("#" + d.link + "\n");
+    return;
+  }
+  if (o.format == Format::Json) {
+    JsonOut j;
+    write_doctor(j, d);
+    print(j.take() + "\n");
+    return;
+  }
+  print_tables(doctor_tables(d), o.format);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -229,6 +264,8 @@ int main(int argc, char** argv) {
     const Selection sel = select(o, c);
     if (o.command == "models" || o.command == "machines" || o.command == "backends" || o.command == "builds") {
       print_tables({list_table(o.command, c)}, o.format);
+    } else if (o.command == "doctor") {
+      doctor_command(o, c);
     } else if (o.command == "best") {
       best_command(o, c);
     } else if (o.command == "fit") {

@@ -10,8 +10,8 @@ namespace haloplan::cli {
 
 namespace {
 
-const std::set<std::string> kCommands = {"best",     "fit",      "speed",  "setup",  "guide",     "plan", "models",
-                                         "machines", "backends", "builds", "import", "calibrate", "help"};
+const std::set<std::string> kCommands = {"best",     "fit",      "speed",  "setup",  "guide",     "plan",   "models",
+                                         "machines", "backends", "builds", "import", "calibrate", "doctor", "help"};
 
 // A flag's value into one field of the scenario, by the link's own reader.
 void set_field(Options& o, const std::string& flag, const char* key, const std::string& v) {
@@ -33,6 +33,7 @@ void apply_link(std::string v, Options& o) {
     o.models = {s.model};
     o.quants = {s.quant};
   }
+  if (!s.machine.empty()) o.machine_given = true;
   o.state = std::move(s);
 }
 
@@ -55,6 +56,9 @@ Commands:
              the catalog entry, then its fit and speed
   calibrate FILE  your llama-bench output (markdown table or -o json; '-' reads stdin): the
              speed model before and after fitting it, and the --cal value that applies it
+  doctor     this Linux box as it is: the carve-out, GTT limit, RAM, kernel and its parameters
+             read from /sys, /proc and /etc/modprobe.d; what each backend can reach; how far
+             the model (--model, --quant) is from fitting and the exact changes to get there
   models | machines | backends | builds   list the catalog
 
 Flags:
@@ -93,6 +97,9 @@ Flags:
                       rocm-rocblas; 'haloplan builds' lists them with their rows
   --compare K:V[;..]  with 'best': a second setup beside this one, as changes to it, e.g.
                       'carve:0.5;gtt:120' (GTT-first) or 'backend:llamacpp-rocm;ctx:131072'
+  --root DIR          with 'doctor': read DIR/sys, DIR/proc, DIR/etc instead of / (a copy
+                      of another box's files)
+  --link              with 'doctor': print only the page link of the scenario it read
   --format markdown|csv|json|svg
                       svg: the tables as one picture (e.g. '> fit.svg' for a forum post)
 )";
@@ -112,7 +119,14 @@ Options parse_options(int argc, char** argv) {
   o.state.machine = "framework-desktop-128";  // the guide's machine
   while (i < argc) {
     const std::string a = argv[i++];
-    if (a == "--machine") set_field(o, a, "machine", value(a));
+    if (a == "--machine") {
+      set_field(o, a, "machine", value(a));
+      o.machine_given = true;
+    } else if (a == "--root") {
+      if (o.command != "doctor") throw UsageError("--root is doctor's flag: haloplan doctor --root DIR");
+      o.root = value(a);
+      if (o.root.empty()) throw UsageError("--root needs a directory");
+    } else if (a == "--link" && o.command == "doctor") o.print_link = true;
     else if (a == "--carve-out") set_field(o, a, "carve", value(a));
     else if (a == "--gtt") set_field(o, a, "gtt", value(a));
     else if (a == "--os-reserve") set_field(o, a, "reserve", value(a));
@@ -163,6 +177,14 @@ Options parse_options(int argc, char** argv) {
     throw UsageError("import needs one or more GGUF files or config.json files: haloplan import MODEL.gguf");
   if (o.command == "calibrate" && o.positional.size() != 1)
     throw UsageError("calibrate needs one file of llama-bench output ('-' for stdin): haloplan calibrate bench.md");
+  if (o.command == "doctor") {
+    if (o.state.carve_out_gib || o.state.gtt_gib || !o.state.kernel.empty())
+      throw UsageError(
+          "doctor reads the carve-out, the GTT limit and the kernel from the machine; to try other values use "
+          "'haloplan best' or 'haloplan fit' with --carve-out, --gtt, --kernel");
+    if (o.models.size() > 1) throw UsageError("doctor checks one --model at a time");
+    if (o.quants.size() > 1) throw UsageError("doctor checks one --quant at a time");
+  }
   if (!o.positional.empty() && o.command != "help" && o.command != "import" && o.command != "calibrate")
     throw UsageError("unexpected argument '" + o.positional.front() + "'");
   return o;

@@ -30,6 +30,9 @@ struct Options {
   std::vector<std::string> quants;  // empty: the command's default
   std::vector<std::string> catalogs;
   std::vector<std::string> link_notices;  // what could not be read from --link (warnings)
+  bool machine_given = false;             // --machine (or a link's machine) was given
+  std::string root = "/";                 // doctor --root: the tree to read instead of /
+  bool print_link = false;                // doctor --link: print only the page link
   Format format = Format::Markdown;
   std::vector<std::string> positional;
 };

@@ -330,6 +330,8 @@ std::vector<Diagnostic> load_machines(std::string_view text, Catalog& into) {
       set_if(r.str("focus_model", false, 96), m.focus_model);
       if (!m.focus_model.empty() && !valid_id(m.focus_model))
         r.error("focus_model", "\"" + m.focus_model + "\" is not a valid model id");
+      set_if(r.str("dmi_vendor", false, 96), m.dmi_vendor);
+      set_if(r.str("dmi_product", false, 96), m.dmi_product);
       if (m.default_carve_out_gib >= m.ram_gib && m.kind == MemoryKind::AmdApu)
         r.error("default_carve_out_gib", "must be smaller than ram_gib");
       out.push_back(std::move(m));

@@ -37,6 +37,9 @@ struct Machine {
   // The model the page opens on for this machine: one people run on it (in its release format);
   // empty or not in the catalog: the catalog's first.
   std::string focus_model;
+  // How `haloplan doctor` knows the box: parts of /sys/class/dmi/id/sys_vendor and product_name
+  // (case-insensitive); empty: matched by RAM and carve-out only.
+  std::string dmi_vendor, dmi_product;
 };
 
 // The bandwidth a machine's speed ceiling uses: measured when known, else theoretical.
