@@ -89,6 +89,9 @@ Flags:
   --draft-quant PRESET the draft model's quant (default Q8_0)
   --mtp on|off        self-speculate with the model's own MTP layers (--spec-type draft-mtp),
                       where it has them: their weights, an f16 cache, recurrent snapshots
+  --n-cpu-moe N|auto  on a discrete GPU: the routed experts of the first N layers stay in system
+                      RAM, as llama.cpp's flag (default auto: as many as VRAM needs, then
+                      whole layers with -ngl)
   --catalog FILE      extra model catalog (same schema as data/models.json); repeatable
   --link URL          the page's scenario from a haloplan link (flags after it override it)
   --cal B:D:P:ND:NP   apply a calibration printed by 'haloplan calibrate' (comma-separated)
@@ -157,6 +160,7 @@ Options parse_options(int argc, char** argv) {
     else if (a == "--draft") set_field(o, a, "draft", value(a));
     else if (a == "--draft-quant") set_field(o, a, "draftq", value(a));
     else if (a == "--mtp") set_field(o, a, "mtp", value(a));
+    else if (a == "--n-cpu-moe") set_field(o, a, "ncmoe", value(a));
     else if (a == "--catalog") o.catalogs.push_back(value(a));
     else if (a == "--link") apply_link(value(a), o);
     else if (a == "--cal") set_field(o, a, "cal", value(a));

@@ -21,7 +21,11 @@ export function layoutPicture(machine, pools, focus, width = 1000) {
   const total = discrete ? pools.carve_out + pools.ram : pools.ram;
   const sx = (W - 2 * LEFT) / Math.max(total, 1);
   const X = (b) => LEFT + b * sx;
-  const carveName = discrete ? 'VRAM' : 'carve-out';
+  const words = machine.words || { dedicated: 'carve-out', borrowed: 'GTT' };
+  const carveName = words.dedicated || 'carve-out';
+  // The pool the GPU borrows from the OS, as this machine calls its limit.
+  const borrowedLimit = words.borrowed === 'GTT' ? 'GTT limit' : discrete ? 'system RAM for offloaded weights' : words.borrowed;
+  const borrowedShort = words.borrowed === 'GTT' ? 'GTT' : discrete ? 'RAM' : words.borrowed;
   const parts = [];
   let y = 18;
   parts.push(text(LEFT, y, `${machine.name}: ${gibText(total, 0)} GiB`));
@@ -30,10 +34,10 @@ export function layoutPicture(machine, pools, focus, width = 1000) {
   parts.push(rect(X(0), y, pools.carve_out * sx, 22, 'f-carve', `${carveName} ${gibText(pools.carve_out)} GiB`));
   parts.push(rect(X(osStart), y, (total - osStart) * sx, 22, 'f-os', `OS-visible RAM ${gibText(pools.os_visible)} GiB`));
   parts.push(rect(X(total - pools.os_reserve), y, pools.os_reserve * sx, 22, 'f-reserve', `OS reserve ${gibText(pools.os_reserve)} GiB`));
-  if (pools.gtt > 0) parts.push(rect(X(osStart), y + 1.5, pools.gtt * sx, 19, 'f-gtt', `GTT limit ${gibText(pools.gtt)} GiB`));
+  if (pools.gtt > 0) parts.push(rect(X(osStart), y + 1.5, pools.gtt * sx, 19, 'f-gtt', `${borrowedLimit} ${gibText(pools.gtt)} GiB`));
   y += 36;
   parts.push(text(X(0), y, `${carveName} ${gibText(pools.carve_out)}`));
-  if (pools.gtt > 0) parts.push(text(X(osStart + pools.gtt / 2), y + (narrow ? 15 : 0), `GTT ${gibText(pools.gtt)}`, 'middle'));
+  if (pools.gtt > 0) parts.push(text(X(osStart + pools.gtt / 2), y + (narrow ? 15 : 0), `${borrowedShort} ${gibText(pools.gtt)}`, 'middle'));
   parts.push(text(X(total), y, `${narrow ? 'reserve' : 'OS reserve'} ${gibText(pools.os_reserve)}`, 'end'));
   if (narrow) y += 15;
   y += 16;
@@ -90,7 +94,7 @@ export function layoutPicture(machine, pools, focus, width = 1000) {
   }
   const H = y + 8;
   const desc = focus
-    ? `${focus.name} ${focus.quant_label}: ` + focus.backends.map((b) => `${b.name} ${b.verdict_label}, ${gibText(b.in_carve_out)} GiB in ${carveName}, ${gibText(b.in_gtt)} GiB in GTT`).join('; ')
+    ? `${focus.name} ${focus.quant_label}: ` + focus.backends.map((b) => `${b.name} ${b.verdict_label}, ${gibText(b.in_carve_out)} GiB in ${carveName}, ${gibText(b.in_gtt)} GiB in ${borrowedShort}`).join('; ')
     : 'No model selected';
   return svgEl('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-labelledby': 'layout-title layout-desc' },
     svgEl('title', { id: 'layout-title' }, `Memory pools of ${machine.name} and where the model goes`),
@@ -104,7 +108,9 @@ function niceStep(max, n) {
   return 10 * p;
 }
 
-export function speedChart(curve, title, width = 1000) {
+export function speedChart(curve, title, width = 1000, words = { borrowed: 'GTT' }) {
+  // Past the GPU's own pool the model spills: into GTT on an AMD APU, to system RAM beside VRAM.
+  const spill = words.borrowed === 'system RAM' ? 'spills to system RAM' : `spills into ${words.borrowed}`;
   const W = Math.max(300, Math.round(width));
   const narrow = W < 560;
   const pts = curve.points;
@@ -142,7 +148,7 @@ export function speedChart(curve, title, width = 1000) {
   if (curve.fit_ctx > 0 && curve.fit_ctx < maxX) {
     parts.push(rect(x(curve.fit_ctx), T, x(maxX) - x(curve.fit_ctx), H - T - B, 's-nofit', `a context above ${curve.fit_ctx} tokens does not fit`));
   }
-  if (curve.reaches_gtt && curve.carve_out_ctx > 0 && curve.carve_out_ctx < curve.fit_ctx) mark(curve.carve_out_ctx, 's-cliff', `over ${k(curve.carve_out_ctx)}: spills into GTT`, 1);
+  if (curve.reaches_gtt && curve.carve_out_ctx > 0 && curve.carve_out_ctx < curve.fit_ctx) mark(curve.carve_out_ctx, 's-cliff', `over ${k(curve.carve_out_ctx)}: ${spill}`, 1);
   mark(curve.fit_ctx, 's-cliff', `over ${k(curve.fit_ctx)}: does not fit`, 2);
   mark(curve.context, 's-mark', `your context ${k(curve.context)}`, 0);
   parts.push(text(L + (W - L - R) / 2, H - 8, narrow ? 'context (tokens), decode with it full' : `context (tokens${curve.slots > 1 ? ` over ${curve.slots} slots` : ''}), decode with it full`, 'middle'));
@@ -150,7 +156,7 @@ export function speedChart(curve, title, width = 1000) {
   const first = pts[0][1], last = pts[pts.length - 1][1];
   return svgEl('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-labelledby': 'speed-title speed-desc' },
     svgEl('title', { id: 'speed-title' }, title),
-    svgEl('desc', { id: 'speed-desc' }, `Estimated decode speed falls from ${first.toFixed(1)} tokens/s at an empty context to ${last.toFixed(1)} tokens/s with ${maxX} tokens.${curve.carve_out_ctx > 0 && curve.carve_out_ctx < curve.fit_ctx && curve.reaches_gtt ? ` Over ${curve.carve_out_ctx} tokens it spills into GTT.` : ''}${curve.fit_ctx > 0 && curve.fit_ctx < maxX ? ` Over ${curve.fit_ctx} tokens it does not fit.` : ''}`),
+    svgEl('desc', { id: 'speed-desc' }, `Estimated decode speed falls from ${first.toFixed(1)} tokens/s at an empty context to ${last.toFixed(1)} tokens/s with ${maxX} tokens.${curve.carve_out_ctx > 0 && curve.carve_out_ctx < curve.fit_ctx && curve.reaches_gtt ? ` Over ${curve.carve_out_ctx} tokens it ${spill}.` : ''}${curve.fit_ctx > 0 && curve.fit_ctx < maxX ? ` Over ${curve.fit_ctx} tokens it does not fit.` : ''}`),
     parts);
 }
 
@@ -165,20 +171,35 @@ const MAP_SHAPE = {
   'no-fit': (x, y) => svgEl('path', { d: `M${x - 4.5} ${y - 4.5}L${x + 4.5} ${y + 4.5}M${x + 4.5} ${y - 4.5}L${x - 4.5} ${y + 4.5}`, class: 'cross' }),
   refused: (x, y) => svgEl('circle', { cx: x, cy: y, r: 5, class: 'hollow' }),
 };
-const MAP_WORDS = { 'carve-out': 'fits the carve-out', gtt: 'fits only with GTT', 'os-squeeze': 'squeezes the OS', 'no-fit': 'does not fit', refused: 'refused by llama.cpp' };
+const mapWords = (w) => ({ 'carve-out': w.fits_dedicated, gtt: w.fits_borrowed, 'os-squeeze': 'squeezes the OS', 'no-fit': 'does not fit', refused: 'refused by llama.cpp' });
+const AMD_MAP_WORDS = { fits_dedicated: 'fits the carve-out', fits_borrowed: 'fits only with GTT', gpu_limit: 'carve-out + GTT' };
 
 export function mapChart(map, width, focus, onPick) {
   const W2 = Math.max(300, Math.round(width));
   const narrow = W2 < 560;
-  const H = narrow ? 340 : 380, L = 46, R = 14, T = narrow ? 54 : 30, B = 42;
   const G = 1024 ** 3;
+  const words = mapWords(map.words || AMD_MAP_WORDS);
   const pts = map.points.map(([model, name, quant, label, bytes, tps, verdict]) => ({ model, name, quant, label, gib: bytes / G, tps, verdict }));
   const limitGib = map.ram / G;
   const maxX = limitGib * 1.5;
+  const L = 46, R = 14, B = 42;
+  const x = (g) => L + (Math.min(g, maxX) / maxX) * (W2 - L - R);
+  // The pool limits of this backend.
+  const lines = [];
+  // The GPU's own pool: the carve-out on an AMD APU, VRAM beside a discrete GPU.
+  const own = map.words ? map.words.dedicated : map.apu ? 'carve-out' : '';
+  if (own && map.carve_out > 0) lines.push([map.carve_out / G, `${own} ${Math.round(map.carve_out / G)}`]);
+  if (map.gpu_limit > map.carve_out + 1) lines.push([map.gpu_limit / G, `${map.words ? map.words.gpu_limit : map.apu ? AMD_MAP_WORDS.gpu_limit : 'GPU limit'} ${Math.round(map.gpu_limit / G)}`]);
+  lines.push([limitGib, `RAM ${Math.round(limitGib)}`]);
+  // Labels stack one row each when the chart is narrow or two of them would run into each other
+  // (about 7 px a character at 12 px): each starts at its line, the last ends at its line.
+  const charW = 7;
+  const crowded = narrow || lines.some(([g, label], i) => i > 0 &&
+    x(g) - x(lines[i - 1][0]) < lines[i - 1][1].length * charW + (i === lines.length - 1 ? label.length * charW : 0) + 8);
+  const H = narrow ? 340 : 380, T = crowded ? Math.max(30, 12 + lines.length * 14) : 30;
   const tpsAll = pts.map((p) => p.tps).filter((v) => v > 0);
   const lo = 10 ** Math.floor(Math.log10(Math.max(0.1, Math.min(...tpsAll, 10))));
   const hi = 10 ** Math.ceil(Math.log10(Math.max(...tpsAll, 10)));
-  const x = (g) => L + (Math.min(g, maxX) / maxX) * (W2 - L - R);
   const y = (v) => T + (1 - (Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (H - T - B);
   const parts = [];
   for (let d = lo; d <= hi * 1.0001; d *= 10) {
@@ -197,15 +218,10 @@ export function mapChart(map, width, focus, onPick) {
   parts.push(svgEl('line', { x1: L, x2: W2 - R, y1: H - B, y2: H - B, class: 'axis' }));
   parts.push(text(L + (W2 - L - R) / 2, H - 6, narrow ? `GiB needed (over ${Math.round(maxX)}: at the edge)` : `GiB on the GPU side at ${map.ctx} tokens (beyond ${Math.round(maxX)}: at the edge)`, 'middle'));
   parts.push(svgEl('text', { x: 12, y: T + (H - T - B) / 2, transform: `rotate(-90 12 ${T + (H - T - B) / 2})`, 'text-anchor': 'middle' }, 'decode t/s (log), estimate'));
-  // The pool limits of this backend.
-  const lines = [];
-  if (map.apu && map.carve_out > 0) lines.push([map.carve_out / G, `carve-out ${Math.round(map.carve_out / G)}`]);
-  if (map.gpu_limit > map.carve_out + 1) lines.push([map.gpu_limit / G, `${map.apu ? 'carve-out + GTT' : 'GPU limit'} ${Math.round(map.gpu_limit / G)}`]);
-  lines.push([limitGib, `RAM ${Math.round(limitGib)}`]);
-  // Each label on its own row when the chart is narrow, so none runs into the next.
+  // Each label on its own row when they are crowded, so none runs into the next.
   lines.forEach(([g, label], i) => {
-    const right = narrow ? x(g) > W2 * 0.55 : i === lines.length - 1;
-    const ly = narrow ? T - 8 - (lines.length - 1 - i) * 14 : T - 8;
+    const right = crowded ? x(g) > W2 * 0.55 : i === lines.length - 1;
+    const ly = crowded ? T - 8 - (lines.length - 1 - i) * 14 : T - 8;
     parts.push(svgEl('line', { x1: x(g).toFixed(1), x2: x(g).toFixed(1), y1: ly + 4, y2: H - B, class: 'limit' }));
     parts.push(text(x(g) + (right ? -3 : 3), ly, label, right ? 'end' : 'start'));
   });
@@ -217,7 +233,7 @@ export function mapChart(map, width, focus, onPick) {
     const p = pts[i];
     const cx = x(p.gib), cy = y(p.tps);
     const off = p.gib > maxX ? ', off the chart' : '';
-    const label = `${p.name} ${p.label}: ${p.gib.toFixed(1)} GiB, ${p.tps >= 100 ? p.tps.toFixed(0) : p.tps.toFixed(1)} t/s, ${MAP_WORDS[p.verdict] || p.verdict}${off}`;
+    const label = `${p.name} ${p.label}: ${p.gib.toFixed(1)} GiB, ${p.tps >= 100 ? p.tps.toFixed(0) : p.tps.toFixed(1)} t/s, ${words[p.verdict] || p.verdict}${off}`;
     const g = svgEl('g', { class: `pt m-${p.verdict}${i === focusIdx ? ' focused' : ''}`, tabindex: i === (focusIdx ?? order[0]) ? '0' : '-1', role: 'button', 'aria-label': label, 'data-model': p.model, 'data-quant': p.quant },
       svgEl('title', null, label), svgEl('circle', { cx, cy, r: 11, class: 'hit' }), MAP_SHAPE[p.verdict] ? MAP_SHAPE[p.verdict](cx, cy) : null,
       i === focusIdx ? svgEl('circle', { cx, cy, r: 9, class: 'ring' }) : null);

@@ -50,6 +50,7 @@ export function setValue(input, value) {
 const buildName = (name) => name.replace(/^llama\.cpp (Vulkan|ROCm\/HIP),? /, '').replace(/ \(GGML_[A-Z_]+\)$/, '');
 
 export function renderKnobs(r) {
+  setWords(r.machine);
   const s = r.state;
   const info = r.info;
   const m = info.machines.find((x) => x.id === s.machine);
@@ -66,9 +67,14 @@ export function renderKnobs(r) {
   setOptions(carve, [['', m.apu ? `machine default (${m.default_carve_out_gib} GiB)` : 'none on this machine']]
     .concat(m.carve_out_options_gib.map((o) => [String(o), `${o} GiB`])), s.carve === null ? '' : String(s.carve));
   carve.disabled = !m.apu;
+  // A BIOS carve-out is an AMD APU's; the borrowed pool goes by the machine's own word.
+  carve.closest('.field').hidden = !m.apu;
+  const kind = r.machine.kind;
+  document.querySelector('label[for="k-gtt"]').textContent = kind === 'apple' ? 'Wired limit (GiB, iogpu.wired_limit_mb)'
+    : kind === 'discrete' ? 'System RAM for offloaded weights (GiB)' : kind === 'unified-nvidia' ? 'GPU memory limit (GiB)' : 'GTT limit (GiB)';
+  const byDefault = kind === 'apple' ? 'macOS default' : m.apu ? 'kernel default' : 'default';
   setValue($('k-gtt'), s.gtt);
-  $('k-gtt').placeholder = `kernel default (${gibText(r.pools.gtt_default ? r.pools.gtt : 0, 0)} GiB)`;
-  if (!r.pools.gtt_default) $('k-gtt').placeholder = 'kernel default';
+  $('k-gtt').placeholder = r.pools.gtt_default ? `${byDefault} (${gibText(r.pools.gtt, 0)} GiB)` : byDefault;
   setValue($('k-reserve'), s.reserve);
   $('k-reserve').placeholder = `default (${m.default_os_reserve_gib} GiB)`;
   const switchable = m.backends.some((id) => (info.backends.find((b) => b.id === id) || {}).hip);
@@ -163,19 +169,21 @@ export function renderMap(r) {
   const shown = m.points.length;
   $('map-lead').textContent = `${shown}${m.total > shown ? ` of ${m.total}` : ''} model × quant rows (the quants chosen in Knobs, and each model's release format) on ${m.backend_name}, ${m.ctx} tokens of context. Lines: what this backend can fill. Select a point to focus its model.`;
   const box = $('map-svg');
-  replace(box, mapChart(m, shownWidth('map-svg'), { model: r.state.model, quant: r.state.quant }, (model, quant) => setState({ model, quant })));
+  replace(box, mapChart({ ...m, words: WORDS }, shownWidth('map-svg'), { model: r.state.model, quant: r.state.quant }, (model, quant) => setState({ model, quant })));
   // (always new: the prerendered page holds the buttons without their handlers)
   if (box.nextElementSibling && box.nextElementSibling.classList.contains('exports')) box.nextElementSibling.remove();
   box.after(pictureExports('map-svg', 'haloplan-map'));
-  replace('map-legend', [['m-carve-out', 'fits the carve-out (circle)'], ['m-gtt', 'fits only with GTT (square)'], ['m-os-squeeze', 'squeezes the OS (diamond)'], ['m-no-fit', 'does not fit (cross)'], ['m-refused', 'refused (ring)']]
-    .map(([c, label]) => el('span', { class: c }, label)));
+  const legend = [['m-carve-out', `${WORDS.fits_dedicated} (circle)`], ['m-gtt', `${WORDS.fits_borrowed} (square)`], ['m-os-squeeze', 'squeezes the OS (diamond)'], ['m-no-fit', 'does not fit (cross)'], ['m-refused', 'refused (ring)']];
+  // A machine without a pool of the GPU's own (Apple, DGX Spark) has one way to fit.
+  replace('map-legend', (WORDS.dedicated ? legend : legend.slice(1)).map(([c, label]) => el('span', { class: c }, label)));
 }
 
-// The speed table's "fits" cell as the core prints it ("carve-out (+3.8)", "GTT (+9.6)", "no fit
-// (-42.5)", "OS squeeze (…)", "refused") to its verdict id.
-function verdictOfCell(text) {
-  if (text.startsWith('carve-out')) return 'carve-out';
-  if (text.startsWith('GTT')) return 'gtt';
+// The speed table's "fits" cell as the core prints it in the machine's words ("carve-out (+3.8)",
+// "GTT (+9.6)"; "VRAM (…)", "RAM spill (…)" beside a discrete GPU; "no fit (-42.5)", "OS squeeze
+// (…)", "refused") to its verdict id.
+function verdictOfCell(text, w = WORDS) {
+  if (text.startsWith(`${w.cell_dedicated} (`)) return 'carve-out';
+  if (text.startsWith(`${w.cell_borrowed} (`)) return 'gtt';
   if (text.startsWith('no fit')) return 'no-fit';
   if (text.startsWith('OS squeeze')) return 'os-squeeze';
   return 'refused';
@@ -185,8 +193,13 @@ const VERDICT_CLASS = { 'carve-out': 'v-carve-out', gtt: 'v-gtt', 'no-fit': 'v-n
 
 // The first screen: the focused model's answer with what would make it fit, and the best
 // choices for this machine, setup and backend (all decided by the core's answer part).
-const VERDICT_SHORT = { 'carve-out': 'fits the carve-out', gtt: 'fits with GTT', 'no-fit': 'does not fit', 'os-squeeze': 'squeezes the OS', refused: 'refused' };
-const verdictBadge = (v, text) => el('span', { class: `v ${VERDICT_CLASS[v] || 'v-refused'}` }, text || VERDICT_SHORT[v] || v);
+// The machine's words for its pools (the core's pool_words, in the view's machine); the page is
+// drawn for one machine at a time, so render() sets them before anything else.
+const AMD_WORDS = { dedicated: 'carve-out', borrowed: 'GTT', gpu_limit: 'carve-out + GTT', fits_dedicated: 'fits the carve-out', fits_borrowed: 'fits only with GTT', cell_dedicated: 'carve-out', cell_borrowed: 'GTT' };
+let WORDS = AMD_WORDS;
+export function setWords(machine) { WORDS = (machine && machine.words) || AMD_WORDS; }
+const verdictShort = (v) => ({ 'carve-out': WORDS.fits_dedicated, gtt: WORDS.borrowed === 'GTT' ? 'fits with GTT' : WORDS.fits_borrowed, 'no-fit': 'does not fit', 'os-squeeze': 'squeezes the OS', refused: 'refused' })[v];
+const verdictBadge = (v, text) => el('span', { class: `v ${VERDICT_CLASS[v] || 'v-refused'}` }, text || verdictShort(v) || v);
 const upper = (t) => t.charAt(0).toUpperCase() + t.slice(1);
 
 function fixButton(x, extra = {}) {
@@ -201,7 +214,10 @@ export function renderAnswer(r) {
   const s = r.state;
   const p = r.pools;
   const g = (bytes) => gibText(bytes, bytes % (1024 ** 3) === 0 ? 0 : 1);
-  $('answer-setup').textContent = `${r.machine.apu ? `Carve-out ${g(p.carve_out)} GiB, GTT limit ${g(p.gtt)} GiB${p.gtt_default ? ' (kernel default)' : ''}, ` : ''}OS reserve ${g(p.os_reserve)} GiB; K/V cache ${s.ktype}/${s.vtype}, ${s.slots} slot${s.slots === 1 ? '' : 's'}, flash attention ${s.fa ? 'on' : 'off'}.`;
+  const poolText = r.machine.apu ? `Carve-out ${g(p.carve_out)} GiB, GTT limit ${g(p.gtt)} GiB${p.gtt_default ? ' (kernel default)' : ''}, `
+    : r.machine.kind === 'discrete' ? `VRAM ${g(p.carve_out)} GiB, system RAM for offloaded weights ${g(p.gtt)} GiB, `
+      : `${upper(WORDS.borrowed)} ${g(p.gtt)} GiB of ${g(p.ram)} GiB, `;
+  $('answer-setup').textContent = `${poolText}OS reserve ${g(p.os_reserve)} GiB; K/V cache ${s.ktype}/${s.vtype}, ${s.slots} slot${s.slots === 1 ? '' : 's'}, flash attention ${s.fa ? 'on' : 'off'}.`;
   const a = r.answer;
   if (!a || !a.backend) { replace('answer-focus'); replace('answer-list'); return; }
   const f = a.focus;
@@ -223,7 +239,7 @@ export function renderAnswer(r) {
     cell(String(i + 1), 'rank num'),
     el('td', { class: 'model' }, el('button', { type: 'button', class: 'pick', 'aria-label': `Focus ${x.name} ${x.quant_label}`, onclick: () => setState({ model: x.model, quant: x.quant }) }, x.name),
       el('span', { class: 'quant' }, x.quant_label)),
-    el('td', { class: 'verdict' }, x.change ? verdictBadge(x.change.verdict, `${VERDICT_SHORT[x.change.verdict]}*`) : verdictBadge(x.verdict),
+    el('td', { class: 'verdict' }, x.change ? verdictBadge(x.change.verdict, `${verdictShort(x.change.verdict)}*`) : verdictBadge(x.verdict),
       el('span', { class: 'head' }, `${gibText(x.change ? x.change.headroom : x.headroom)} GiB spare`)),
     el('td', { class: 'num' }, el('strong', null, tps(x.decode_tps)), el('span', { class: 'unit' }, ' t/s'), x.usable ? '' : ' (slow)', band(x.decode_band)),
     el('td', { class: 'num prefill' }, tps(x.prefill_tps)),
@@ -339,8 +355,10 @@ export function renderLayout(r) {
   const sz = (bytes) => (t ? ` ${gibText(bytes, 2)} GiB` : '');
   const p = r.pools;
   const b = f && f.backends.find((x) => x.id === r.state.backend);
-  const items = [['sw-carve', `carve-out / VRAM ${gibText(p.carve_out)} GiB`], ['sw-os', `OS-visible RAM ${gibText(p.os_visible)} GiB`],
-    ['sw-gtt', `GTT limit (outline) ${gibText(p.gtt)} GiB`], ['sw-reserve', `OS reserve ${gibText(p.os_reserve)} GiB`],
+  const own = WORDS.dedicated || 'carve-out';
+  const borrowed = WORDS.borrowed === 'GTT' ? 'GTT limit' : WORDS.borrowed === 'system RAM' ? 'system RAM for offload' : WORDS.borrowed;
+  const items = [['sw-carve', `${own} ${gibText(p.carve_out)} GiB`], ['sw-os', `OS-visible RAM ${gibText(p.os_visible)} GiB`],
+    ['sw-gtt', `${borrowed} (outline) ${gibText(p.gtt)} GiB`], ['sw-reserve', `OS reserve ${gibText(p.os_reserve)} GiB`],
     ['sw-weights', `weights${t ? sz(t.weights + (t.output_copy || 0)) : ''}`], ['sw-kv', `KV cache${t ? sz(t.kv) : ''}`],
     ['sw-state', `recurrent state${t ? sz(t.state) : ''}`], ['sw-compute', `compute buffer (estimate)${t ? sz(t.compute) : ''}`],
     ['sw-over', `runtime overhead (estimate)${b ? sz(b.overhead) : ''}`],
@@ -439,7 +457,7 @@ export function renderSpeed(r) {
   }
   const width = shownWidth('speed-chart');
   renderPart('speed-chart', [f && f.curve, f && f.name, f && f.quant_label, b && b.name, width], () => {
-    if (f && f.curve) replace('speed-chart', speedChart(f.curve, `Decode speed of ${f.name} ${f.quant_label} against context depth (${b ? b.name : ''}), estimate with its error band`, width));
+    if (f && f.curve) replace('speed-chart', speedChart(f.curve, `Decode speed of ${f.name} ${f.quant_label} against context depth (${b ? b.name : ''}), estimate with its error band`, width, WORDS));
     else replace('speed-chart');
   });
   const s = r.state;

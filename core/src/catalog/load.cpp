@@ -321,6 +321,8 @@ std::vector<Diagnostic> load_machines(std::string_view text, Catalog& into) {
       set_if(r.number("bandwidth_gbs", true, 1, 100000), m.bandwidth_gbs);
       set_if(r.number("bandwidth_measured_gbs", false, 0, 100000), m.bandwidth_measured_gbs);
       set_if(r.number("fp16_tflops", true, 0.01, 100000), m.fp16_tflops);
+      set_if(r.number("ram_bandwidth_gbs", m.kind == MemoryKind::Discrete, 1, 100000), m.ram_bandwidth_gbs);
+      set_if(r.number("link_gbs", m.kind == MemoryKind::Discrete, 1, 100000), m.link_gbs);
       m.carve_out_options_gib = r.num_list("carve_out_options_gib", m.kind == MemoryKind::AmdApu, 0, 65536);
       set_if(r.number("default_carve_out_gib", m.kind == MemoryKind::AmdApu, 0, 65536), m.default_carve_out_gib);
       set_if(r.number("gpu_limit_fraction", true, 0.01, 1.0), m.gpu_limit_fraction);

@@ -210,10 +210,31 @@ Plan make_plan(const Catalog& c, const CatalogModel& model, FType quant, const S
     bp.placement = backend_placement(t, plan.pools, *b, s.knobs);
     // One rule for refused settings: every part that reads a verdict says so.
     if (!plan.error.empty()) bp.placement.verdict = Verdict::Refused;
-    bp.decode_tps_0 = decode_tps_at(*b, *s.machine, plan.speed_in, kv_read_0, 0, s.ctx.flash_attn);
+    // A discrete GPU keeps VRAM full and runs the rest from system RAM.
+    if (s.machine->kind == MemoryKind::Discrete) {
+      const double kv = double(t.kv.kv_bytes()), vram = plan.pools.carve_out;
+      if (s.n_cpu_moe) {
+        // The user's split: what stays on the GPU must fit VRAM, or llama.cpp runs out of it.
+        bp.offload = offload_layers(t.w, plan.speed_in, kv, *s.n_cpu_moe - plan.speed_in.first_moe_layer, 0);
+        const double on_gpu = bp.placement.gpu_bytes - offload_freed_bytes(bp.offload, kv);
+        if (bp.placement.verdict != Verdict::Refused) {
+          if (on_gpu > vram) {
+            bp.placement.verdict = Verdict::NoFit;
+            bp.placement.headroom = vram - on_gpu;
+          } else if (!bp.offload.any()) {
+            bp.placement.verdict = Verdict::CarveOut;
+            bp.placement.headroom = vram - on_gpu;
+          }
+        }
+      } else if (bp.placement.gpu_bytes > vram) {
+        bp.offload = offload_for(t.w, plan.speed_in, kv, bp.placement.gpu_bytes - vram);
+      }
+    }
+    const Offload& o = bp.offload;
+    bp.decode_tps_0 = decode_tps_offload(*b, *s.machine, plan.speed_in, o, kv_read_0, 0, s.ctx.flash_attn);
     bp.decode_tps_ctx =
-        decode_tps_at(*b, *s.machine, plan.speed_in, kv_read_full, double(full_depth), s.ctx.flash_attn);
-    bp.prefill_tps = prefill_tps(*b, *s.machine, plan.speed_in, s.prompt_tokens, 0, s.ctx);
+        decode_tps_offload(*b, *s.machine, plan.speed_in, o, kv_read_full, double(full_depth), s.ctx.flash_attn);
+    bp.prefill_tps = prefill_tps_offload(*b, *s.machine, plan.speed_in, o, s.prompt_tokens, 0, s.ctx);
     bp.ttft_s = bp.prefill_tps > 0 ? double(s.prompt_tokens) / bp.prefill_tps : 0;
     bp.decode_lo = b->speed.decode_lo, bp.decode_hi = b->speed.decode_hi;
     bp.prefill_lo = b->speed.prefill_lo, bp.prefill_hi = b->speed.prefill_hi;
@@ -222,6 +243,10 @@ Plan make_plan(const Catalog& c, const CatalogModel& model, FType quant, const S
       bp.unmeasured = true;
       bp.decode_lo = b->speed.unmeasured_decode_lo, bp.decode_hi = b->speed.unmeasured_decode_hi;
       bp.prefill_lo = b->speed.unmeasured_prefill_lo, bp.prefill_hi = b->speed.unmeasured_prefill_hi;
+    }
+    if (bp.offload.any()) {
+      bp.decode_lo = kOffloadDecodeLo, bp.decode_hi = kOffloadDecodeHi;
+      bp.prefill_lo = kOffloadPrefillLo, bp.prefill_hi = kOffloadPrefillHi;
     }
     plan.backends.push_back(bp);
   }

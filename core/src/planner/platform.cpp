@@ -115,6 +115,30 @@ const char* verdict_label(Verdict v) {
   return "?";
 }
 
+const PoolWords& pool_words(MemoryKind k) {
+  static const PoolWords amd{"carve-out", "GTT", "carve-out + GTT", "fits the carve-out", "fits only with GTT",
+                             "carve-out", "GTT"};
+  static const PoolWords apple{"",      "wired limit", "wired limit", "fits the wired limit", "fits the wired limit",
+                               "wired", "wired"};
+  static const PoolWords spark{
+      "", "unified memory", "unified memory", "fits unified memory", "fits unified memory", "unified", "unified"};
+  static const PoolWords discrete{"VRAM", "system RAM", "VRAM + system RAM", "fits VRAM", "spills to system RAM",
+                                  "VRAM", "RAM spill"};
+  switch (k) {
+    case MemoryKind::AmdApu: return amd;
+    case MemoryKind::Apple: return apple;
+    case MemoryKind::UnifiedNvidia: return spark;
+    case MemoryKind::Discrete: return discrete;
+  }
+  return amd;
+}
+
+const char* verdict_label(Verdict v, MemoryKind k) {
+  if (v == Verdict::CarveOut) return pool_words(k).fits_dedicated;
+  if (v == Verdict::Gtt) return pool_words(k).fits_borrowed;
+  return verdict_label(v);
+}
+
 Placement place(const Pools& p, bool reaches_gtt, double gpu_bytes, double host_bytes) {
   Placement r;
   r.gpu_bytes = gpu_bytes;

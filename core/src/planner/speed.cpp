@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 namespace haloplan {
 
@@ -24,7 +25,7 @@ SpeedInputs speed_inputs(const ModelArch& a, const WeightBreakdown& w) {
   in.window = a.sliding_window;
   in.gqa = a.attention == AttentionKind::Mla ? double(a.n_head) : std::max(1, a.n_gqa());
   for (int il = 0; il < a.n_layer; ++il) {
-    if (a.is_moe_layer(il)) ++in.n_moe_layers;
+    if (a.is_moe_layer(il) && in.n_moe_layers++ == 0) in.first_moe_layer = il;
     const auto k = a.layer_kind(il);
     if (k == LayerKind::Recurrent) {
       ++in.n_recurrent_layers;
@@ -104,6 +105,85 @@ double prefill_tps(const Backend& b, const Machine& m, const SpeedInputs& in, in
   if (bw <= 0 || flops <= 0) return 0;
   const double mean_ctx = double(depth) + double(n_prompt) / 2.0;
   const double s = prefill_seconds(b.speed, prefill_features(in, mean_ctx, cp.flash_attn, flops, bw, cp.n_ubatch));
+  return s > 0 ? b.speed_factor / s : 0;
+}
+
+std::string Offload::flags() const {
+  std::string f = "-ngl " + std::to_string(n_cpu_layers > 0 ? n_layer - n_cpu_layers : 999);
+  if (n_cpu_moe > 0) f += " --n-cpu-moe " + std::to_string(n_cpu_moe);
+  return f;
+}
+
+Offload offload_layers(const WeightBreakdown& w, const SpeedInputs& in, double kv_bytes, int moe_layers, int layers) {
+  Offload o;
+  o.n_layer = in.n_layer;
+  if (in.n_layer <= 0) return o;
+  moe_layers = std::clamp(moe_layers, 0, in.n_moe_layers);
+  layers = std::clamp(layers, 0, in.n_layer);
+  if (moe_layers > 0 && w.routed_expert_bytes > 0) {
+    // --n-cpu-moe counts layers from the first: the dense ones before the first MoE layer hold
+    // no experts, so the flag's N covers them too.
+    const double per = double(w.routed_expert_bytes) / in.n_moe_layers;
+    o.n_cpu_moe = in.first_moe_layer + moe_layers;
+    o.ram_weight_bytes = moe_layers * per;
+    o.ram_expert_read = moe_layers * in.expert_read_bytes / in.n_moe_layers;
+  }
+  if (layers > 0) {
+    // Whole layers from the first on (-ngl keeps the last ones on the GPU), with their share of
+    // the KV cache; every dense weight of a layer is read per token.
+    const double dense = double(w.dense_layer_bytes) / in.n_layer;
+    o.n_cpu_layers = layers;
+    o.ram_weight_bytes += layers * dense;
+    o.ram_dense_read = layers * dense;
+    o.ram_kv_share = double(layers) / in.n_layer;
+  }
+  (void)kv_bytes;
+  return o;
+}
+
+Offload offload_for(const WeightBreakdown& w, const SpeedInputs& in, double kv_bytes, double spill) {
+  if (spill <= 0 || in.n_layer <= 0) return offload_layers(w, in, kv_bytes, 0, 0);
+  int moe = 0;
+  double left = spill;
+  if (in.n_moe_layers > 0 && w.routed_expert_bytes > 0) {
+    const double per = double(w.routed_expert_bytes) / in.n_moe_layers;
+    moe = std::min(in.n_moe_layers, int(std::ceil(left / per - 1e-9)));
+    left -= moe * per;
+  }
+  int layers = 0;
+  if (left > 0) {
+    const double per = double(w.dense_layer_bytes) / in.n_layer + kv_bytes / in.n_layer;
+    layers = std::min(in.n_layer, int(std::ceil(left / std::max(1.0, per) - 1e-9)));
+  }
+  return offload_layers(w, in, kv_bytes, moe, layers);
+}
+
+// The VRAM an offload frees: its weights and the KV of its layers.
+double offload_freed_bytes(const Offload& o, double kv_bytes) { return o.ram_weight_bytes + kv_bytes * o.ram_kv_share; }
+
+double decode_tps_offload(const Backend& b, const Machine& m, const SpeedInputs& in, const Offload& o, double kv_bytes,
+                          double depth, bool flash_attn) {
+  const double ram = m.ram_bandwidth_gbs * 1e9, bw = m.bandwidth_gbs * 1e9, flops = m.fp16_tflops * 1e12;
+  if (!o.any() || ram <= 0) return decode_tps_at(b, m, in, kv_bytes, depth, flash_attn);
+  if (bw <= 0 || flops <= 0) return 0;
+  SpeedInputs gpu = in;
+  gpu.expert_read_bytes = std::max(0.0, in.expert_read_bytes - o.ram_expert_read);
+  gpu.weight_read_bytes = std::max(0.0, in.weight_read_bytes - o.ram_expert_read - o.ram_dense_read);
+  const double kv_ram = kv_bytes * o.ram_kv_share;
+  double s = decode_seconds(b.speed, decode_features(gpu, kv_bytes - kv_ram, depth, flash_attn, flops, bw));
+  s += o.ram_expert_read / (kRamEfficiencyExperts * ram) + (o.ram_dense_read + kv_ram) / (kRamEfficiencyDense * ram);
+  return s > 0 ? b.speed_factor / s : 0;
+}
+
+double prefill_tps_offload(const Backend& b, const Machine& m, const SpeedInputs& in, const Offload& o,
+                           int64_t n_prompt, int64_t depth, const ContextParams& cp) {
+  const double link = m.link_gbs * 1e9, bw = m.bandwidth_gbs * 1e9, flops = m.fp16_tflops * 1e12;
+  if (!o.any() || link <= 0) return prefill_tps(b, m, in, n_prompt, depth, cp);
+  if (bw <= 0 || flops <= 0) return 0;
+  const double mean_ctx = double(depth) + double(n_prompt) / 2.0;
+  const double ubatch = double(std::max<int64_t>(1, std::min<int64_t>(cp.n_ubatch, std::max<int64_t>(1, n_prompt))));
+  const double s = prefill_seconds(b.speed, prefill_features(in, mean_ctx, cp.flash_attn, flops, bw, cp.n_ubatch)) +
+                   o.ram_weight_bytes / (ubatch * link);
   return s > 0 ? b.speed_factor / s : 0;
 }
 

@@ -151,9 +151,10 @@ std::optional<Choice> best_of(const CatalogModel& m, const ViewState& s, const C
   return ok.front();
 }
 
-std::string where_text(const Choice& ch, const Pools& p) {
-  if (ch.verdict == Verdict::CarveOut) return "the " + gib(p.carve_out, 0) + " GiB carve-out";
-  return "carve-out + GTT (" + gib(ch.gpu_bytes + ch.headroom, 1) + " GiB)";
+std::string where_text(const Choice& ch, const Pools& p, MemoryKind k) {
+  const PoolWords& w = pool_words(k);
+  if (ch.verdict == Verdict::CarveOut) return "the " + gib(p.carve_out, 0) + " GiB " + w.dedicated;
+  return std::string(*w.dedicated ? "" : "the ") + w.gpu_limit + " (" + gib(ch.gpu_bytes + ch.headroom, 1) + " GiB)";
 }
 
 std::string speed_text(const Choice& ch, const ViewState& s) {
@@ -171,10 +172,15 @@ std::string focus_line(const Answer& a, const ViewState& s, const Pools& p) {
     return t + ".";
   }
   switch (f.verdict) {
-    case Verdict::CarveOut:
     case Verdict::Gtt:
-      return who + " fits " + where_text(f, p) + " on " + on + ": " + gib(f.gpu_bytes) + " GiB on the GPU side, " +
-             gib(f.headroom) + " GiB to spare; " + speed_text(f, s) + ".";
+      if (a.kind == MemoryKind::Discrete)
+        return who + " spills to system RAM on " + on + ": " + gib(f.gpu_bytes - p.carve_out) +
+               " GiB of it runs from system RAM at that memory's speed, the rest fills the " + gib(p.carve_out, 0) +
+               " GiB of VRAM; " + speed_text(f, s) + ".";
+      [[fallthrough]];
+    case Verdict::CarveOut:
+      return who + " fits " + where_text(f, p, a.kind) + " on " + on + ": " + gib(f.gpu_bytes) +
+             " GiB on the GPU side, " + gib(f.headroom) + " GiB to spare; " + speed_text(f, s) + ".";
     case Verdict::OsSqueeze:
     case Verdict::NoFit: {
       std::string t =
@@ -281,10 +287,10 @@ std::vector<Change> focus_fixes(const ViewState& s, const Catalog& c, const Cell
   return out;
 }
 
-void write_choice(JsonOut& o, const Choice& ch, bool close = true) {
+void write_choice(JsonOut& o, const Choice& ch, MemoryKind kind, bool close = true) {
   o.obj().field("model", ch.cell.model->id).field("name", ch.cell.model->name).field("quant", ch.cell.key());
   o.field("quant_label", ch.cell.label()).field("file", ch.cell.file != nullptr).field("params", ch.params);
-  o.field("verdict", verdict_id(ch.verdict)).field("verdict_label", verdict_label(ch.verdict));
+  o.field("verdict", verdict_id(ch.verdict)).field("verdict_label", verdict_label(ch.verdict, kind));
   o.field("headroom", ch.headroom).field("gpu_bytes", ch.gpu_bytes).field("error", ch.error);
   o.field("decode_tps", ch.decode_tps).key("decode_band").arr().num(ch.decode_lo).num(ch.decode_hi).end_arr();
   o.field("prefill_tps", ch.prefill_tps).key("prefill_band").arr().num(ch.prefill_lo).num(ch.prefill_hi).end_arr();
@@ -292,9 +298,9 @@ void write_choice(JsonOut& o, const Choice& ch, bool close = true) {
   if (close) o.end_obj();
 }
 
-void write_change(JsonOut& o, const nlohmann::json& before, const Change& ch) {
+void write_change(JsonOut& o, const nlohmann::json& before, const Change& ch, MemoryKind kind) {
   o.obj().field("kind", ch.kind).field("label", ch.label).field("detail", ch.detail);
-  o.field("verdict", verdict_id(ch.verdict)).field("verdict_label", verdict_label(ch.verdict));
+  o.field("verdict", verdict_id(ch.verdict)).field("verdict_label", verdict_label(ch.verdict, kind));
   o.field("headroom", ch.headroom).key("patch").obj();
   // The state fields the change sets, as the page's state names them.
   const nlohmann::json after = state_to_json(ch.state);
@@ -321,6 +327,7 @@ Answer answer_for(const ViewState& with_custom, const Catalog& c, size_t n_best)
   a.backend = c.backend(s.backend);
   const Scenario sc = scenario_for(s, c);
   if (!a.backend || !sc.machine) return a;
+  a.kind = sc.machine->kind;
   const Backend& b = *a.backend;
   // Models by parameters, largest first: once n_best choices decode at reading speed, no smaller
   // model can rank above them, so the rest need no plan (a catalog of thousands stays quick). A
@@ -383,18 +390,18 @@ void write_answer(JsonOut& o, const ViewState& with_custom, const Answer& a) {
   else o.null();
   o.key("best").arr();
   for (const auto& ch : a.best) {
-    write_choice(o, ch, false);
+    write_choice(o, ch, a.kind, false);
     o.key("change");
-    if (ch.change) write_change(o, before, *ch.change);
+    if (ch.change) write_change(o, before, *ch.change, a.kind);
     else o.null();
     o.end_obj();
   }
   o.end_arr();
   if (a.focus.cell.model) {
     o.key("focus");
-    write_choice(o, a.focus, false);
+    write_choice(o, a.focus, a.kind, false);
     o.field("line", a.line).field("max_context", double(a.max_context)).key("fixes").arr();
-    for (const auto& f : a.fixes) write_change(o, before, f);
+    for (const auto& f : a.fixes) write_change(o, before, f, a.kind);
     o.end_arr().end_obj();
   }
   o.end_obj();
@@ -410,7 +417,7 @@ Table answer_table(const Answer& a, const ViewState& s, const Catalog& c) {
   for (const auto& ch : a.best) {
     const Verdict v = ch.change ? ch.change->verdict : ch.verdict;
     const double head = ch.change ? ch.change->headroom : ch.headroom;
-    t.rows.push_back({std::to_string(++rank), ch.cell.model->name, ch.cell.label(), verdict_label(v), gib(head),
+    t.rows.push_back({std::to_string(++rank), ch.cell.model->name, ch.cell.label(), verdict_label(v, a.kind), gib(head),
                       tps(ch.decode_tps) + (ch.usable() ? "" : " (slow)"), tps(ch.prefill_tps),
                       ch.change ? ch.change->label : "nothing to change"});
   }

@@ -28,7 +28,7 @@ std::vector<std::string> column(const ViewState& s, const Catalog& c, const Answ
       std::to_string(s.ctx) + " tokens, " + s.type_k + "/" + s.type_v + ", " + std::to_string(s.slots) +
           (s.slots == 1 ? " slot" : " slots") + ", FA " + (s.flash_attn ? "on" : "off"),
       f.cell.model ? f.cell.model->name + " " + f.cell.label() : "—",
-      verdict_label(f.verdict),
+      verdict_label(f.verdict, m->kind),
       gib(f.gpu_bytes),
       f.error.empty() ? signed_gib(f.headroom) : "—",
       tps(f.decode_tps) + " (" + tps(f.decode_lo) + "–" + tps(f.decode_hi) + ")",
@@ -42,9 +42,9 @@ std::vector<std::string> column(const ViewState& s, const Catalog& c, const Answ
 }
 
 // One ranked choice as a compare cell: model and file, then what it needs and how fast it reads.
-std::string choice_cell(const Choice& ch) {
+std::string choice_cell(const Choice& ch, MemoryKind kind) {
   const Verdict v = ch.change ? ch.change->verdict : ch.verdict;
-  return ch.cell.model->name + " " + ch.cell.label() + " — " + verdict_label(v) +
+  return ch.cell.model->name + " " + ch.cell.label() + " — " + verdict_label(v, kind) +
          (ch.change ? " (" + ch.change->label + ")" : "");
 }
 
@@ -57,9 +57,9 @@ Table best_table(const Answer& a, const Answer& x, std::vector<size_t>& fresh) {
   const size_t n = std::max(a.best.size(), x.best.size());
   for (size_t i = 0; i < n; ++i) {
     std::vector<std::string> row = {std::to_string(i + 1), "—", "—", "—", "—"};
-    if (i < a.best.size()) row[1] = choice_cell(a.best[i]), row[2] = tps(a.best[i].decode_tps);
+    if (i < a.best.size()) row[1] = choice_cell(a.best[i], a.kind), row[2] = tps(a.best[i].decode_tps);
     if (i < x.best.size()) {
-      row[3] = choice_cell(x.best[i]), row[4] = tps(x.best[i].decode_tps);
+      row[3] = choice_cell(x.best[i], x.kind), row[4] = tps(x.best[i].decode_tps);
       const auto& id = x.best[i].cell.model->id;
       if (std::none_of(a.best.begin(), a.best.end(), [&](const Choice& y) { return y.cell.model->id == id; }))
         fresh.push_back(i);

@@ -36,7 +36,9 @@ std::optional<std::string> llama_server_command(const Plan& p, const Scenario& s
   if (s.ctx.ctx_checkpoints != server.ctx_checkpoints)
     cmd += " --ctx-checkpoints " + std::to_string(s.ctx.ctx_checkpoints);
   if (s.ctx.cache_ram_mib != server.cache_ram_mib) cmd += " --cache-ram " + std::to_string(s.ctx.cache_ram_mib);
-  cmd += " -ngl 999";
+  // A discrete GPU keeps VRAM full and runs the rest from system RAM.
+  const BackendPlan* bp = p.find(b.id);
+  cmd += " " + (bp ? bp->offload.flags() : std::string("-ngl 999"));
   // On unified memory mmap keeps a second copy in the page cache (and makes ROCm loads crawl).
   if (s.machine->kind != MemoryKind::Discrete) cmd += " --no-mmap";
   return cmd;
@@ -157,6 +159,15 @@ std::string plan_json(const Catalog& c, const Scenario& s, const Plan& p, const 
   j["speed_band"] = bp ? json{{"decode", {bp->decode_lo, bp->decode_hi}}, {"prefill", {bp->prefill_lo, bp->prefill_hi}}}
                        : json::object();
   j["speed_unmeasured"] = bp ? bp->unmeasured : false;  // no calibration row of this architecture
+  // A discrete GPU: what runs from system RAM, and the flags that put it there.
+  if (bp && s.machine->kind == MemoryKind::Discrete)
+    j["offload"] = {{"n_cpu_moe", bp->offload.n_cpu_moe},
+                    {"n_gpu_layers", bp->offload.n_layer - bp->offload.n_cpu_layers},
+                    {"ram_weight_bytes", int64_t(bp->offload.ram_weight_bytes)},
+                    {"ram_read_bytes", int64_t(bp->offload.ram_expert_read + bp->offload.ram_dense_read)},
+                    {"flags", bp->offload.flags()}};
+  if (bp)
+    if (auto cmd = launch_command(p, s, *bp->backend)) j["command"] = *cmd;
   // The formula's terms, the rows behind the family and the nearest measured rows.
   j["speed_evidence"] = bp ? json::parse(evidence_json(speed_evidence(c, p, *bp, s))) : json(nullptr);
   j["max_context"] = sb ? max_context(c, *p.model, p.quant, with_file(s, p.file), *sb) : 0;

@@ -227,6 +227,7 @@ Scenario scenario_for(const ViewState& s, const Catalog& c) {
   sc.draft_quant = ftype_from_name(s.draft_quant).value_or(FType::Q8_0);
   sc.extras_for = c.model(s.model);
   sc.mtp = s.mtp;
+  if (s.ncmoe >= 0) sc.n_cpu_moe = s.ncmoe;
   return sc;
 }
 

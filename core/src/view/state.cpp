@@ -214,6 +214,21 @@ const std::vector<Field>& fields() {
          return s.draft.empty() ? std::nullopt : std::optional<std::string>(s.draft);
        }},
       bool_field("mtp", &ViewState::mtp, "MTP self-speculation", true),
+      {"ncmoe",
+       [](ViewState& s, const std::string& v) -> std::string {
+         if (v == "auto" || v == "default") {
+           s.ncmoe = -1;
+           return "";
+         }
+         auto n = parse_whole(v, 0, 1024);
+         if (!n)
+           return "--n-cpu-moe must be a number of layers from 0 to 1024 or 'auto', got '" + v.substr(0, 32) + "'";
+         s.ncmoe = int(*n);
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.ncmoe < 0 ? std::nullopt : std::optional<std::string>(std::to_string(s.ncmoe));
+       }},
       {"draftq",
        [](ViewState& s, const std::string& v) -> std::string {
          auto f = ftype_from_name(v);
@@ -449,6 +464,7 @@ json state_to_json(const ViewState& s) {
   j["draft"] = s.draft;
   j["draftq"] = s.draft_quant;
   j["mtp"] = s.mtp;
+  j["ncmoe"] = s.ncmoe < 0 ? json(nullptr) : json(s.ncmoe);
   j["filter"] = s.filter;
   j["sort"] = s.sort;
   j["desc"] = s.desc;

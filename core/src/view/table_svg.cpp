@@ -67,8 +67,9 @@ bool numeric(const std::string& s) {
 // "refused") in the page's verdict colours, else nullptr.
 const char* verdict_class(const std::string& s) {
   auto starts = [&s](const char* p) { return s.rfind(p, 0) == 0; };
-  if (starts("carve-out (")) return "ok";
-  if (starts("GTT (")) return "warn";
+  // The machine's words (pool_words): a pool of its own fits; GTT and a spill to system RAM warn.
+  if (starts("carve-out (") || starts("VRAM (") || starts("wired (") || starts("unified (")) return "ok";
+  if (starts("GTT (") || starts("RAM spill (")) return "warn";
   if (starts("no fit (") || starts("OS squeeze (") || s == "refused") return "bad";
   return nullptr;
 }

@@ -11,16 +11,33 @@ namespace haloplan {
 
 namespace {
 
-std::string verdict_cell(const BackendPlan& bp) {
+// The verdict with its headroom, in the machine's words ("carve-out (+3.8)", "RAM spill (+9.6)").
+std::string verdict_cell(const BackendPlan& bp, MemoryKind kind) {
   const auto& pl = bp.placement;
+  const PoolWords& w = pool_words(kind);
   switch (pl.verdict) {
-    case Verdict::CarveOut: return "carve-out (" + signed_gib(pl.headroom) + ")";
-    case Verdict::Gtt: return "GTT (" + signed_gib(pl.headroom) + ")";
+    case Verdict::CarveOut: return std::string(w.cell_dedicated) + " (" + signed_gib(pl.headroom) + ")";
+    case Verdict::Gtt: return std::string(w.cell_borrowed) + " (" + signed_gib(pl.headroom) + ")";
     case Verdict::NoFit: return "no fit (" + signed_gib(pl.headroom) + ")";
     case Verdict::OsSqueeze: return "OS squeeze (OS " + gib(pl.os_free) + " free)";
     case Verdict::Refused: return "refused";
   }
   return "?";
+}
+
+// What the verdict cells mean on this kind of machine.
+std::string verdict_legend(MemoryKind k) {
+  std::string n = "Verdict per backend with headroom in GiB: ";
+  switch (k) {
+    case MemoryKind::AmdApu: n += "carve-out = fits the BIOS carve-out; GTT = fits only by spilling into GTT"; break;
+    case MemoryKind::Apple: n += "wired = fits the GPU's wired limit (iogpu.wired_limit_mb)"; break;
+    case MemoryKind::UnifiedNvidia: n += "unified = fits the unified memory CUDA can allocate"; break;
+    case MemoryKind::Discrete:
+      n += "VRAM = fits the GPU's memory; RAM spill = the rest runs from system RAM (--n-cpu-moe, -ngl), at its "
+           "speed";
+      break;
+  }
+  return n + "; no fit = short by; OS squeeze = fits but leaves the OS below its reserve.";
 }
 
 std::string pools_note(const Scenario& s, const Pools& p) {
@@ -173,7 +190,7 @@ Table fit_table(const Scenario& s, const Selection& sel, const std::vector<Plan>
         gib(p.total_bytes())};
     for (const Backend* b : sel.backends) {
       const BackendPlan* bp = p.find(b->id);
-      row.push_back(p.error.empty() ? verdict_cell(*bp) : "refused: " + p.error);
+      row.push_back(p.error.empty() ? verdict_cell(*bp, s.machine->kind) : "refused: " + p.error);
     }
     t.rows.push_back(std::move(row));
   }
@@ -197,9 +214,7 @@ Table fit_table(const Scenario& s, const Selection& sel, const std::vector<Plan>
         " per slot, for models with recurrent or sliding-window layers) and a prompt cache (" +
         (s.ctx.cache_ram_mib < 0 ? std::string("no limit") : std::to_string(s.ctx.cache_ram_mib) + " MiB") +
         "); each model's breakdown shows them.");
-  t.notes.push_back(
-      "Verdict per backend with headroom in GiB: carve-out = fits the BIOS carve-out; GTT = fits only by "
-      "spilling into GTT; no fit = short by; OS squeeze = fits but leaves the OS below its reserve.");
+  t.notes.push_back(verdict_legend(s.machine->kind));
   t.notes.push_back(kEstimateNote);
   return t;
 }
@@ -286,7 +301,7 @@ Table speed_table(const Scenario& s, const Selection& sel, const std::vector<Pla
     auto band = [&](double v, double lo, double hi) {
       return tps(v) + " (" + tps(v * lo) + "-" + tps(v * hi) + ")" + mark;
     };
-    t.rows.push_back({p.model->id, p.quant_label(), p.error.empty() ? verdict_cell(*bp) : "refused",
+    t.rows.push_back({p.model->id, p.quant_label(), p.error.empty() ? verdict_cell(*bp, s.machine->kind) : "refused",
                       fixed(p.weights.active_params / 1e9, 2), fixed(p.speed_in.weight_read_bytes / 1e9, 2),
                       band(bp->decode_tps_0, bp->decode_lo, bp->decode_hi),
                       band(bp->decode_tps_ctx, bp->decode_lo, bp->decode_hi),
@@ -436,10 +451,10 @@ std::vector<Table> guide_tables(const Catalog& c, const Scenario& s, const Selec
     const auto p = make_plan(c, *m, q, s);
     std::vector<std::string> row = {m->id, preset(q).name, r.guide_says, gib(double(p.weights.total_bytes)),
                                     gib(p.total_bytes())};
-    for (const Backend* b : sel.backends) row.push_back(verdict_cell(*p.find(b->id)));
+    for (const Backend* b : sel.backends) row.push_back(verdict_cell(*p.find(b->id), s.machine->kind));
     const auto pg = make_plan(c, *m, q, gtt_first);
     const BackendPlan* vk = pg.find("llamacpp-vulkan");
-    row.push_back(vk ? verdict_cell(*vk) : "-");
+    row.push_back(vk ? verdict_cell(*vk, s.machine->kind) : "-");
     std::string diff;
     if (r.guide_gb) {
       const double g = *r.guide_gb;
@@ -558,11 +573,20 @@ std::vector<Table> plan_tables(const Catalog& c, const Scenario& s, const Plan& 
 
   Table b;
   b.title = "Per backend";
-  b.headers = {"backend",     "verdict",     "GPU side GiB",  "in carve-out",    "in GTT",
-               "OS free GiB", "max context", "decode t/s @0", "decode t/s @ctx", "prefill t/s"};
+  const PoolWords& w = pool_words(s.machine->kind);
+  b.headers = {"backend",
+               "verdict",
+               "GPU side GiB",
+               std::string("in ") + (*w.dedicated ? w.dedicated : "dedicated memory"),
+               std::string("in ") + w.borrowed,
+               "OS free GiB",
+               "max context",
+               "decode t/s @0",
+               "decode t/s @ctx",
+               "prefill t/s"};
   for (const auto& bp : p.backends) {
     if (std::find(sel.backends.begin(), sel.backends.end(), bp.backend) == sel.backends.end()) continue;
-    b.rows.push_back({bp.backend->id, verdict_cell(bp), gib(bp.placement.gpu_bytes, 2),
+    b.rows.push_back({bp.backend->id, verdict_cell(bp, s.machine->kind), gib(bp.placement.gpu_bytes, 2),
                       gib(bp.placement.in_carve_out, 2), gib(bp.placement.in_gtt, 2), gib(bp.placement.os_free, 1),
                       std::to_string(max_context(c, *p.model, p.quant, with_file(s, p.file), *bp.backend)),
                       tps(bp.decode_tps_0), tps(bp.decode_tps_ctx), tps(bp.prefill_tps)});

@@ -125,6 +125,10 @@ namespace {
 void write_machine(JsonOut& o, const Machine& m) {
   o.key("machine").obj().field("id", m.id).field("name", m.name).field("kind", memory_kind_id(m.kind));
   o.field("apu", m.kind == MemoryKind::AmdApu).field("ram_gib", m.ram_gib);
+  const PoolWords& w = pool_words(m.kind);
+  o.key("words").obj().field("dedicated", w.dedicated).field("borrowed", w.borrowed).field("gpu_limit", w.gpu_limit);
+  o.field("fits_dedicated", w.fits_dedicated).field("fits_borrowed", w.fits_borrowed);
+  o.field("cell_dedicated", w.cell_dedicated).field("cell_borrowed", w.cell_borrowed).end_obj();
   o.key("carve_out_options_gib").arr();
   for (double g : m.carve_out_options_gib) o.num(g);
   o.end_arr().field("bandwidth_gbs", m.bandwidth_gbs).field("bandwidth_measured_gbs", m.bandwidth_measured_gbs);
@@ -182,7 +186,7 @@ void write_band(JsonOut& o, const char* key, double v, double lo, double hi) {
 void write_focus_backend(JsonOut& o, const Catalog& c, const Plan& p, const Scenario& sc, const BackendPlan& bp) {
   const auto& pl = bp.placement;
   o.obj().field("id", bp.backend->id).field("name", bp.backend->name).field("verdict", verdict_id(pl.verdict));
-  o.field("verdict_label", verdict_label(pl.verdict)).field("gpu_bytes", double(pl.gpu_bytes));
+  o.field("verdict_label", verdict_label(pl.verdict, sc.machine->kind)).field("gpu_bytes", double(pl.gpu_bytes));
   o.field("host_bytes", double(pl.host_bytes)).field("in_carve_out", double(pl.in_carve_out));
   o.field("in_gtt", double(pl.in_gtt)).field("gpu_limit", double(pl.gpu_limit)).field("headroom", double(pl.headroom));
   o.field("os_free", double(pl.os_free)).field("overhead", double(bp.overhead_bytes));

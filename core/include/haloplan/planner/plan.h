@@ -33,6 +33,9 @@ struct Scenario {
   // that have them: the layers are loaded, an MTP context holds their KV cache (f16), and the
   // target keeps rollback snapshots of its recurrent state.
   bool mtp = false;
+  // A discrete GPU's --n-cpu-moe as the user runs it (layers from the first whose routed experts
+  // stay in system RAM); nullopt: as many as VRAM needs, then whole layers.
+  std::optional<int> n_cpu_moe;
 };
 
 // What MTP self-speculation adds (llama.cpp common/speculative.cpp, common_speculative_init_result):
@@ -69,6 +72,7 @@ struct DraftPlan {
 
 struct BackendPlan {
   const Backend* backend = nullptr;
+  Offload offload;  // discrete GPUs: what runs from system RAM (nothing when it fits VRAM)
   bool reaches_gtt = false;
   double overhead_bytes = 0;  // runtime overhead (estimate)
   Placement placement;

@@ -23,11 +23,14 @@ enum class MemoryKind {
 struct Machine {
   std::string id, name;
   MemoryKind kind = MemoryKind::AmdApu;
-  double ram_gib = 0;                         // installed system memory
-  double vram_gib = 0;                        // discrete GPUs only
-  double bandwidth_gbs = 0;                   // theoretical GPU-side memory bandwidth, GB/s
-  double bandwidth_measured_gbs = 0;          // measured (0 if unknown)
-  double fp16_tflops = 0;                     // dense FP16 peak of the GPU
+  double ram_gib = 0;                 // installed system memory
+  double vram_gib = 0;                // discrete GPUs only
+  double bandwidth_gbs = 0;           // theoretical GPU-side memory bandwidth, GB/s
+  double bandwidth_measured_gbs = 0;  // measured (0 if unknown)
+  double fp16_tflops = 0;             // dense FP16 peak of the GPU
+  // A discrete GPU's other tiers: system RAM, which the CPU reads offloaded weights from, and the
+  // host-to-GPU link (PCIe) that prefill uploads them over, both theoretical GB/s.
+  double ram_bandwidth_gbs = 0, link_gbs = 0;
   std::vector<double> carve_out_options_gib;  // BIOS choices (AMD APUs)
   double default_carve_out_gib = 0;
   double gpu_limit_fraction = 0.5;  // default GTT (AMD: half of OS-visible RAM) / Apple wired limit
@@ -154,7 +157,21 @@ const char* memory_kind_id(MemoryKind k);
 std::optional<MemoryKind> memory_kind_from(std::string_view id);
 
 const char* verdict_id(Verdict v);     // "carve-out" | "gtt" | "no-fit" | "os-squeeze" | "refused"
-const char* verdict_label(Verdict v);  // human words
+const char* verdict_label(Verdict v);  // human words, as on an AMD APU
+
+// The words a machine's pools go by on screen: a BIOS carve-out and GTT on AMD APUs, the wired
+// limit on Apple silicon, one unified pool on DGX Spark, VRAM and system RAM beside a discrete GPU.
+struct PoolWords {
+  const char* dedicated;       // the pool the GPU owns ("carve-out", "VRAM"; "" when it has none)
+  const char* borrowed;        // the pool it takes from the OS ("GTT", "wired limit", ...)
+  const char* gpu_limit;       // both together ("carve-out + GTT", "VRAM + system RAM", ...)
+  const char* fits_dedicated;  // Verdict::CarveOut
+  const char* fits_borrowed;   // Verdict::Gtt
+  const char* cell_dedicated;  // table cells: "carve-out (+3.8)", "VRAM (+2.1)"
+  const char* cell_borrowed;   // "GTT (+9.6)", "wired (+9.6)", "unified (+9.6)", "RAM spill (+9.6)"
+};
+const PoolWords& pool_words(MemoryKind k);
+const char* verdict_label(Verdict v, MemoryKind k);
 
 struct Placement {
   Verdict verdict = Verdict::NoFit;

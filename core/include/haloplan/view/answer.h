@@ -46,11 +46,12 @@ struct Choice {
 
 struct Answer {
   const Backend* backend = nullptr;
-  std::vector<Choice> best;  // at most n_best, one per model, ranked
-  size_t models = 0;         // models considered
-  size_t fitting = 0;        // of them, how many have a choice that fits (as set up or with a change)
-  bool exhaustive = true;    // false: the ranking was settled before every model was planned, and
-                             // `fitting` counts only the models planned
+  MemoryKind kind = MemoryKind::AmdApu;  // the machine's, for its words
+  std::vector<Choice> best;              // at most n_best, one per model, ranked
+  size_t models = 0;                     // models considered
+  size_t fitting = 0;                    // of them, how many have a choice that fits (as set up or with a change)
+  bool exhaustive = true;                // false: the ranking was settled before every model was planned, and
+                                         // `fitting` counts only the models planned
   Choice focus;
   int64_t max_context = 0;    // the focused choice's largest context that fits (0: none)
   std::vector<Change> fixes;  // what would make the focused choice fit (or start), checked

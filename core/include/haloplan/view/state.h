@@ -39,7 +39,10 @@ struct ViewState {
   int64_t mmproj_mib = -1;                       // a projector size the user states; -1: the catalog's
   std::string draft;                             // draft model id for speculative decoding; empty: none
   std::string draft_quant = "Q8_0";
-  bool mtp = false;    // self-speculate with the model's MTP layers where it has them
+  bool mtp = false;  // self-speculate with the model's MTP layers where it has them
+  // A discrete GPU's llama.cpp --n-cpu-moe: layers from the first whose routed experts stay in
+  // system RAM; -1: as many as VRAM needs (then whole layers, -ngl).
+  int ncmoe = -1;
   std::string filter;  // fit table filter text
   std::string sort;    // fit or speed table sort column (a header of either); empty: catalog order
   bool desc = false;
