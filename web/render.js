@@ -504,6 +504,8 @@ export function renderSetup(r) {
       el('pre', { id: 'kernel-cmdline' }, cmdline), copyBtn('Copy kernel parameters', cmdline),
       el('p', null, 'Or as a module option file, /etc/modprobe.d/ttm.conf:'),
       el('pre', null, modprobe), copyBtn('Copy module options', modprobe));
+  } else {
+    replace('setup-kernel');  // no kernel parameters on this machine: its table says what to set
   }
   replace('setup-tables', r.setup.map((t) => tableView(t, { onExport })));
 }

@@ -359,17 +359,57 @@ Table ceiling_table(const Machine& m) {
   return t;
 }
 
+// The setup of a machine that is not an AMD APU, in its own words: the wired limit of Apple
+// silicon with the sysctl that sets it, DGX Spark's unified memory and how CUDA counts it, a
+// discrete GPU's VRAM and the flags that run the rest from system RAM.
+Table other_setup_table(const Machine& m, const Knobs& k, std::optional<double> limit_gib) {
+  const Pools p = machine_pools(m, k);
+  Table t;
+  t.headers = {"", "value"};
+  switch (m.kind) {
+    case MemoryKind::Apple: {
+      // iogpu.wired_limit_mb counts MiB: 112 GiB is 114688 (antirez/ds4 #909).
+      const double want = limit_gib.value_or(std::max(1.0, std::floor(m.ram_gib - p.os_reserve / kGiB)));
+      const auto mb = int64_t(std::llround(want * 1024));
+      t.title = "Wired limit — " + m.name;
+      t.rows.push_back({"RAM", gib(p.ram, 0) + " GiB"});
+      t.rows.push_back(
+          {"macOS default (Metal's recommendedMaxWorkingSetSize)", gib(p.ram * m.gpu_limit_fraction, 1) + " GiB"});
+      t.rows.push_back({"the plan uses", gib(p.gtt, 1) + " GiB" + (p.gtt_default ? " (macOS default)" : " (set)")});
+      t.rows.push_back({"a limit of " + gib_amount(want) + " GiB" + (limit_gib ? "" : " (RAM less the OS reserve)"),
+                        "sudo sysctl iogpu.wired_limit_mb=" + std::to_string(mb)});
+      t.notes.push_back("Check it with 'sysctl iogpu.wired_limit_mb'; 0 is macOS's default.");
+      break;
+    }
+    case MemoryKind::UnifiedNvidia:
+      t.title = "Unified memory — " + m.name;
+      t.rows.push_back({"RAM", gib(p.ram, 0) + " GiB"});
+      t.rows.push_back({"what CUDA can allocate (the plan's limit)", gib(p.gtt, 1) + " GiB"});
+      t.rows.push_back({"before loading a model", "sync; echo 3 | sudo tee /proc/sys/vm/drop_caches"});
+      t.notes.push_back(
+          "CUDA's free memory is MemFree: the page cache counts as used, so a model file just read or written leaves "
+          "less to allocate (unsloth PR #10704: cuda_free 103.25 -> 41.52 GiB after writing a 60 GB file, "
+          "MemAvailable unchanged). Drop the cache before loading.");
+      break;
+    case MemoryKind::Discrete:
+      t.title = "VRAM and system RAM — " + m.name;
+      t.rows.push_back({"VRAM", gib(p.carve_out, 0) + " GiB at " + num_text(m.bandwidth_gbs) + " GB/s"});
+      t.rows.push_back({"system RAM", gib(p.ram, 0) + " GiB at " + num_text(m.ram_bandwidth_gbs) + " GB/s"});
+      t.rows.push_back({"host link", num_text(m.link_gbs) + " GB/s (prefill uploads offloaded weights over it)"});
+      t.rows.push_back({"a model larger than VRAM",
+                        "llama-server -ngl 999 --n-cpu-moe N (MoE), or -ngl N (dense): each model's plan gives N"});
+      break;
+    case MemoryKind::AmdApu: break;
+  }
+  return t;
+}
+
 std::vector<Table> setup_tables(const Catalog& c, const Scenario& s, std::optional<double> gtt) {
   std::vector<Table> out;
   const Machine& m = *s.machine;
   const auto cols = setup_strategies(c, m, s.knobs);
   if (cols.empty()) {
-    Table t;
-    t.title = "Setup — " + m.name;
-    t.headers = {"note"};
-    t.rows.push_back(
-        {"No BIOS carve-out or GTT on this machine; the GPU may use " + gib(machine_pools(m, s.knobs).gtt) + " GiB."});
-    out.push_back(t);
+    out.push_back(other_setup_table(m, s.knobs, gtt));
     return out;
   }
   Table t;
