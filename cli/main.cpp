@@ -16,6 +16,7 @@
 #include "haloplan/view/doctor.h"
 #include "haloplan/view/evidence.h"
 #include "haloplan/view/exports.h"
+#include "haloplan/view/resident.h"
 #include "haloplan/view/scenario.h"
 #include "haloplan/view/tables.h"
 #include "haloplan/view/view.h"
@@ -241,6 +242,50 @@ void doctor_command(const Options& o, const Catalog& c) {
   print_tables(doctor_tables(d), o.format);
 }
 
+// haloplan plan --model A [its flags] --model B [its flags] ...: the set resident together.
+void set_command(const Options& o, const Catalog& c) {
+  if (o.format == Format::Svg) throw UsageError("a resident set prints tables and launch files; use markdown or json");
+  std::vector<ViewState> members;
+  for (const auto& m : o.members) {
+    ViewState s = o.state;
+    s.model = m.model;
+    if (!o.quants.empty()) s.quant = o.quants.front();
+    else if (const CatalogModel* cm = c.model(m.model); cm && cm->release_quant)
+      s.quant = preset(*cm->release_quant).name;
+    for (const auto& [key, v] : m.fields) {
+      if (key == "quant") {
+        s.quant = ftype_from_name(v) ? v : resolve_file(v, c);
+      } else if (key == "kvtype") {
+        set_state_field(s, "ktype", v);
+        set_state_field(s, "vtype", v);
+      } else {
+        set_state_field(s, key, v);
+      }
+    }
+    s.quants = {s.quant};
+    if (!o.backend.empty()) s.backend = o.backend;
+    std::vector<Notice> notices;
+    validate_state(s, c, notices);
+    if (!notices.empty()) throw UsageError(m.model + ": " + notices.front().what_is_wrong());
+    if (const CatalogModel* cm = c.model(s.model); cm && !cm->published(s.quant) && !ftype_from_name(s.quant))
+      throw UsageError(m.model + ": no quant or published file '" + s.quant + "'");
+    members.push_back(std::move(s));
+  }
+  const ResidentSet set = plan_set(c, members);
+  const auto changes = set_changes(c, set);
+  if (o.format == Format::Json) {
+    JsonOut j;
+    write_set(j, set, changes);
+    print(j.take() + "\n");
+    return;
+  }
+  print_tables(set_tables(set, changes), o.format);
+  if (o.format != Format::Markdown) return;
+  if (const std::string launch = set_launch_script(set); !launch.empty())
+    print("\n### One llama-server per model\n\n```sh\n" + launch +
+          "```\n\n### llama-swap, all resident together\n\n```yaml\n" + set_llama_swap_config(set) + "```\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -283,6 +328,8 @@ int main(int argc, char** argv) {
       import_command(o, c, s);
     } else if (o.command == "calibrate") {
       calibrate_command(o, c, s);
+    } else if (o.command == "plan" && o.members.size() > 1) {
+      set_command(o, c);
     } else if (o.command == "plan") {
       if (sel.models.size() != 1) throw UsageError("plan needs exactly one --model");
       if (sel.quants.size() + sel.files.size() > 1) throw UsageError("plan needs exactly one --quant");

@@ -51,7 +51,10 @@ Commands:
   speed      decode/prefill table and the bandwidth ceiling
   setup      UMA-first vs GTT-first, kernel parameters for a GTT size
   guide      the Strix Halo guide's tables, computed for this machine
-  plan       one model's full breakdown (--format json: a stable object for scripts)
+  plan       one model's full breakdown (--format json: a stable object for scripts); with
+             several --model, the set resident together: each --model's own --quant, --ctx,
+             --slots, --kv-type ... follow it; the set's verdict, what to shrink first, and the
+             launch configuration (one llama-server per model, and a llama-swap config)
   import FILE...  GGUF files (headers only; split parts together) or Hugging Face config.json:
              the catalog entry, then its fit and speed
   calibrate FILE  your llama-bench output (markdown table or -o json; '-' reads stdin): the
@@ -120,8 +123,32 @@ Options parse_options(int argc, char** argv) {
     return argv[i++];
   };
   o.state.machine = "framework-desktop-128";  // the guide's machine
+  // plan: a flag of one model's own after its --model belongs to it (see Options::members).
+  const std::vector<std::pair<std::string, std::string>> member_flags = {
+      {"--quant", "quant"},   {"--ctx", "ctx"},           {"--slots", "slots"},   {"--kv-type", "kvtype"},
+      {"--k-type", "ktype"},  {"--v-type", "vtype"},      {"--flash-attn", "fa"}, {"--vision", "vision"},
+      {"--mmproj", "mmproj"}, {"--kv-unified", "unified"}};
   while (i < argc) {
     const std::string a = argv[i++];
+    if (o.command == "plan" && a == "--model") {
+      const std::string v = value(a);
+      for (auto& m : split(v, ',')) o.members.push_back({m, {}});
+      continue;
+    }
+    if (o.command == "plan" && !o.members.empty()) {
+      const auto f =
+          std::find_if(member_flags.begin(), member_flags.end(), [&](const auto& x) { return x.first == a; });
+      if (f != member_flags.end()) {
+        const std::string v = value(a);
+        // Checked now, with the link's reader, so a wrong value names its flag.
+        ViewState probe;
+        const std::string key = f->second == "kvtype" ? "ktype" : f->second;
+        if (key != "quant")
+          if (const std::string err = set_state_field(probe, key, v); !err.empty()) throw UsageError(a + ": " + err);
+        o.members.back().fields.push_back({f->second, v});
+        continue;
+      }
+    }
     if (a == "--machine") {
       set_field(o, a, "machine", value(a));
       o.machine_given = true;
@@ -176,6 +203,29 @@ Options parse_options(int argc, char** argv) {
     } else if (a == "--help" || a == "-h") o.command = "help";
     else if (a.rfind("--", 0) == 0) throw UsageError("unknown flag '" + a + "'; try 'haloplan help'");
     else o.positional.push_back(a);
+  }
+  // One model: its flags are the scenario's, as before there were sets.
+  for (const auto& m : o.members) {
+    o.models.push_back(m.model);
+    size_t quants = 0;
+    for (const auto& [key, v] : m.fields)
+      if (key == "quant") quants += split(v, ',').size();
+    if (quants > 1)
+      throw UsageError(o.members.size() > 1 ? "plan needs exactly one --quant per --model (" + m.model + " has " +
+                                                  std::to_string(quants) + ")"
+                                            : "plan needs exactly one --quant");
+  }
+  if (o.command == "plan" && o.members.size() == 1) {
+    for (const auto& [key, v] : o.members.front().fields) {
+      if (key == "quant") {
+        o.quants = {v};
+      } else if (key == "kvtype") {
+        set_field(o, "--kv-type", "ktype", v);
+        set_field(o, "--kv-type", "vtype", v);
+      } else {
+        set_field(o, "--" + key, key.c_str(), v);
+      }
+    }
   }
   if (o.command == "import" && o.positional.empty())
     throw UsageError("import needs one or more GGUF files or config.json files: haloplan import MODEL.gguf");

@@ -30,9 +30,17 @@ struct Options {
   std::vector<std::string> quants;  // empty: the command's default
   std::vector<std::string> catalogs;
   std::vector<std::string> link_notices;  // what could not be read from --link (warnings)
-  bool machine_given = false;             // --machine (or a link's machine) was given
-  std::string root = "/";                 // doctor --root: the tree to read instead of /
-  bool print_link = false;                // doctor --link: print only the page link
+  // plan with several --model: each member's own flags (--quant, --ctx, --slots, --kv-type,
+  // --k-type, --v-type, --flash-attn, --vision, --mmproj given after its --model), as
+  // (state key, value) pairs; flags before the first --model are every member's.
+  struct Member {
+    std::string model;
+    std::vector<std::pair<std::string, std::string>> fields;
+  };
+  std::vector<Member> members;
+  bool machine_given = false;  // --machine (or a link's machine) was given
+  std::string root = "/";      // doctor --root: the tree to read instead of /
+  bool print_link = false;     // doctor --link: print only the page link
   Format format = Format::Markdown;
   std::vector<std::string> positional;
 };

@@ -219,6 +219,10 @@ CatalogModel read_model(const json& j, const std::string& path, std::vector<Diag
   cm.sources = r.str_list("sources", true);
   set_if(r.str("notes", false, 4000), cm.notes);
   set_if(r.boolean("verified", false), cm.verified);
+  if (auto role = r.str("role", false, 32)) {
+    if (*role == "embedding" || *role == "reranker") cm.role = *role;
+    else r.error("role", "is \"" + *role + "\"; expected embedding or reranker (leave it out for a chat model)");
+  }
   // Architecture consistency, reported against the model's path: only for fields that read well,
   // where it would otherwise repeat a field's error ("n_layers must be positive" after -16).
   if (std::none_of(d.begin() + std::ptrdiff_t(first_diag), d.end(), [](const Diagnostic& x) { return x.error; }))

@@ -339,8 +339,9 @@ Answer answer_for(const ViewState& with_custom, const Catalog& c, size_t n_best)
   std::vector<Candidate> order;
   order.reserve(c.models.size());
   for (const auto& m : c.models)
-    order.push_back({&m, m.published_total_b > 0 ? m.published_total_b * 1e9
-                                                 : double(model_weights(m, FType::Q4_K_M).total_params)});
+    if (m.role.empty())  // an embedder or reranker is served beside a chat model, not instead of one
+      order.push_back({&m, m.published_total_b > 0 ? m.published_total_b * 1e9
+                                                   : double(model_weights(m, FType::Q4_K_M).total_params)});
   std::stable_sort(order.begin(), order.end(),
                    [](const Candidate& x, const Candidate& y) { return x.params > y.params; });
   const double ram = sc.machine->ram_gib * kGiB;

@@ -24,6 +24,8 @@ std::optional<std::string> llama_server_command(const Plan& p, const Scenario& s
   if (p.projector_bytes == 0 && hf && p.model->mmproj) cmd += " --no-mmproj";
   if (p.draft) cmd += " -md " + p.draft->model->id + "-" + preset(p.draft->quant).name + ".gguf -ngld 999";
   if (p.mtp) cmd += " --spec-type draft-mtp";
+  if (p.model->role == "embedding") cmd += " --embeddings";
+  if (p.model->role == "reranker") cmd += " --reranking";
   cmd += " -c " + std::to_string(s.ctx.n_ctx);
   if (s.ctx.n_seq > 1) {
     cmd += " -np " + std::to_string(s.ctx.n_seq);

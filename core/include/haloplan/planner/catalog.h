@@ -56,7 +56,10 @@ struct CatalogModel {
   double published_active_b = 0;
   std::vector<std::string> sources;
   std::string notes;
-  bool verified = true;             // false: some dimensions were not read from the model's own config
+  bool verified = true;  // false: some dimensions were not read from the model's own config
+  // "embedding" or "reranker" for a model served beside a chat model (llama-server --embeddings,
+  // --reranking); empty for a chat model. The ranked answers list chat models only.
+  std::string role;
   std::optional<FileWeights> file;  // imported from a GGUF header: exact bytes at file->quant
   // The format the model is released and run in where it is a llama.cpp preset (gpt-oss: its
   // MoE layers ship in MXFP4): the tables show it beside the chosen quants.
