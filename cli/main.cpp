@@ -10,7 +10,9 @@
 #include "haloplan/catalog/gguf_import.h"
 #include "haloplan/catalog/hf_config.h"
 #include "haloplan/default_catalog.h"
+#include "haloplan/planner/cluster.h"
 #include "haloplan/planner/setup.h"
+#include "haloplan/text/strings.h"
 #include "haloplan/view/answer.h"
 #include "haloplan/view/compare.h"
 #include "haloplan/view/doctor.h"
@@ -242,6 +244,102 @@ void doctor_command(const Options& o, const Catalog& c) {
   print_tables(doctor_tables(d), o.format);
 }
 
+// haloplan cluster: one model over several boxes joined by llama.cpp RPC.
+void cluster_command(const Options& o, const Catalog& c, const Scenario& s, const Selection& sel) {
+  if (sel.models.size() != 1 || o.models.size() != 1) throw UsageError("cluster needs exactly one --model");
+  const CatalogModel& model = *sel.models.front();
+  if (o.quants.size() > 1) throw UsageError("cluster needs one --quant");
+  FType quant = model.release_quant.value_or(FType::Q4_K_M);
+  Scenario sc = s;
+  if (!o.quants.empty()) {
+    if (auto f = ftype_from_name(o.quants.front())) quant = *f;
+    else if (const PublishedFile* pf = model.published(resolve_file(o.quants.front(), c)))
+      quant = pf->mix, sc = with_file(sc, pf);
+    else throw UsageError(model.id + " has no published file '" + o.quants.front() + "'");
+  }
+  std::vector<ClusterNode> nodes;
+  if (o.nodes.size() == 1 && parse_whole(o.nodes.front(), 1, 99)) {
+    const int64_t n = *parse_whole(o.nodes.front(), 1, 99);
+    if (n < 2 || n > 4) throw UsageError("--nodes: a cluster has 2 to 4 nodes, got " + o.nodes.front());
+    for (int64_t i = 0; i < n; ++i) nodes.push_back({s.machine, s.knobs});
+  } else {
+    if (o.nodes.size() < 2 || o.nodes.size() > 4) throw UsageError("--nodes: a cluster has 2 to 4 nodes");
+    for (const auto& id : o.nodes) {
+      const Machine* m = c.machine(id);
+      if (!m) throw UsageError("--nodes: unknown machine '" + id + "'");
+      if (m->kind != MemoryKind::AmdApu && m->kind != MemoryKind::Apple && m->kind != MemoryKind::UnifiedNvidia)
+        throw UsageError("--nodes: " + id + " is not a unified-memory box");
+      nodes.push_back({m, m == s.machine ? s.knobs : Knobs{}});
+    }
+  }
+  if (!o.ts.empty() && o.ts.size() != nodes.size())
+    throw UsageError("--ts gives " + std::to_string(o.ts.size()) + " proportions for " + std::to_string(nodes.size()) +
+                     " nodes");
+  const LinkKind* link = link_kind(o.link);
+  if (!link) {
+    std::string ids;
+    for (const auto& l : link_kinds()) ids += (ids.empty() ? "" : ", ") + std::string(l.id);
+    throw UsageError("--link: unknown link '" + o.link + "'; known: " + ids);
+  }
+  const Backend* b = sel.speed_backend();
+  if (!b || b->id.rfind("llamacpp-", 0) != 0)
+    throw UsageError("cluster runs llama.cpp's RPC: pick a llama.cpp --backend");
+  for (const auto& n : nodes) {
+    const auto here = backends_for(c, *n.machine);
+    if (std::find(here.begin(), here.end(), b) == here.end())
+      throw UsageError(b->name + " does not run on " + n.machine->name);
+  }
+  const Plan one = cell_plan(c, Cell{&model, quant, sc.file}, sc);
+  const auto launch = launch_command(one, sc, *b);
+  const ClusterPlan cp = plan_cluster(c, model, quant, sc, nodes, *b, *link, o.ts, launch.value_or(""));
+  if (o.format == Format::Json) {
+    JsonOut j;
+    j.obj().field("model", model.id).field("quant", sc.file ? sc.file->key() : std::string(preset(quant).name));
+    j.field("backend", b->id).field("link", link->id).field("verdict", verdict_id(cp.verdict));
+    j.field("decode_tps", cp.decode_tps)
+        .field("prefill_tps", cp.prefill_tps)
+        .field("one_box_decode_tps", cp.single_decode_tps);
+    j.field("fits_one_node", cp.fits_one_node).key("nodes").arr();
+    for (const auto& n : cp.nodes)
+      j.obj()
+          .field("machine", n.machine->id)
+          .field("layers", double(n.layers))
+          .field("gpu_bytes", n.placement.gpu_bytes)
+          .field("host_bytes", n.placement.host_bytes)
+          .field("gpu_limit", n.placement.gpu_limit)
+          .field("verdict", verdict_id(n.placement.verdict))
+          .end_obj();
+    j.end_arr().key("commands").strs(cp.commands).end_obj();
+    print(j.take() + "\n");
+    return;
+  }
+  Table t;
+  t.title = model.name + " " + (sc.file ? file_label(*sc.file) : std::string(preset(quant).name)) + " over " +
+            std::to_string(nodes.size()) + " nodes, " + link->name + ", " + b->name + " with RPC (-sm layer)";
+  t.headers = {"node", "machine", "layers", "GPU side GiB", "reaches GiB", "verdict"};
+  for (size_t i = 0; i < cp.nodes.size(); ++i) {
+    const auto& n = cp.nodes[i];
+    t.rows.push_back({std::to_string(i + 1) + (i == 0 ? " (head)" : ""), n.machine->name, std::to_string(n.layers),
+                      gib(n.placement.gpu_bytes), gib(n.placement.gpu_limit),
+                      verdict_label(n.placement.verdict, n.machine->kind)});
+  }
+  t.notes.push_back(
+      "Decode " + tps(cp.decode_tps) + " t/s and prefill " + tps(cp.prefill_tps) + " t/s (estimates, depth 0); " +
+      (cp.fits_one_node ? "one box alone: " + tps(cp.single_decode_tps) +
+                              " t/s, and the model fits one box: a cluster adds capacity, not speed."
+                        : "one box would decode " + tps(cp.single_decode_tps) + " t/s if it could hold it."));
+  t.notes.push_back(
+      "Each extra node costs about 5.7 ms per generated token over RPC (lhl's 1-4 node gpt-oss-120b runs); "
+      "-sm tensor across nodes decoded at 0.27-0.40x of -sm layer in wkljohn's runs (bench/cluster).");
+  t.notes.push_back("-ts follows llama-server's device order: check it with the same --rpc and --list-devices.");
+  print_tables({t}, o.format);
+  if (o.format == Format::Markdown && !cp.commands.empty()) {
+    print("\n```sh\n");
+    for (const auto& cmd : cp.commands) print(cmd + "\n");
+    print("```\n");
+  }
+}
+
 // haloplan plan --model A [its flags] --model B [its flags] ...: the set resident together.
 void set_command(const Options& o, const Catalog& c) {
   if (o.format == Format::Svg) throw UsageError("a resident set prints tables and launch files; use markdown or json");
@@ -309,6 +407,8 @@ int main(int argc, char** argv) {
     const Selection sel = select(o, c);
     if (o.command == "models" || o.command == "machines" || o.command == "backends" || o.command == "builds") {
       print_tables({list_table(o.command, c)}, o.format);
+    } else if (o.command == "cluster") {
+      cluster_command(o, c, s, sel);
     } else if (o.command == "doctor") {
       doctor_command(o, c);
     } else if (o.command == "best") {

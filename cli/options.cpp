@@ -10,8 +10,9 @@ namespace haloplan::cli {
 
 namespace {
 
-const std::set<std::string> kCommands = {"best",     "fit",      "speed",  "setup",  "guide",     "plan",   "models",
-                                         "machines", "backends", "builds", "import", "calibrate", "doctor", "help"};
+const std::set<std::string> kCommands = {"best",   "fit",       "speed",    "setup",    "guide",
+                                         "plan",   "models",    "machines", "backends", "builds",
+                                         "import", "calibrate", "doctor",   "cluster",  "help"};
 
 // A flag's value into one field of the scenario, by the link's own reader.
 void set_field(Options& o, const std::string& flag, const char* key, const std::string& v) {
@@ -62,6 +63,10 @@ Commands:
   doctor     this Linux box as it is: the carve-out, GTT limit, RAM, kernel and its parameters
              read from /sys, /proc and /etc/modprobe.d; what each backend can reach; how far
              the model (--model, --quant) is from fitting and the exact changes to get there
+  cluster    one model over 2-4 boxes joined by llama.cpp RPC (-sm layer): layers and their KV
+             split by free memory (or --ts), each node's verdict, decode and prefill, and the
+             rpc-server and llama-server --rpc commands (--nodes 2 or --nodes ID,ID; --link
+             1gbe|2.5gbe|10gbe|25gbe|50gbe|usb4|rdma)
   models | machines | backends | builds   list the catalog
 
 Flags:
@@ -157,7 +162,17 @@ Options parse_options(int argc, char** argv) {
       o.root = value(a);
       if (o.root.empty()) throw UsageError("--root needs a directory");
     } else if (a == "--link" && o.command == "doctor") o.print_link = true;
-    else if (a == "--carve-out") set_field(o, a, "carve", value(a));
+    else if (o.command == "cluster" && a == "--nodes") {
+      o.nodes = split(value(a), ',');
+      if (o.nodes.empty()) throw UsageError("--nodes needs a count (2 to 4) or machine ids");
+    } else if (o.command == "cluster" && a == "--link") o.link = value(a);
+    else if (o.command == "cluster" && a == "--ts") {
+      for (const auto& x : split(value(a), ',')) {
+        const auto v = parse_number(x, 0, 1e6);
+        if (!v) throw UsageError("--ts expects proportions such as 1,1 or 60,40, got '" + x.substr(0, 32) + "'");
+        o.ts.push_back(*v);
+      }
+    } else if (a == "--carve-out") set_field(o, a, "carve", value(a));
     else if (a == "--gtt") set_field(o, a, "gtt", value(a));
     else if (a == "--os-reserve") set_field(o, a, "reserve", value(a));
     else if (a == "--rocm-gtt") set_field(o, a, "rocmgtt", value(a));

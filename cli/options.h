@@ -38,6 +38,10 @@ struct Options {
     std::vector<std::pair<std::string, std::string>> fields;
   };
   std::vector<Member> members;
+  // cluster: the nodes (a count of --machine, or machine ids), the link and a -ts split.
+  std::vector<std::string> nodes;
+  std::string link = "10gbe";
+  std::vector<double> ts;
   bool machine_given = false;  // --machine (or a link's machine) was given
   std::string root = "/";      // doctor --root: the tree to read instead of /
   bool print_link = false;     // doctor --link: print only the page link

@@ -109,6 +109,8 @@ void read_conditions(std::string_view notes, BenchRow& r) {
 
 }  // namespace
 
+std::vector<std::pair<int, std::vector<std::string>>> parse_csv(std::string_view text) { return csv_records(text); }
+
 std::optional<FType> quant_of(std::string_view label, bool& exact) {
   std::string q(trim(label));
   exact = true;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "haloplan/planner/ggml_types.h"
@@ -43,6 +44,9 @@ struct BenchRows {
 
 // llama-bench test names: "tg128", "pp512", "pp512@d4096", "pp512 @ d4096".
 bool parse_test_name(std::string_view test, BenchRow& into);
+
+// CSV records (RFC 4180 quoting), each with the line it starts on; the first is the header.
+std::vector<std::pair<int, std::vector<std::string>>> parse_csv(std::string_view text);
 
 // The calibration CSV (columns of the shipped bench/data file; catalog_id, quant, file_size_gib,
 // backend, test and tokens_per_s are required; fa, ub, ctk and ctv are read from notes).

@@ -1,0 +1,64 @@
+// Layer: planner. Two to four unified-memory boxes joined by llama.cpp RPC with -sm layer: each
+// node a device with its own pools (as on one box), whole layers with their KV cache split in
+// proportion to the memory each node has free (or by -ts), one compute buffer per node (no
+// pipeline copies over RPC), the head node's host side (token_embd, logits, CPU compute buffer).
+// Decode walks the layers node after node: each node's share of the one-box time on its own
+// machine, plus a per-token cost for every extra node; prefill adds the activations sent over
+// the link. Facts and figures: reference beyond-one-box.md, section 3.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "haloplan/planner/plan.h"
+
+namespace haloplan {
+
+struct LinkKind {
+  const char* id;
+  const char* name;
+  double gbps;  // one way, as the link carries TCP (theoretical for Ethernet; measured for USB4)
+};
+// 1, 2.5, 10, 25, 50 GbE, USB4/Thunderbolt networking (about 9.4 Gb/s), RDMA over either.
+const std::vector<LinkKind>& link_kinds();
+const LinkKind* link_kind(const std::string& id);
+
+// The cost per generated token of each node beyond the first over llama.cpp RPC, fitted on
+// lhl's gpt-oss-120b runs on 1-4 Framework Desktops (tg128 33.50, 28.87, 23.02, 21.61 t/s:
+// 4.8, 6.8 and 5.5 ms per extra node, lhl/strix-halo-testing rpc-test/README.md @5ee14b5).
+constexpr double kRpcHopSeconds = 5.7e-3;
+
+struct ClusterNode {
+  const Machine* machine = nullptr;
+  Knobs knobs;
+};
+
+struct NodePlan {
+  const Machine* machine = nullptr;
+  int layers = 0;
+  double share = 0;  // of the layers
+  Placement placement;
+};
+
+struct ClusterPlan {
+  std::vector<NodePlan> nodes;  // the head first
+  Verdict verdict = Verdict::NoFit;
+  double decode_tps = 0, prefill_tps = 0;  // depth 0 and the scenario's prompt
+  double single_decode_tps = 0;            // the same model on the head's machine alone
+  bool fits_one_node = false;              // the head alone could hold it
+  std::vector<std::string> commands;       // rpc-server on each worker, then the head's llama-server
+};
+
+// Plans `model` at `quant` (scenario `s`: the head's machine and knobs, context, cache) over
+// `nodes` (the head first) on backend `b`. `split`: -ts proportions, one per node; empty: by free
+// memory. `launch`: the head's llama-server command for one box (launch_command), or empty.
+ClusterPlan plan_cluster(const Catalog& c, const CatalogModel& model, FType quant, const Scenario& s,
+                         const std::vector<ClusterNode>& nodes, const Backend& b, const LinkKind& link,
+                         const std::vector<double>& split, const std::string& launch);
+
+// Decode seconds per token over `nodes` boxes from the one-box seconds: the layers run node after
+// node, and each extra node adds kRpcHopSeconds.
+double cluster_decode_seconds(double one_box_seconds, int nodes);
+
+}  // namespace haloplan

@@ -1,0 +1,115 @@
+#include "haloplan/planner/cluster.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace haloplan {
+
+const std::vector<LinkKind>& link_kinds() {
+  // USB4/Thunderbolt networking carries about 9.4 Gb/s (8.38 one way measured, wkljohn; reference
+  // beyond-one-box.md section 3); Ethernet at its line rate.
+  static const std::vector<LinkKind> k = {{"1gbe", "1 GbE", 1},       {"2.5gbe", "2.5 GbE", 2.5},
+                                          {"10gbe", "10 GbE", 10},    {"25gbe", "25 GbE", 25},
+                                          {"50gbe", "50 GbE", 50},    {"usb4", "USB4/Thunderbolt networking", 9.4},
+                                          {"rdma", "RDMA (RoCE)", 25}};
+  return k;
+}
+
+const LinkKind* link_kind(const std::string& id) {
+  for (const auto& l : link_kinds())
+    if (id == l.id) return &l;
+  return nullptr;
+}
+
+double cluster_decode_seconds(double one_box_seconds, int nodes) {
+  return one_box_seconds + std::max(0, nodes - 1) * kRpcHopSeconds;
+}
+
+ClusterPlan plan_cluster(const Catalog& c, const CatalogModel& model, FType quant, const Scenario& s,
+                         const std::vector<ClusterNode>& nodes, const Backend& b, const LinkKind& link,
+                         const std::vector<double>& split, const std::string& launch) {
+  ClusterPlan out;
+  if (nodes.empty() || !s.machine) return out;
+  const Plan one = make_plan(c, model, quant, s);
+  const BackendPlan* bp = one.find(b.id);
+  if (!bp) return out;
+  out.single_decode_tps = bp->decode_tps_0;
+  out.fits_one_node = bp->placement.verdict == Verdict::CarveOut || bp->placement.verdict == Verdict::Gtt;
+  // What every node holds once (its compute buffer and runtime), what only one does (the output
+  // head on the last, the projector on the head) and what is split with the layers.
+  const double per_node = double(one.buffers.compute_bytes) + bp->overhead_bytes;
+  const double output_head =
+      double(model.arch.tied_embeddings ? one.weights.output_copy_bytes : one.weights.output_bytes);
+  const double projector = double(one.projector_bytes);
+  const double layered = std::max(0.0, bp->placement.gpu_bytes - per_node - output_head - projector);
+  const size_t n = nodes.size();
+  std::vector<Pools> pools;
+  std::vector<double> free(n), share(n);
+  for (size_t i = 0; i < n; ++i) {
+    pools.push_back(machine_pools(*nodes[i].machine, nodes[i].knobs));
+    const double limit = pools[i].carve_out + (backend_reaches_gtt(b, nodes[i].knobs) ? pools[i].gtt : 0.0);
+    free[i] = std::max(0.0, limit - per_node - (i + 1 == n ? output_head : 0.0) - (i == 0 ? projector : 0.0));
+  }
+  const bool by_split = split.size() == n && std::accumulate(split.begin(), split.end(), 0.0) > 0;
+  const std::vector<double>& weights = by_split ? split : free;
+  const double total = std::accumulate(weights.begin(), weights.end(), 0.0);
+  // Whole layers per node, largest remainders last to round.
+  const int n_layer = std::max(1, model.arch.n_layer);
+  int given = 0;
+  for (size_t i = 0; i < n; ++i) {
+    out.nodes.push_back({nodes[i].machine, 0, 0, {}});
+    out.nodes[i].layers = total > 0 ? int(std::floor(weights[i] / total * n_layer)) : 0;
+    given += out.nodes[i].layers;
+  }
+  for (size_t i = 0; given < n_layer; i = (i + 1) % n)
+    if (total <= 0 || weights[i] > 0) ++out.nodes[i].layers, ++given;
+  double decode_s = 0, prefill_s = 0;
+  const int ubatch = std::max(1, s.ctx.n_ubatch);
+  bool all_fit = true, gtt = false;
+  for (size_t i = 0; i < n; ++i) {
+    NodePlan& np = out.nodes[i];
+    np.share = double(np.layers) / n_layer;
+    const double gpu = np.share * layered + per_node + (i + 1 == n ? output_head : 0.0) + (i == 0 ? projector : 0.0);
+    // The head keeps the host side: token_embd, the logits and the CPU compute buffer.
+    const double host = i == 0 ? bp->placement.host_bytes : 0.0;
+    np.placement = place(pools[i], backend_reaches_gtt(b, nodes[i].knobs), gpu, host);
+    const Verdict v = np.placement.verdict;
+    all_fit &= v == Verdict::CarveOut || v == Verdict::Gtt;
+    gtt |= v == Verdict::Gtt;
+    // This node's layers at its own machine's speed.
+    Scenario si = s;
+    si.machine = nodes[i].machine;
+    si.knobs = nodes[i].knobs;
+    const Plan pi = make_plan(c, model, quant, si);
+    if (const BackendPlan* bi = pi.find(b.id); bi && bi->decode_tps_0 > 0 && bi->prefill_tps > 0) {
+      decode_s += np.share / bi->decode_tps_0;
+      prefill_s += np.share / bi->prefill_tps;
+    }
+  }
+  out.verdict = !one.error.empty() ? Verdict::Refused
+                : all_fit          ? (gtt ? Verdict::Gtt : Verdict::CarveOut)
+                                   : Verdict::NoFit;
+  const int extra = int(n) - 1;
+  decode_s += extra * kRpcHopSeconds;
+  // Each prompt token's activations (f32, n_embd) cross every link; each ubatch pays the hop.
+  prefill_s += extra * (4.0 * double(model.arch.n_embd) / (link.gbps * 1e9 / 8) + kRpcHopSeconds / ubatch);
+  out.decode_tps = decode_s > 0 ? 1 / decode_s : 0;
+  out.prefill_tps = prefill_s > 0 ? 1 / prefill_s : 0;
+  // rpc-server on each worker (-c keeps a local tensor cache, so a reload need not resend the
+  // weights); the head names them in order and splits by -ts.
+  std::string rpc, ts;
+  for (size_t i = 1; i < n; ++i) {
+    out.commands.push_back("# node " + std::to_string(i + 1) + ": rpc-server -H 0.0.0.0 -p 50052 -c");
+    rpc += (i > 1 ? "," : "") + std::string("NODE") + std::to_string(i + 1) + ":50052";
+  }
+  for (size_t i = 0; i < n; ++i) ts += (i ? "," : "") + std::to_string(out.nodes[i].layers);
+  if (!launch.empty() && n > 1) {
+    std::string head = launch;
+    if (head.find("--no-mmap") == std::string::npos) head += " --no-mmap";
+    out.commands.push_back("# node 1 (head): " + head + " --rpc " + rpc + " -ts " + ts);
+  }
+  return out;
+}
+
+}  // namespace haloplan

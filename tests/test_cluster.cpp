@@ -1,0 +1,65 @@
+// Clusters of unified-memory boxes over llama.cpp RPC (-sm layer), against measured cluster runs.
+#include <catch2/catch.hpp>
+#include <numeric>
+
+#include "haloplan/planner/cluster.h"
+#include "helpers.h"
+
+using namespace haloplan;
+using haloplan::test::shipped;
+
+namespace {
+
+Scenario box(double carve, std::optional<double> gtt) {
+  Scenario s;
+  s.machine = shipped().machine("framework-desktop-128");
+  s.knobs.carve_out_gib = carve;
+  s.knobs.gtt_gib = gtt;
+  return s;
+}
+
+ClusterPlan cluster(const char* model, FType q, const Scenario& s, int n, const char* link = "50gbe",
+                    std::vector<double> ts = {}) {
+  std::vector<ClusterNode> nodes(size_t(n), ClusterNode{s.machine, s.knobs});
+  return plan_cluster(shipped(), *shipped().model(model), q, s, nodes, *shipped().backend("llamacpp-vulkan"),
+                      *link_kind(link), ts, "llama-server -m x.gguf");
+}
+
+}  // namespace
+
+TEST_CASE("cluster: MiniMax-M2 Q6_K needs two boxes and decodes as kyuz0's 2-node 50 GbE run did") {
+  // 180.94 GiB of weights; 2x Framework Desktop over 50 GbE, RPC layer split: tg128 18-19 t/s
+  // (kyuz0/amd-strix-halo-toolboxes cluster logs, reference beyond-one-box.md section 3).
+  const Scenario s = box(0.5, 120);
+  const ClusterPlan one = cluster("minimax-m2", FType::Q6_K, s, 2);
+  CHECK_FALSE(one.fits_one_node);
+  CHECK((one.verdict == Verdict::Gtt || one.verdict == Verdict::CarveOut));
+  CHECK(one.decode_tps >= 18.0 * 0.8);
+  CHECK(one.decode_tps <= 19.0 * 1.25);
+  int layers = 0;
+  for (const auto& n : one.nodes) layers += n.layers;
+  CHECK(layers == shipped().model("minimax-m2")->arch.n_layer);
+}
+
+TEST_CASE("cluster: a model that fits one box is not faster on two, three or four") {
+  const Scenario s = box(64, std::nullopt);
+  double last = 1e9;
+  for (int n = 2; n <= 4; ++n) {
+    const ClusterPlan p = cluster("gpt-oss-120b", FType::MXFP4_MOE, s, n);
+    CHECK(p.fits_one_node);
+    CHECK(p.decode_tps < p.single_decode_tps);
+    CHECK(p.decode_tps < last);
+    last = p.decode_tps;
+  }
+}
+
+TEST_CASE("cluster: -ts splits the layers in its proportions, and the commands name every worker") {
+  const Scenario s = box(0.5, 120);
+  const ClusterPlan p = cluster("gpt-oss-120b", FType::MXFP4_MOE, s, 2, "usb4", {1, 3});
+  REQUIRE(p.nodes.size() == 2);
+  CHECK(p.nodes[0].layers == 9);  // 36 layers: a quarter, and the rest
+  CHECK(p.nodes[1].layers == 27);
+  REQUIRE(p.commands.size() == 2);
+  CHECK(p.commands[0].find("rpc-server") != std::string::npos);
+  CHECK(p.commands[1].find("--rpc NODE2:50052 -ts 9,27") != std::string::npos);
+}
