@@ -123,3 +123,17 @@ TEST_CASE("words: each machine's verdicts speak of its own pools, never GTT off 
   CHECK(std::string(verdict_label(Verdict::Gtt, MemoryKind::Discrete)) == "spills to system RAM");
   CHECK(std::string(verdict_label(Verdict::CarveOut, MemoryKind::Discrete)) == "fits VRAM");
 }
+
+TEST_CASE("words: DGX Spark's unified memory, and gpt-oss-120b decoding as one Spark does") {
+  // gpt-oss-120b on one DGX Spark: 58.8-59.5 t/s decode (spark-arena #17, reference
+  // beyond-one-box.md section 4); CUDA uncalibrated, so its band must hold it.
+  Scenario s = discrete("nvidia-dgx-spark", 4096);
+  const Plan p = make_plan(shipped(), *shipped().model("gpt-oss-120b"), FType::MXFP4_MOE, s);
+  const BackendPlan& bp = cuda(p);
+  CHECK(bp.placement.verdict == Verdict::Gtt);
+  CHECK(std::string(verdict_label(bp.placement.verdict, MemoryKind::UnifiedNvidia)) == "fits unified memory");
+  CHECK(58.8 >= bp.decode_tps_0 * bp.decode_lo);
+  CHECK(59.5 <= bp.decode_tps_0 * bp.decode_hi);
+  // CUDA can allocate about 102 of the 121.69 GiB the OS sees (MiaAI #47): not all 128.
+  CHECK(bp.placement.gpu_limit <= 103 * kGiB);
+}
