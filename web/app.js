@@ -8,7 +8,7 @@ import { loadCatalog, saveCatalog, sameCatalog, loadTheme, saveTheme } from './s
 import { CatalogEditor } from './catalog.js';
 import { renderPart, createScheduler } from './schedule.js';
 import {
-  initRender, flash, renderKnobs, renderAnswer, renderCompare, renderMap, renderFit, renderLayout, renderSpeed, renderCalibration, renderSetup, renderGuide, watchEvidence,
+  initRender, flash, renderKnobs, renderAnswer, renderCompare, renderResident, renderMap, renderFit, renderLayout, renderSpeed, renderCalibration, renderSetup, renderGuide, watchEvidence,
 } from './render.js';
 
 const app = {
@@ -257,6 +257,7 @@ const PARTS = [
   ['link', writeLink],
   ['answer', (r) => renderAnswer(r), ['answer']],
   ['compare', (r) => renderCompare(r), ['compare']],
+  ['resident', (r) => renderResident(r), ['resident']],
   ['map', (r) => drawMap(r), ['map']],
   ['layout', (r) => drawLayout(r)],
   ['fit', (r) => renderFit(r), ['fit']],
@@ -383,6 +384,13 @@ function wire() {
   $('cmp-backend').addEventListener('change', (e) => cmpSet({ backend: e.target.value === app.state.backend ? null : e.target.value }));
   $('cmp-ctx').addEventListener('change', (e) => { const v = Math.round(Number(e.target.value)); if (Number.isFinite(v) && v >= 256) cmpSet({ ctx: v === app.state.ctx ? null : v }); });
   $('cmp-clear').addEventListener('click', () => setState({ cmp: '' }));
+  // A model beside the focused one: an embedder first (the usual companion), else the first model.
+  $('res-add').addEventListener('click', () => {
+    const models = (app.result && app.result.info.models) || [];
+    const pick = models.find((x) => x.role === 'embedding') || models[0];
+    if (pick) setState({ set: [...(app.state.set || []), `${pick.id}@Q8_0@8192`] });
+  });
+  $('res-clear').addEventListener('click', () => setState({ set: [] }));
   for (const box of document.querySelectorAll('[data-fitsonly]')) box.addEventListener('change', (e) => setState({ fitsonly: e.target.checked }));
   $('cal-fit').addEventListener('click', fitCalibration);
   $('cal-use').addEventListener('click', useCalibration);

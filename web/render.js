@@ -146,6 +146,50 @@ export function renderCompare(r) {
       el('button', { type: 'button', onclick: () => setState({ ...Object.fromEntries(Object.entries(c.b).filter(([k]) => !['custom', 'removed', 'cal'].includes(k))), cmp: '' }) }, 'Make B this view')));
 }
 
+// The models resident beside the focused one: a row of pickers each, then the core's tables and
+// the launch files (one llama-server per model, and llama-swap).
+export function renderResident(r) {
+  const s = r.state;
+  const info = r.info;
+  const set = s.set || [];
+  const write = (i, patch) => {
+    const next = set.map((e, j) => {
+      if (j !== i) return e;
+      const [model, quant, ctx] = e.split('@');
+      const m = { model, quant, ctx, ...patch };
+      return `${m.model}@${m.quant}@${m.ctx}`;
+    });
+    setState({ set: next });
+  };
+  replace('res-members', set.map((e, i) => {
+    const [model, quant, ctx] = e.split('@');
+    const mi = info.models.find((x) => x.id === model);
+    const files = ((mi && mi.files) || []).map((k) => [k, `${k.split(':').slice(1).join(':')} (${k.split(':')[0]})`]);
+    const quants = info.quants.map((q) => [q, q]).concat(files);
+    const ms = el('select', { 'aria-label': `model ${i + 2}`, onchange: (ev) => write(i, { model: ev.target.value, quant: 'Q4_K_M' }) });
+    setOptions(ms, info.models.map((x) => [x.id, x.name]), model);
+    const qs = el('select', { 'aria-label': `quant of model ${i + 2}`, onchange: (ev) => write(i, { quant: ev.target.value }) });
+    setOptions(qs, quants, quant);
+    const cs = el('input', { type: 'number', min: 256, max: 67108864, step: 256, value: ctx, 'aria-label': `context of model ${i + 2}`,
+      onchange: (ev) => { const v = Math.round(Number(ev.target.value)); if (Number.isFinite(v) && v >= 256) write(i, { ctx: v }); } });
+    return el('div', { class: 'toolbar wrap res-member' }, ms, qs, cs,
+      el('button', { type: 'button', onclick: () => setState({ set: set.filter((_, j) => j !== i) }) }, 'Remove'));
+  }));
+  const res = r.resident;
+  if (!res) { replace('res-table'); return; }
+  $('resident').open = true;
+  const parts = res.tables.map((t) => tableView(t, { onExport }));
+  // Each change the core planned, as a button that applies it.
+  if (res.set.changes.length)
+    parts.splice(1, 0, el('div', { class: 'fixes' }, res.set.changes.map((x) => el('button', { type: 'button', class: 'fix', onclick: () => setState(x.patch) },
+      el('span', { class: 'fix-label' }, x.label.charAt(0).toUpperCase() + x.label.slice(1)), el('span', { class: 'fix-detail' }, `then ${x.verdict === 'carve-out' || x.verdict === 'gtt' ? 'it fits' : x.verdict}, ${(x.headroom / 2 ** 30).toFixed(1)} GiB to spare`)))));
+  if (res.set.launch) {
+    parts.push(el('p', null, 'One llama-server per model:'), el('pre', { id: 'res-launch' }, res.set.launch), copyButton('Copy the commands', res.set.launch));
+    parts.push(el('p', null, 'Or a llama-swap config that keeps them all loaded together:'), el('pre', null, res.set.llama_swap), copyButton('Copy the llama-swap config', res.set.llama_swap));
+  }
+  replace('res-table', ...parts);
+}
+
 // Buttons that save a drawn picture for a forum post: SVG, or PNG at twice its size.
 function pictureExports(boxId, name) {
   const svg = () => document.querySelector(`#${boxId} svg`);

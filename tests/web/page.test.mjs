@@ -654,7 +654,11 @@ test('an embed stays quiet about storage it never needs; the page says it cannot
 test('the map shows every row, reads at phone width, and its points focus a model by key or tap', async () => {
   const context = await env.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true });
   const page = await openPage(context, `${env.server.url}#v=1&at=map`, env.server.origin);
-  const rows = (await fitTableText(page)).rows.length;
+  // Every row of a chat model: an embedder or reranker (a role in data/models.json) is served
+  // beside one and does not decode, so it is not mapped.
+  const roles = new Set(JSON.parse(fs.readFileSync(path.join(root, 'data/models.json'), 'utf8')).models.filter((m) => m.role).map((m) => m.id));
+  const rows = (await fitTableText(page)).rows.filter((r) => !roles.has(r[0])).length;
+  assert.ok(roles.size > 0);
   assert.equal(await page.$$eval('#map-svg g.pt', (g) => g.length), rows);
   const sizes = await page.$$eval('#map-svg svg text', (ts) => ts.map((t) => t.getBoundingClientRect().height));
   assert.ok(sizes.length > 10 && Math.min(...sizes) >= 10, `map text is drawn at a readable size (${Math.min(...sizes)} px)`);
@@ -669,12 +673,16 @@ test('the map shows every row, reads at phone width, and its points focus a mode
   await until(page, (m) => document.getElementById('k-model').value === m, model);
   assert.ok((await page.textContent('#answer-line')).includes(label.split(':')[0]), 'the answer is for the point picked');
   // A tap on another point focuses it too.
-  // (a point not covered by a neighbour: dense points overlap, and a tap takes the top one)
+  // (a point with no neighbour within a finger's width: dense points overlap, and the browser
+  // moves a touch to the nearest target it judges best)
   const spot = await page.evaluate(() => {
-    for (const g of document.querySelectorAll('#map-svg g.pt:not(.focused)')) {
+    const all = [...document.querySelectorAll('#map-svg g.pt')];
+    for (const g of all) {
+      if (g.classList.contains('focused')) continue;
       g.scrollIntoView({ block: 'center' });
-      const r = g.querySelector('.hit').getBoundingClientRect();
-      const x = r.left + r.width / 2, y = r.top + r.height / 2;
+      const at = (h) => { const r = h.querySelector('.hit').getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; };
+      const [x, y] = at(g);
+      if (all.some((o) => o !== g && Math.hypot(at(o)[0] - x, at(o)[1] - y) < 32)) continue;
       if (document.elementFromPoint(x, y).closest('g.pt') === g) return { x, y, model: g.getAttribute('data-model') };
     }
     return null;
@@ -767,6 +775,35 @@ test('compare two setups: B is one click, travels in the link and the rows that 
   const bad = await openPage(context, `${env.server.url}#v=1&ctx=8192&cmp=model:phi-4`, env.server.origin);
   assert.match(await bad.textContent('#notices'), /compared setup: 'model' is not a field a compared setup can change/);
   assert.equal(await bad.inputValue('#k-ctx'), '8192');
+  await context.close();
+});
+
+test('several models at once: the set from the link, the CLI\'s verdict, a change one click away', async () => {
+  const context = await env.browser.newContext();
+  const frag = '#v=1&model=qwen3-coder-30b-a3b&quant=Q8_0&ctx=65536&set=qwen3-embedding-0.6b@Q8_0@8192,glm-4.5-air@Q4_K_M@65536';
+  const page = await openPage(context, `${env.server.url}${frag}`, env.server.origin);
+  await until(page, () => document.querySelector('#res-table table') !== null);
+  assert.equal(await page.evaluate(() => document.getElementById('resident').open), true);
+  // The set as the CLI plans it: each --model followed by its own quant and context.
+  const cliSet = (extra) => JSON.parse(execFileSync(cli, ['plan', ...extra, '--model', 'qwen3-coder-30b-a3b', '--quant', 'Q8_0', '--ctx', '65536',
+    '--model', 'qwen3-embedding-0.6b', '--quant', 'Q8_0', '--ctx', '8192', '--model', 'glm-4.5-air', '--quant', 'Q4_K_M', '--ctx', '65536', '--format', 'json'], { encoding: 'utf8' }));
+  const together = () => page.evaluate(() => [...document.querySelector('#res-table table').tBodies[0].rows].at(-1).cells[7].textContent);
+  assert.equal(await together(), cliSet([]).verdict_label);
+  assert.equal(await page.$$eval('#res-members .res-member', (xs) => xs.length), 2);
+  // Its launch lines: one server per model, each on its own port.
+  assert.deepEqual((await page.textContent('#res-launch')).match(/--port \d+/g), ['--port 8080', '--port 8081', '--port 8082']);
+  // The first change offered is GTT-first; applying it gives the CLI's verdict for that setup.
+  await page.click('#res-table .fixes button');
+  await until(page, () => /carve=0\.5/.test(location.hash));
+  await until(page, () => [...document.querySelector('#res-table table').tBodies[0].rows].at(-1).cells[7].textContent === 'fits only with GTT');
+  const hash = new URL(page.url()).hash;
+  const gtt = hash.match(/gtt=([0-9.]+)/)[1];
+  assert.equal(await together(), cliSet(['--carve-out', '0.5', '--gtt', gtt]).verdict_label);
+  // A model the catalog lacks is refused by name, the rest of the set kept.
+  const bad = await openPage(context, `${env.server.url}#v=1&set=nope@Q8_0@8192,qwen3-embedding-0.6b@Q8_0@8192`, env.server.origin);
+  assert.match(await bad.textContent('#notices'), /the resident set's model 'nope' is not in the catalog/);
+  assert.equal(await bad.$$eval('#res-members .res-member', (xs) => xs.length), 1);
+  assert.deepEqual(page.problems, []);
   await context.close();
 });
 

@@ -238,7 +238,21 @@ void write_set(JsonOut& o, const ResidentSet& s, const std::vector<SetChange>& c
   o.end_arr().key("changes").arr();
   for (const auto& x : changes) {
     o.obj().field("member", double(x.member)).field("kind", x.kind).field("label", x.label);
-    o.field("verdict", verdict_id(x.verdict)).field("headroom", x.headroom).end_obj();
+    o.field("verdict", verdict_id(x.verdict)).field("headroom", x.headroom);
+    // The page's state with the change applied: the first member is the focused model, the rest
+    // its set.
+    const ViewState& f = x.members.front();
+    o.key("patch").obj().field("model", f.model).field("quant", f.quant).field("ctx", double(f.ctx));
+    o.key("carve");
+    if (f.carve_out_gib) o.num(*f.carve_out_gib);
+    else o.null();
+    o.key("gtt");
+    if (f.gtt_gib) o.num(*f.gtt_gib);
+    else o.null();
+    o.key("set").arr();
+    for (size_t i = 1; i < x.members.size(); ++i)
+      o.str(x.members[i].model + "@" + x.members[i].quant + "@" + std::to_string(x.members[i].ctx));
+    o.end_arr().end_obj().end_obj();
   }
   o.end_arr().field("launch", set_launch_script(s)).field("llama_swap", set_llama_swap_config(s)).end_obj();
 }

@@ -119,6 +119,21 @@ void validate_memory_knobs(ViewState& s, const Machine& m, std::vector<Notice>& 
 
 void validate_state(ViewState& s, const Catalog& c, std::vector<Notice>& notices) {
   if (c.machines.empty()) return;
+  // The resident set: models the catalog has, at a quant each has.
+  std::erase_if(s.set, [&](const std::string& e) {
+    const auto parts = split(e, '@');
+    const CatalogModel* m = parts.size() == 3 ? c.model(parts[0]) : nullptr;
+    if (!m) {
+      note(notices, "set", "the resident set's model '" + (parts.empty() ? e : parts[0]) + "' is not in the catalog",
+           "it was left out");
+      return true;
+    }
+    if (!ftype_from_name(parts[1]) && !m->published(parts[1])) {
+      note(notices, "set", m->name + " has no published file '" + parts[1] + "'", "it was left out of the set");
+      return true;
+    }
+    return false;
+  });
   std::vector<std::string> engines;
   std::erase_if(s.builds, [&](const std::string& id) {
     const auto fam = std::find_if(c.speed_families.begin(), c.speed_families.end(),

@@ -281,6 +281,23 @@ const std::vector<Field>& fields() {
        [](const ViewState& s) -> std::optional<std::string> {
          return s.builds.empty() ? std::nullopt : std::optional<std::string>(join(s.builds));
        }},
+      {"set",
+       [](ViewState& s, const std::string& v) -> std::string {
+         std::vector<std::string> entries = split(v, ',');
+         if (entries.size() > 7) return "set lists more than 7 models beside the focused one";
+         for (auto& e : entries) {
+           const auto parts = split(e, '@');
+           if (parts.size() != 3 || !valid_id(parts[0]) || !quant_key(parts[1]) ||
+               !parse_whole(parts[2], 256, int64_t(1) << 26))
+             return "set: '" + e.substr(0, 64) + "' is not model@quant@context (a context from 256 tokens)";
+           e = parts[0] + "@" + *quant_key(parts[1]) + "@" + parts[2];
+         }
+         s.set = entries;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.set.empty() ? std::nullopt : std::optional<std::string>(join(s.set));
+       }},
       {"removed",
        [](ViewState& s, const std::string& v) -> std::string {
          std::vector<std::string> ids = split(v, ',');
@@ -473,6 +490,7 @@ json state_to_json(const ViewState& s) {
   j["at"] = s.section;
   j["custom"] = s.custom;
   j["removed"] = s.removed;
+  j["set"] = s.set;
   j["cal"] = s.cal.empty() ? json(nullptr) : json(calibrations_text(s.cal));
   j["builds"] = s.builds;
   return j;
@@ -524,8 +542,8 @@ ViewState state_from_json(std::string_view text, std::vector<Notice>& notices) {
         parts.push_back(x.get<std::string>());
       }
       if (text_value.empty()) text_value = join(parts);
-      if (parts.empty() && (key == "removed" || key == "builds")) {
-        (key == "removed" ? s.removed : s.builds).clear();
+      if (parts.empty() && (key == "removed" || key == "builds" || key == "set")) {
+        (key == "removed" ? s.removed : key == "set" ? s.set : s.builds).clear();
         continue;
       }
     } else {

@@ -10,6 +10,7 @@
 #include "haloplan/view/compare.h"
 #include "haloplan/view/evidence.h"
 #include "haloplan/view/exports.h"
+#include "haloplan/view/resident.h"
 #include "haloplan/view/scenario.h"
 #include "haloplan/view/tables.h"
 
@@ -282,6 +283,8 @@ void write_map(JsonOut& o, const ViewState& s, const Catalog& c, const ViewSetup
   o.field("carve_out", pools.carve_out).field("gpu_limit", pools.carve_out + (gtt ? pools.gtt : 0.0));
   o.field("ram", pools.ram).field("apu", v.sc.machine->kind == MemoryKind::AmdApu);
   std::vector<Cell> cells = fit_cells(v.fit_sel, s);
+  // An embedder or reranker does not decode text: it is served beside a chat model, not mapped.
+  std::erase_if(cells, [](const Cell& cell) { return !cell.model->role.empty(); });
   o.field("total", double(cells.size()));
   if (cells.size() > kMapPoints) cells.resize(kMapPoints);
   o.key("points").arr();
@@ -342,6 +345,37 @@ bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, cons
   }
   if (part == "map") {
     write_map(o, s, c, v);
+    return true;
+  }
+  if (part == "resident") {
+    // The focused model and the models beside it, each its own llama-server.
+    o.key("resident");
+    if (s.set.empty()) {
+      o.null();
+      return true;
+    }
+    ViewState focus = s;
+    focus.custom = nlohmann::json::array();
+    focus.set.clear();
+    std::vector<ViewState> members = {focus};
+    for (const auto& e : s.set) {
+      const auto parts = split(e, '@');
+      ViewState m = focus;
+      m.model = parts[0];
+      m.quant = parts[1];
+      m.quants = {parts[1]};
+      m.ctx = *parse_whole(parts[2], 256, int64_t(1) << 26);
+      m.draft.clear();
+      m.mtp = false;
+      members.push_back(std::move(m));
+    }
+    const ResidentSet set = plan_set(c, members);
+    const auto changes = set_changes(c, set);
+    o.obj().key("set");
+    write_set(o, set, changes);
+    o.key("tables").arr();
+    for (const auto& t : set_tables(set, changes)) write_table(o, t);
+    o.end_arr().end_obj();
     return true;
   }
   if (part == "evidence") {
@@ -508,7 +542,7 @@ std::string catalog_info(const Catalog& c) {
   o.end_arr().key("models").arr();
   for (const auto& m : c.models) {
     o.obj().field("id", m.id).field("name", m.name).field("vision", m.mmproj.has_value());
-    o.field("release", m.release_quant ? preset(*m.release_quant).name : "");
+    o.field("release", m.release_quant ? preset(*m.release_quant).name : "").field("role", m.role);
     o.field("mtp", m.arch.n_nextn > 0).key("files").arr();
     for (const auto& f : m.files) o.str(f.key());
     o.end_arr().end_obj();

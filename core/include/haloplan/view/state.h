@@ -43,6 +43,9 @@ struct ViewState {
   // A discrete GPU's llama.cpp --n-cpu-moe: layers from the first whose routed experts stay in
   // system RAM; -1: as many as VRAM needs (then whole layers, -ngl).
   int ncmoe = -1;
+  // Models resident beside the focused one, each its own llama-server: "model@quant@ctx" (quant
+  // a preset or a published file's key); empty: the focused model alone.
+  std::vector<std::string> set;
   std::string filter;  // fit table filter text
   std::string sort;    // fit or speed table sort column (a header of either); empty: catalog order
   bool desc = false;
