@@ -189,6 +189,9 @@ function readKnobs() {
   });
   s.draftq = $('k-draftq').value || 'Q8_0';
   s.mtp = $('k-mtp').checked;
+  // A discrete GPU's --n-cpu-moe; empty: as many layers as VRAM needs.
+  const nc = num('k-ncmoe', 0, 1024, s.ncmoe, true);
+  s.ncmoe = nc === null ? null : Math.round(nc);
   // The box says whether the kernel lets HIP reach GTT; a stated version stays until it is flipped.
   const hip = $('k-rocmgtt').checked;
   if (!app.result || hip !== app.result.hip_gtt) s.kernel = hip ? '' : 'older';

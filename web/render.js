@@ -121,6 +121,8 @@ export function renderKnobs(r) {
   setOptions($('k-draftq'), info.quants.map((q) => [q, q]), s.draftq || 'Q8_0');
   $('k-draftq').disabled = !s.draft;
   $('k-mtp').checked = !!s.mtp;
+  setValue($('k-ncmoe'), s.ncmoe);
+  $('k-ncmoe').closest('.field').hidden = r.machine.kind !== 'discrete';
   $('k-mtp').closest('.field').hidden = !(fm && fm.mtp) && !s.mtp;
 }
 

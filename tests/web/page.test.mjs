@@ -807,6 +807,23 @@ test('several models at once: the set from the link, the CLI\'s verdict, a chang
   await context.close();
 });
 
+test('a discrete GPU: the --n-cpu-moe knob, in the link, gives the CLI\'s answer; an APU has no such knob', async () => {
+  const context = await env.browser.newContext();
+  const page = await openPage(context, `${env.server.url}#v=1&machine=desktop-rtx-4090&backend=llamacpp-cuda&model=gpt-oss-120b&quant=MXFP4_MOE`, env.server.origin);
+  assert.ok(await page.isVisible('#k-ncmoe'));
+  await page.fill('#k-ncmoe', '36');
+  await page.press('#k-ncmoe', 'Enter');
+  await until(page, () => /ncmoe=36/.test(location.hash));
+  const cliLine = JSON.parse(execFileSync(cli, ['best', '--machine', 'desktop-rtx-4090', '--backend', 'llamacpp-cuda', '--model', 'gpt-oss-120b',
+    '--quant', 'MXFP4_MOE', '--n-cpu-moe', '36', '--format', 'json'], { encoding: 'utf8' })).focus.line;
+  await until(page, (l) => document.getElementById('answer-line').textContent.endsWith(l), cliLine);
+  assert.match(cliLine, /spills to system RAM/);
+  const apu = await openPage(context, env.server.url, env.server.origin);
+  assert.equal(await apu.isVisible('#k-ncmoe'), false);
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
 // The map leaves the page as a picture for a forum post: an SVG that carries its own colours and
 // a PNG, with nothing the page's policy refuses.
 test('the map saves as SVG and PNG', async () => {
