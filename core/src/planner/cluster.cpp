@@ -77,11 +77,17 @@ ClusterPlan plan_cluster(const Catalog& c, const CatalogModel& model, FType quan
     const Verdict v = np.placement.verdict;
     all_fit &= v == Verdict::CarveOut || v == Verdict::Gtt;
     gtt |= v == Verdict::Gtt;
-    // This node's layers at its own machine's speed.
-    Scenario si = s;
-    si.machine = nodes[i].machine;
-    si.knobs = nodes[i].knobs;
-    const Plan pi = make_plan(c, model, quant, si);
+    // This node's layers at its own machine's speed (the head's plan for a node like the head).
+    const bool like_head = nodes[i].machine == s.machine && nodes[i].knobs.carve_out_gib == s.knobs.carve_out_gib &&
+                           nodes[i].knobs.gtt_gib == s.knobs.gtt_gib && nodes[i].knobs.hip_gtt == s.knobs.hip_gtt;
+    std::optional<Plan> other;
+    if (!like_head) {
+      Scenario si = s;
+      si.machine = nodes[i].machine;
+      si.knobs = nodes[i].knobs;
+      other = make_plan(c, model, quant, si);
+    }
+    const Plan& pi = other ? *other : one;
     if (const BackendPlan* bi = pi.find(b.id); bi && bi->decode_tps_0 > 0 && bi->prefill_tps > 0) {
       decode_s += np.share / bi->decode_tps_0;
       prefill_s += np.share / bi->prefill_tps;

@@ -215,7 +215,7 @@ Plan make_plan(const Catalog& c, const CatalogModel& model, FType quant, const S
       const double kv = double(t.kv.kv_bytes()), vram = plan.pools.carve_out;
       if (s.n_cpu_moe) {
         // The user's split: what stays on the GPU must fit VRAM, or llama.cpp runs out of it.
-        bp.offload = offload_layers(t.w, plan.speed_in, kv, *s.n_cpu_moe - plan.speed_in.first_moe_layer, 0);
+        bp.offload = offload_layers(t.w, plan.speed_in, *s.n_cpu_moe - plan.speed_in.first_moe_layer, 0);
         const double on_gpu = bp.placement.gpu_bytes - offload_freed_bytes(bp.offload, kv);
         if (bp.placement.verdict != Verdict::Refused) {
           if (on_gpu > vram) {

@@ -114,7 +114,7 @@ std::string Offload::flags() const {
   return f;
 }
 
-Offload offload_layers(const WeightBreakdown& w, const SpeedInputs& in, double kv_bytes, int moe_layers, int layers) {
+Offload offload_layers(const WeightBreakdown& w, const SpeedInputs& in, int moe_layers, int layers) {
   Offload o;
   o.n_layer = in.n_layer;
   if (in.n_layer <= 0) return o;
@@ -137,12 +137,11 @@ Offload offload_layers(const WeightBreakdown& w, const SpeedInputs& in, double k
     o.ram_dense_read = layers * dense;
     o.ram_kv_share = double(layers) / in.n_layer;
   }
-  (void)kv_bytes;
   return o;
 }
 
 Offload offload_for(const WeightBreakdown& w, const SpeedInputs& in, double kv_bytes, double spill) {
-  if (spill <= 0 || in.n_layer <= 0) return offload_layers(w, in, kv_bytes, 0, 0);
+  if (spill <= 0 || in.n_layer <= 0) return offload_layers(w, in, 0, 0);
   int moe = 0;
   double left = spill;
   if (in.n_moe_layers > 0 && w.routed_expert_bytes > 0) {
@@ -155,7 +154,7 @@ Offload offload_for(const WeightBreakdown& w, const SpeedInputs& in, double kv_b
     const double per = double(w.dense_layer_bytes) / in.n_layer + kv_bytes / in.n_layer;
     layers = std::min(in.n_layer, int(std::ceil(left / std::max(1.0, per) - 1e-9)));
   }
-  return offload_layers(w, in, kv_bytes, moe, layers);
+  return offload_layers(w, in, moe, layers);
 }
 
 // The VRAM an offload frees: its weights and the KV of its layers.

@@ -81,7 +81,7 @@ struct Offload {
 // Weights a discrete GPU must leave in system RAM: `spill` bytes of the GPU side.
 Offload offload_for(const WeightBreakdown& w, const SpeedInputs& in, double kv_bytes, double spill);
 // The offload of the experts of `moe_layers` MoE layers and of `layers` whole layers.
-Offload offload_layers(const WeightBreakdown& w, const SpeedInputs& in, double kv_bytes, int moe_layers, int layers);
+Offload offload_layers(const WeightBreakdown& w, const SpeedInputs& in, int moe_layers, int layers);
 // The VRAM an offload frees: its weights and the KV cache of its layers.
 double offload_freed_bytes(const Offload& o, double kv_bytes);
 
