@@ -63,3 +63,27 @@ TEST_CASE("cluster: -ts splits the layers in its proportions, and the commands n
   CHECK(p.commands[0].find("rpc-server") != std::string::npos);
   CHECK(p.commands[1].find("--rpc NODE2:50052 -ts 9,27") != std::string::npos);
 }
+
+TEST_CASE("cluster: Tulu-3-405B Q4_K_M needs four boxes and decodes as lhl's 4-node run did") {
+  // 226.37 GiB (llama-bench); four Framework Desktops over RPC, Vulkan: tg128 0.88 t/s
+  // (lhl/strix-halo-testing@5ee14b5 rpc-test/README.md; bench/data/llama_bench_cluster.csv).
+  const Scenario s = box(0.5, 120);
+  const ClusterPlan p = cluster("tulu-3-405b", FType::Q4_K_M, s, 4, "10gbe");
+  CHECK_FALSE(p.fits_one_node);
+  CHECK((p.verdict == Verdict::Gtt || p.verdict == Verdict::CarveOut));
+  CHECK(p.decode_tps >= 0.88 * 0.8);
+  CHECK(p.decode_tps <= 0.88 * 1.25);
+}
+
+TEST_CASE("cluster: Qwen3.6-27B Q6_K on two boxes decodes as wkljohn's runs did, slower than on one") {
+  // wkljohn/llama.cpp-strix-halo-RCCL-RDMA@f69a8a7 odinlink/RESULTS.md: one box 9.50 t/s tg128,
+  // two boxes over RDMA with -sm layer 9.07-9.16, over bonded Thunderbolt TCP 8.83 (ROCm 7.2).
+  const Scenario s = box(0.5, 120);
+  const ClusterPlan p = cluster("qwen3.6-27b", FType::Q6_K, s, 2, "rdma");
+  CHECK(p.fits_one_node);
+  CHECK(p.decode_tps < p.single_decode_tps);
+  CHECK(p.decode_tps >= 9.16 * 0.8);
+  CHECK(p.decode_tps <= 9.07 * 1.2);
+  CHECK(p.single_decode_tps >= 9.50 * 0.8);
+  CHECK(p.single_decode_tps <= 9.50 * 1.2);
+}
