@@ -14,6 +14,7 @@
 #include "haloplan/planner/setup.h"
 #include "haloplan/text/strings.h"
 #include "haloplan/view/answer.h"
+#include "haloplan/view/cluster.h"
 #include "haloplan/view/compare.h"
 #include "haloplan/view/doctor.h"
 #include "haloplan/view/evidence.h"
@@ -267,72 +268,24 @@ void cluster_command(const Options& o, const Catalog& c, const Scenario& s, cons
     for (const auto& id : o.nodes) {
       const Machine* m = c.machine(id);
       if (!m) throw UsageError("--nodes: unknown machine '" + id + "'");
-      if (m->kind != MemoryKind::AmdApu && m->kind != MemoryKind::Apple && m->kind != MemoryKind::UnifiedNvidia)
-        throw UsageError("--nodes: " + id + " is not a unified-memory box");
       nodes.push_back({m, m == s.machine ? s.knobs : Knobs{}});
     }
   }
-  if (!o.ts.empty() && o.ts.size() != nodes.size())
-    throw UsageError("--ts gives " + std::to_string(o.ts.size()) + " proportions for " + std::to_string(nodes.size()) +
-                     " nodes");
-  const LinkKind* link = link_kind(o.link);
-  if (!link) {
+  ClusterRequest r{&model, quant, sc, nodes, sel.speed_backend(), link_kind(o.link), o.ts};
+  if (!r.link) {
     std::string ids;
     for (const auto& l : link_kinds()) ids += (ids.empty() ? "" : ", ") + std::string(l.id);
     throw UsageError("--link: unknown link '" + o.link + "'; known: " + ids);
   }
-  const Backend* b = sel.speed_backend();
-  if (!b || b->id.rfind("llamacpp-", 0) != 0)
-    throw UsageError("cluster runs llama.cpp's RPC: pick a llama.cpp --backend");
-  for (const auto& n : nodes) {
-    const auto here = backends_for(c, *n.machine);
-    if (std::find(here.begin(), here.end(), b) == here.end())
-      throw UsageError(b->name + " does not run on " + n.machine->name);
-  }
-  const Plan one = cell_plan(c, Cell{&model, quant, sc.file}, sc);
-  const auto launch = launch_command(one, sc, *b);
-  const ClusterPlan cp = plan_cluster(c, model, quant, sc, nodes, *b, *link, o.ts, launch.value_or(""));
+  if (const std::string why = cluster_problem(c, r); !why.empty()) throw UsageError(why);
+  const ClusterPlan cp = plan_cluster_request(c, r);
   if (o.format == Format::Json) {
     JsonOut j;
-    j.obj().field("model", model.id).field("quant", sc.file ? sc.file->key() : std::string(preset(quant).name));
-    j.field("backend", b->id).field("link", link->id).field("verdict", verdict_id(cp.verdict));
-    j.field("decode_tps", cp.decode_tps)
-        .field("prefill_tps", cp.prefill_tps)
-        .field("one_box_decode_tps", cp.single_decode_tps);
-    j.field("fits_one_node", cp.fits_one_node).key("nodes").arr();
-    for (const auto& n : cp.nodes)
-      j.obj()
-          .field("machine", n.machine->id)
-          .field("layers", double(n.layers))
-          .field("gpu_bytes", n.placement.gpu_bytes)
-          .field("host_bytes", n.placement.host_bytes)
-          .field("gpu_limit", n.placement.gpu_limit)
-          .field("verdict", verdict_id(n.placement.verdict))
-          .end_obj();
-    j.end_arr().key("commands").strs(cp.commands).end_obj();
+    write_cluster(j, r, cp);
     print(j.take() + "\n");
     return;
   }
-  Table t;
-  t.title = model.name + " " + (sc.file ? file_label(*sc.file) : std::string(preset(quant).name)) + " over " +
-            std::to_string(nodes.size()) + " nodes, " + link->name + ", " + b->name + " with RPC (-sm layer)";
-  t.headers = {"node", "machine", "layers", "GPU side GiB", "reaches GiB", "verdict"};
-  for (size_t i = 0; i < cp.nodes.size(); ++i) {
-    const auto& n = cp.nodes[i];
-    t.rows.push_back({std::to_string(i + 1) + (i == 0 ? " (head)" : ""), n.machine->name, std::to_string(n.layers),
-                      gib(n.placement.gpu_bytes), gib(n.placement.gpu_limit),
-                      verdict_label(n.placement.verdict, n.machine->kind)});
-  }
-  t.notes.push_back(
-      "Decode " + tps(cp.decode_tps) + " t/s and prefill " + tps(cp.prefill_tps) + " t/s (estimates, depth 0); " +
-      (cp.fits_one_node ? "one box alone: " + tps(cp.single_decode_tps) +
-                              " t/s, and the model fits one box: a cluster adds capacity, not speed."
-                        : "one box would decode " + tps(cp.single_decode_tps) + " t/s if it could hold it."));
-  t.notes.push_back(
-      "Each extra node costs about 5.7 ms per generated token over RPC (lhl's 1-4 node gpt-oss-120b runs); "
-      "-sm tensor across nodes decoded at 0.27-0.40x of -sm layer in wkljohn's runs (bench/cluster).");
-  t.notes.push_back("-ts follows llama-server's device order: check it with the same --rpc and --list-devices.");
-  print_tables({t}, o.format);
+  print_tables({cluster_table(r, cp)}, o.format);
   if (o.format == Format::Markdown && !cp.commands.empty()) {
     print("\n```sh\n");
     for (const auto& cmd : cp.commands) print(cmd + "\n");

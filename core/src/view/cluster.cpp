@@ -1,0 +1,90 @@
+#include "haloplan/view/cluster.h"
+
+#include <algorithm>
+
+#include "haloplan/view/exports.h"
+#include "haloplan/view/tables.h"
+
+namespace haloplan {
+
+namespace {
+
+std::string quant_name(const ClusterRequest& r) {
+  return r.sc.file ? r.sc.file->key() : std::string(preset(r.quant).name);
+}
+
+}  // namespace
+
+std::string cluster_problem(const Catalog& c, const ClusterRequest& r) {
+  if (!r.model) return "a cluster needs one model";
+  if (r.nodes.size() < 2 || r.nodes.size() > 4)
+    return "a cluster has 2 to 4 nodes, got " + std::to_string(r.nodes.size());
+  for (const auto& n : r.nodes) {
+    const MemoryKind k = n.machine->kind;
+    if (k != MemoryKind::AmdApu && k != MemoryKind::Apple && k != MemoryKind::UnifiedNvidia)
+      return n.machine->name + " is not a unified-memory box";
+  }
+  if (!r.ts.empty() && r.ts.size() != r.nodes.size())
+    return "--ts gives " + std::to_string(r.ts.size()) + " proportions for " + std::to_string(r.nodes.size()) +
+           " nodes";
+  if (!r.link) return "a cluster needs a link";
+  if (!r.backend || r.backend->id.rfind("llamacpp-", 0) != 0)
+    return "a cluster runs llama.cpp's RPC: pick a llama.cpp backend";
+  for (const auto& n : r.nodes) {
+    const auto here = backends_for(c, *n.machine);
+    if (std::find(here.begin(), here.end(), r.backend) == here.end())
+      return r.backend->name + " does not run on " + n.machine->name;
+  }
+  return "";
+}
+
+ClusterPlan plan_cluster_request(const Catalog& c, const ClusterRequest& r) {
+  const Plan one = cell_plan(c, Cell{r.model, r.quant, r.sc.file}, r.sc);
+  const auto launch = launch_command(one, r.sc, *r.backend);
+  return plan_cluster(c, *r.model, r.quant, r.sc, r.nodes, *r.backend, *r.link, r.ts, launch.value_or(""));
+}
+
+Table cluster_table(const ClusterRequest& r, const ClusterPlan& p) {
+  Table t;
+  t.title = r.model->name + " " + (r.sc.file ? file_label(*r.sc.file) : std::string(preset(r.quant).name)) + " over " +
+            std::to_string(r.nodes.size()) + " nodes, " + r.link->name + ", " + r.backend->name +
+            " with RPC (-sm layer)";
+  t.headers = {"node", "machine", "layers", "GPU side GiB", "reaches GiB", "verdict"};
+  for (size_t i = 0; i < p.nodes.size(); ++i) {
+    const auto& n = p.nodes[i];
+    t.rows.push_back({std::to_string(i + 1) + (i == 0 ? " (head)" : ""), n.machine->name, std::to_string(n.layers),
+                      gib(n.placement.gpu_bytes), gib(n.placement.gpu_limit),
+                      verdict_label(n.placement.verdict, n.machine->kind)});
+  }
+  t.notes.push_back(
+      "Decode " + tps(p.decode_tps) + " t/s and prefill " + tps(p.prefill_tps) + " t/s (estimates, depth 0); " +
+      (p.fits_one_node ? "one box alone: " + tps(p.single_decode_tps) +
+                             " t/s, and the model fits one box: a cluster adds capacity, not speed."
+                       : "one box would decode " + tps(p.single_decode_tps) + " t/s if it could hold it."));
+  t.notes.push_back(
+      "Each extra node costs about 5.7 ms per generated token over RPC (lhl's 1-4 node gpt-oss-120b runs); "
+      "-sm tensor across nodes decoded at 0.27-0.40x of -sm layer in wkljohn's runs (bench/cluster).");
+  t.notes.push_back("-ts follows llama-server's device order: check it with the same --rpc and --list-devices.");
+  return t;
+}
+
+void write_cluster(JsonOut& o, const ClusterRequest& r, const ClusterPlan& p) {
+  o.obj().field("model", r.model->id).field("quant", quant_name(r));
+  o.field("backend", r.backend->id).field("link", r.link->id).field("verdict", verdict_id(p.verdict));
+  o.field("decode_tps", p.decode_tps)
+      .field("prefill_tps", p.prefill_tps)
+      .field("one_box_decode_tps", p.single_decode_tps);
+  o.field("fits_one_node", p.fits_one_node).key("nodes").arr();
+  for (const auto& n : p.nodes)
+    o.obj()
+        .field("machine", n.machine->id)
+        .field("layers", double(n.layers))
+        .field("gpu_bytes", n.placement.gpu_bytes)
+        .field("host_bytes", n.placement.host_bytes)
+        .field("gpu_limit", n.placement.gpu_limit)
+        .field("verdict", verdict_id(n.placement.verdict))
+        .end_obj();
+  o.end_arr().key("commands").strs(p.commands).end_obj();
+}
+
+}  // namespace haloplan
