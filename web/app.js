@@ -8,7 +8,7 @@ import { loadCatalog, saveCatalog, sameCatalog, loadTheme, saveTheme } from './s
 import { CatalogEditor } from './catalog.js';
 import { renderPart, createScheduler } from './schedule.js';
 import {
-  initRender, flash, renderKnobs, renderAnswer, renderCompare, renderResident, renderMap, renderFit, renderLayout, renderSpeed, renderCalibration, renderSetup, renderGuide, watchEvidence,
+  initRender, flash, renderKnobs, renderAnswer, renderCompare, renderResident, renderCluster, renderMap, renderFit, renderLayout, renderSpeed, renderCalibration, renderSetup, renderGuide, watchEvidence,
 } from './render.js';
 
 const app = {
@@ -261,6 +261,7 @@ const PARTS = [
   ['answer', (r) => renderAnswer(r), ['answer']],
   ['compare', (r) => renderCompare(r), ['compare']],
   ['resident', (r) => renderResident(r), ['resident']],
+  ['cluster', (r) => renderCluster(r), ['cluster']],
   ['map', (r) => drawMap(r), ['map']],
   ['layout', (r) => drawLayout(r)],
   ['fit', (r) => renderFit(r), ['fit']],
@@ -394,6 +395,8 @@ function wire() {
     if (pick) setState({ set: [...(app.state.set || []), `${pick.id}@Q8_0@8192`] });
   });
   $('res-clear').addEventListener('click', () => setState({ set: [] }));
+  $('cl-nodes').addEventListener('change', (e) => setState({ nodes: Number(e.target.value) }));
+  $('cl-link').addEventListener('change', (e) => setState({ link: e.target.value }));
   for (const box of document.querySelectorAll('[data-fitsonly]')) box.addEventListener('change', (e) => setState({ fitsonly: e.target.checked }));
   $('cal-fit').addEventListener('click', fitCalibration);
   $('cal-use').addEventListener('click', useCalibration);

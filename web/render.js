@@ -192,6 +192,22 @@ export function renderResident(r) {
   replace('res-table', ...parts);
 }
 
+// The focused model over several boxes of this machine: the per-node table, or why it cannot be
+// planned, and the rpc-server and llama-server --rpc commands.
+export function renderCluster(r) {
+  const s = r.state;
+  setOptions($('cl-link'), (r.info.links || []).map((l) => [l.id, l.name]), s.link);
+  $('cl-nodes').value = String(s.nodes || 0);
+  const cl = r.cluster;
+  if (!cl) { replace('cl-table'); return; }
+  $('cluster').open = true;
+  if (cl.error) { replace('cl-table', el('p', { class: 'notice', role: 'status' }, `No cluster plan: ${cl.error}.`)); return; }
+  const parts = cl.tables.map((t) => tableView(t, { onExport }));
+  const cmds = cl.plan.commands.join('\n');
+  if (cmds) parts.push(el('p', null, 'On each worker, then on the head:'), el('pre', { id: 'cl-commands' }, cmds), copyButton('Copy the commands', cmds));
+  replace('cl-table', ...parts);
+}
+
 // Buttons that save a drawn picture for a forum post: SVG, or PNG at twice its size.
 function pictureExports(boxId, name) {
   const svg = () => document.querySelector(`#${boxId} svg`);

@@ -807,6 +807,27 @@ test('several models at once: the set from the link, the CLI\'s verdict, a chang
   await context.close();
 });
 
+test('several boxes: the cluster from the link gives the CLI\'s nodes and speed; a bad link kind is refused by name', async () => {
+  const context = await env.browser.newContext();
+  const frag = '#v=1&model=minimax-m2&quant=Q6_K&carve=0.5&gtt=120&backend=llamacpp-vulkan&nodes=2&link=50gbe';
+  const page = await openPage(context, `${env.server.url}${frag}`, env.server.origin);
+  await until(page, () => document.querySelector('#cl-table table') !== null);
+  assert.equal(await page.evaluate(() => document.getElementById('cluster').open), true);
+  const want = JSON.parse(execFileSync(cli, ['cluster', '--model', 'minimax-m2', '--quant', 'Q6_K', '--carve-out', '0.5', '--gtt', '120',
+    '--backend', 'llamacpp-vulkan', '--nodes', '2', '--link', '50gbe', '--format', 'json'], { encoding: 'utf8' }));
+  const rows = await page.$$eval('#cl-table table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  assert.deepEqual(rows.map((r) => Number(r[2])), want.nodes.map((n) => n.layers));
+  assert.match(await page.textContent('#cl-table'), new RegExp(`Decode ${want.decode_tps.toFixed(1)} t/s`));
+  assert.equal(await page.textContent('#cl-commands'), want.commands.join('\n'));
+  // Back to one box from the picker: the part empties and the link drops nodes.
+  await page.selectOption('#cl-nodes', '0');
+  await until(page, () => !/nodes=/.test(location.hash) && document.querySelector('#cl-table table') === null);
+  const bad = await openPage(context, `${env.server.url}#v=1&nodes=2&link=carrier-pigeon`, env.server.origin);
+  assert.match(await bad.textContent('#notices'), /link 'carrier-pigeon' is not a link kind/);
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
 test('a discrete GPU: the --n-cpu-moe knob, in the link, gives the CLI\'s answer; an APU has no such knob', async () => {
   const context = await env.browser.newContext();
   const page = await openPage(context, `${env.server.url}#v=1&machine=desktop-rtx-4090&backend=llamacpp-cuda&model=gpt-oss-120b&quant=MXFP4_MOE`, env.server.origin);

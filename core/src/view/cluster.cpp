@@ -52,8 +52,8 @@ Table cluster_table(const ClusterRequest& r, const ClusterPlan& p) {
   t.headers = {"node", "machine", "layers", "GPU side GiB", "reaches GiB", "verdict"};
   for (size_t i = 0; i < p.nodes.size(); ++i) {
     const auto& n = p.nodes[i];
-    t.rows.push_back({std::to_string(i + 1) + (i == 0 ? " (head)" : ""), n.machine->name, std::to_string(n.layers),
-                      gib(n.placement.gpu_bytes), gib(n.placement.gpu_limit),
+    t.rows.push_back({std::to_string(i + 1) + (i == 0 ? " (head)" : " (worker)"), n.machine->name,
+                      std::to_string(n.layers), gib(n.placement.gpu_bytes), gib(n.placement.gpu_limit),
                       verdict_label(n.placement.verdict, n.machine->kind)});
   }
   t.notes.push_back(

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "haloplan/planner/cluster.h"
 #include "haloplan/planner/memory.h"
 #include "haloplan/planner/quant.h"
 #include "haloplan/text/codec.h"
@@ -298,6 +299,29 @@ const std::vector<Field>& fields() {
        [](const ViewState& s) -> std::optional<std::string> {
          return s.set.empty() ? std::nullopt : std::optional<std::string>(join(s.set));
        }},
+      {"nodes",
+       [](ViewState& s, const std::string& v) -> std::string {
+         auto n = parse_whole(v, 0, 4);
+         if (!n || *n == 1) return "nodes must be 2, 3 or 4 boxes (0: one box), got '" + v.substr(0, 32) + "'";
+         s.nodes = int(*n);
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.nodes ? std::optional<std::string>(std::to_string(s.nodes)) : std::nullopt;
+       }},
+      {"link",
+       [](ViewState& s, const std::string& v) -> std::string {
+         if (!link_kind(v)) {
+           std::string ids;
+           for (const auto& l : link_kinds()) ids += (ids.empty() ? "" : ", ") + std::string(l.id);
+           return "link '" + v.substr(0, 32) + "' is not a link kind (" + ids + ")";
+         }
+         s.link = v;
+         return "";
+       },
+       [](const ViewState& s) -> std::optional<std::string> {
+         return s.link == ViewState{}.link ? std::nullopt : std::optional<std::string>(s.link);
+       }},
       {"removed",
        [](ViewState& s, const std::string& v) -> std::string {
          std::vector<std::string> ids = split(v, ',');
@@ -491,6 +515,8 @@ json state_to_json(const ViewState& s) {
   j["custom"] = s.custom;
   j["removed"] = s.removed;
   j["set"] = s.set;
+  j["nodes"] = s.nodes;
+  j["link"] = s.link;
   j["cal"] = s.cal.empty() ? json(nullptr) : json(calibrations_text(s.cal));
   j["builds"] = s.builds;
   return j;

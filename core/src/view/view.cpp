@@ -7,6 +7,7 @@
 #include "haloplan/text/json_out.h"
 #include "haloplan/text/strings.h"
 #include "haloplan/view/answer.h"
+#include "haloplan/view/cluster.h"
 #include "haloplan/view/compare.h"
 #include "haloplan/view/evidence.h"
 #include "haloplan/view/exports.h"
@@ -378,6 +379,34 @@ bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, cons
     o.end_arr().end_obj();
     return true;
   }
+  if (part == "cluster") {
+    // The focused model over several boxes of this machine (RPC, -sm layer), or why not.
+    o.key("cluster");
+    const CatalogModel* m = c.model(s.model);
+    if (!s.nodes || !m) {
+      o.null();
+      return true;
+    }
+    ClusterRequest r{m,
+                     v.focus_q,
+                     v.focus_file ? with_file(v.sc, v.focus_file) : v.sc,
+                     std::vector<ClusterNode>(size_t(s.nodes), ClusterNode{v.sc.machine, v.sc.knobs}),
+                     c.backend(s.backend),
+                     link_kind(s.link),
+                     {}};
+    o.obj().field("nodes", double(s.nodes)).field("link", s.link);
+    if (const std::string why = cluster_problem(c, r); !why.empty()) {
+      o.field("error", why).end_obj();
+      return true;
+    }
+    const ClusterPlan p = plan_cluster_request(c, r);
+    o.key("plan");
+    write_cluster(o, r, p);
+    o.key("tables").arr();
+    write_table(o, cluster_table(r, p));
+    o.end_arr().end_obj();
+    return true;
+  }
   if (part == "evidence") {
     // The evidence behind the focused model's speeds on the state's backend (the part the page
     // reads only while its panel is open).
@@ -562,6 +591,8 @@ std::string catalog_info(const Catalog& c) {
   });
   o.end_arr().key("files").arr();
   for (const auto& [k, n] : files) o.obj().field("key", k).field("models", double(n)).end_obj();
+  o.end_arr().key("links").arr();  // how boxes of a cluster are joined
+  for (const auto& l : link_kinds()) o.obj().field("id", l.id).field("name", l.name).end_obj();
   o.end_arr().key("cache_types").arr();
   for (GgmlType t : kv_cache_types()) o.str(kv_cache_type_name(t));
   o.end_arr().key("tunings").arr();

@@ -46,6 +46,10 @@ struct ViewState {
   // Models resident beside the focused one, each its own llama-server: "model@quant@ctx" (quant
   // a preset or a published file's key); empty: the focused model alone.
   std::vector<std::string> set;
+  // The focused model over this many boxes of the state's machine and knobs, joined by llama.cpp
+  // RPC (2-4); 0: one box. `link`: how they are joined (a link_kinds() id).
+  int nodes = 0;
+  std::string link = "10gbe";
   std::string filter;  // fit table filter text
   std::string sort;    // fit or speed table sort column (a header of either); empty: catalog order
   bool desc = false;

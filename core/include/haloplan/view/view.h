@@ -21,8 +21,8 @@ nlohmann::json compute_view(const ViewState& s, const Catalog& c);
 // backends, the focused model) and each of kViewParts; write_view_part is false for an unknown part.
 // The fit table's rows come filtered and sorted as the state says; "fit" and "speed" carry at most
 // max_rows rows (0: all) with "matching" (rows that pass the filter) and "total".
-inline constexpr const char* kViewParts[] = {"answer", "compare",  "resident", "map",  "fit",
-                                             "speed",  "evidence", "ceiling",  "setup"};
+inline constexpr const char* kViewParts[] = {"answer", "compare", "resident", "cluster", "map",
+                                             "fit",    "speed",   "evidence", "ceiling", "setup"};
 void write_view_head(JsonOut& o, const ViewState& s, const Catalog& c);
 bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, const Catalog& c, size_t max_rows = 0);
 
