@@ -65,6 +65,10 @@ Table cluster_table(const ClusterRequest& r, const ClusterPlan& p) {
       "Each extra node costs about 5.7 ms per generated token over RPC (lhl's 1-4 node gpt-oss-120b runs); "
       "-sm tensor across nodes decoded at 0.27-0.40x of -sm layer in wkljohn's runs (bench/cluster).");
   t.notes.push_back("-ts follows llama-server's device order: check it with the same --rpc and --list-devices.");
+  t.notes.push_back(
+      "Not planned here: vLLM tensor parallel over RoCE, the one mode measured to decode faster on more boxes "
+      "(4x Strix Halo TP4 about 50-52 t/s vs TP2 39.8, maikzz32/strix-halo-vllm-cluster; 2x DGX Spark TP2 2.09x "
+      "one box, unsloth PR #10280).");
   return t;
 }
 

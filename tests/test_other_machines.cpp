@@ -1,5 +1,6 @@
-// Apple silicon with llama.cpp Metal against the Apple silicon benchmark thread: decode on chips
-// the Metal family's terms were not solved from, and the Mac Studio preset's own rows.
+// Machines other than Strix Halo against llama.cpp's own benchmark threads (Llama-2-7B Q4_0,
+// llama-bench): Apple silicon on Metal (discussion #4167), NVIDIA on CUDA (discussion #15013).
+// Decode on machines the families' terms were not solved from, and the presets' own rows.
 #include <catch2/catch.hpp>
 
 #include "haloplan/view/scenario.h"
@@ -17,6 +18,7 @@ const BackendPlan& metal(const Plan& p) {
 }
 
 Plan llama2_on(const Machine& m) {
+  // (the thread's model: Llama-2-7B Q4_0, -p 512 -n 128)
   Scenario s;
   s.machine = &m;
   s.ctx.n_ctx = 4096;
@@ -60,4 +62,28 @@ TEST_CASE("Metal: the Mac Studio M4 Max preset decodes and prefills Llama-2-7B Q
   // Prefill was solved from this row alone (the other chips' FLOPS are not in the catalog).
   CHECK(bp.prefill_tps == Approx(fx["m4_max_pp512"].get<double>()).epsilon(0.05));
   CHECK_FALSE(bp.unmeasured);
+}
+
+TEST_CASE("CUDA: Llama-2-7B Q4_0 decodes on the RTX 5090 as measured, from terms solved on the 4090 and Spark") {
+  // ggml-org/llama.cpp discussion #15013: tg128 189.0 (RTX 4090), 57.2 (DGX Spark), 300.4 (RTX 5090).
+  const auto decode = [](const char* id) {
+    const Plan p = llama2_on(*shipped().machine(id));
+    const BackendPlan* bp = p.find("llamacpp-cuda");
+    REQUIRE(bp);
+    return bp->decode_tps_0;
+  };
+  CHECK(decode("desktop-rtx-4090") == Approx(189.0).epsilon(0.02));
+  CHECK(decode("nvidia-dgx-spark") == Approx(57.2).epsilon(0.02));
+  CHECK(decode("desktop-rtx-5090") == Approx(300.4).epsilon(0.05));  // held out
+  // Prefill is not calibrated on CUDA: the band holds the thread's pp512 rows (14,771 on the 4090,
+  // 14,970 on the 5090, 3,062 on the Spark) however far the estimate is.
+  for (const auto& [id, pp] :
+       {std::pair{"desktop-rtx-4090", 14771.0}, {"desktop-rtx-5090", 14970.0}, {"nvidia-dgx-spark", 3062.0}}) {
+    const Plan p = llama2_on(*shipped().machine(id));
+    const BackendPlan* bp = p.find("llamacpp-cuda");
+    REQUIRE(bp);
+    INFO(id << ": pp512 " << pp << " measured, " << bp->prefill_tps << " estimated");
+    CHECK(pp >= bp->prefill_tps * bp->prefill_lo);
+    CHECK(pp <= bp->prefill_tps * bp->prefill_hi);
+  }
 }
