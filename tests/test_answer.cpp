@@ -98,6 +98,15 @@ TEST_CASE("a change the answer offers is a state whose fit table says the same v
   REQUIRE(b.fixes.size() >= 3);
   for (const auto& f : b.fixes) {
     ViewState t = f.state;
+    if (f.kind == "cluster") {
+      // Several boxes: one box still cannot hold it; the cluster part of the changed state can.
+      const json cl = compute_view(t, shipped())["cluster"];
+      INFO(f.label << " -> " << cl.dump());
+      REQUIRE(cl.contains("plan"));
+      CHECK(cl["plan"]["verdict"] == verdict_id(f.verdict));
+      CHECK((f.verdict == Verdict::CarveOut || f.verdict == Verdict::Gtt));
+      continue;
+    }
     if (std::find(t.quants.begin(), t.quants.end(), t.quant) == t.quants.end()) t.quants.push_back(t.quant);
     const std::string cell = fit_cell(t, t.model, t.quant, t.backend);
     INFO(f.label << " -> " << cell);

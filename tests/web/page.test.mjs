@@ -822,6 +822,12 @@ test('several boxes: the cluster from the link gives the CLI\'s nodes and speed;
   // Back to one box from the picker: the part empties and the link drops nodes.
   await page.selectOption('#cl-nodes', '0');
   await until(page, () => !/nodes=/.test(location.hash) && document.querySelector('#cl-table table') === null);
+  // A model one box cannot hold offers the fewest boxes that can, as a click.
+  const one = await openPage(context, `${env.server.url}#v=1&model=minimax-m2&quant=Q6_K&carve=0.5&gtt=120&backend=llamacpp-vulkan&link=50gbe`, env.server.origin);
+  await until(one, () => [...document.querySelectorAll('#answer-fixes button.fix')].some((b) => /on 2 boxes/.test(b.textContent)));
+  await one.evaluate(() => [...document.querySelectorAll('#answer-fixes button.fix')].find((b) => /on 2 boxes/.test(b.textContent)).click());
+  await until(one, () => /nodes=2/.test(location.hash) && document.querySelector('#cl-table table') !== null);
+  assert.equal(await one.textContent('#cl-commands'), want.commands.join('\n'));
   const bad = await openPage(context, `${env.server.url}#v=1&nodes=2&link=carrier-pigeon`, env.server.origin);
   assert.match(await bad.textContent('#notices'), /link 'carrier-pigeon' is not a link kind/);
   assert.deepEqual(page.problems, []);

@@ -5,6 +5,7 @@
 
 #include "haloplan/planner/setup.h"
 #include "haloplan/text/strings.h"
+#include "haloplan/view/cluster.h"
 #include "haloplan/view/scenario.h"
 
 namespace haloplan {
@@ -283,6 +284,30 @@ std::vector<Change> focus_fixes(const ViewState& s, const Catalog& c, const Cell
     ViewState s2 = s;
     s2.backend = other->id;
     keep(checked(c, s2, cell, "backend", "use " + other->name, "the same settings on " + other->name));
+  }
+  // Beyond one box: the fewest boxes of this machine, joined by llama.cpp RPC, that hold it.
+  if (m && f.error.empty() && !s.nodes && !fits(f.verdict)) {
+    const Scenario sc = with_file(scenario_for(s, c), cell.file);
+    for (int n = 2; n <= 4; ++n) {
+      ClusterRequest r{
+          cell.model, cell.quant,        sc, std::vector<ClusterNode>(size_t(n), ClusterNode{sc.machine, sc.knobs}),
+          &b,         link_kind(s.link), {}};
+      if (!cluster_problem(c, r).empty()) break;
+      const ClusterPlan p = plan_cluster_request(c, r);
+      if (p.verdict != Verdict::CarveOut && p.verdict != Verdict::Gtt) continue;
+      double headroom = 0;
+      for (size_t i = 0; i < p.nodes.size(); ++i) {
+        const double h = p.nodes[i].placement.gpu_limit - p.nodes[i].placement.gpu_bytes;
+        headroom = i == 0 ? h : std::min(headroom, h);
+      }
+      ViewState s2 = s;
+      s2.nodes = n;
+      out.push_back(Change{"cluster", "run it on " + std::to_string(n) + " boxes joined by llama.cpp RPC",
+                           "rpc-server on each worker, llama-server --rpc on the head: about " + tps(p.decode_tps) +
+                               " t/s decode (estimate)",
+                           std::move(s2), p.verdict, headroom});
+      break;
+    }
   }
   return out;
 }

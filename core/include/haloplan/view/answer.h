@@ -21,7 +21,8 @@ constexpr double kUsableDecodeTps = 10;
 
 // One change to the state and what the planner says with it applied.
 struct Change {
-  std::string kind;    // gtt, carve, gtt-first, fa, vtype, kv, ctx, slots, quant, vision, draft, mtp, backend
+  std::string kind;    // gtt, carve, gtt-first, fa, vtype, kv, ctx, slots, quant, vision, draft, mtp, backend,
+                       // cluster (several boxes over RPC: the state's nodes)
   std::string label;   // "raise the GTT limit to 80 GiB"
   std::string detail;  // how to do it ("kernel parameter ttm.pages_limit=20971520, then reboot")
   ViewState state;     // the state with the change applied (validated)
