@@ -272,11 +272,7 @@ void cluster_command(const Options& o, const Catalog& c, const Scenario& s, cons
     }
   }
   ClusterRequest r{&model, quant, sc, nodes, sel.speed_backend(), link_kind(o.link), o.ts};
-  if (!r.link) {
-    std::string ids;
-    for (const auto& l : link_kinds()) ids += (ids.empty() ? "" : ", ") + std::string(l.id);
-    throw UsageError("--link: unknown link '" + o.link + "'; known: " + ids);
-  }
+  if (!r.link) throw UsageError("--link: unknown link '" + o.link + "'; known: " + link_kind_ids());
   if (const std::string why = cluster_problem(c, r); !why.empty()) throw UsageError(why);
   const ClusterPlan cp = plan_cluster_request(c, r);
   if (o.format == Format::Json) {

@@ -22,6 +22,12 @@ const LinkKind* link_kind(const std::string& id) {
   return nullptr;
 }
 
+std::string link_kind_ids() {
+  std::string ids;
+  for (const auto& l : link_kinds()) ids += (ids.empty() ? "" : ", ") + std::string(l.id);
+  return ids;
+}
+
 double cluster_decode_seconds(double one_box_seconds, int nodes) {
   return one_box_seconds + std::max(0, nodes - 1) * kRpcHopSeconds;
 }

@@ -287,14 +287,12 @@ std::vector<Change> focus_fixes(const ViewState& s, const Catalog& c, const Cell
   }
   // Beyond one box: the fewest boxes of this machine, joined by llama.cpp RPC, that hold it.
   if (m && f.error.empty() && !s.nodes && !fits(f.verdict)) {
-    const Scenario sc = with_file(scenario_for(s, c), cell.file);
+    const Scenario sc = scenario_for(s, c);
     for (int n = 2; n <= 4; ++n) {
-      ClusterRequest r{
-          cell.model, cell.quant,        sc, std::vector<ClusterNode>(size_t(n), ClusterNode{sc.machine, sc.knobs}),
-          &b,         link_kind(s.link), {}};
+      const ClusterRequest r = same_boxes(cell, sc, n, &b, link_kind(s.link));
       if (!cluster_problem(c, r).empty()) break;
       const ClusterPlan p = plan_cluster_request(c, r);
-      if (p.verdict != Verdict::CarveOut && p.verdict != Verdict::Gtt) continue;
+      if (!fits(p.verdict)) continue;
       double headroom = 0;
       for (size_t i = 0; i < p.nodes.size(); ++i) {
         const double h = p.nodes[i].placement.gpu_limit - p.nodes[i].placement.gpu_bytes;

@@ -15,6 +15,12 @@ std::string quant_name(const ClusterRequest& r) {
 
 }  // namespace
 
+ClusterRequest same_boxes(const Cell& cell, const Scenario& s, int n, const Backend* b, const LinkKind* link) {
+  const Scenario sc = with_file(s, cell.file);
+  return {cell.model, cell.quant, sc, std::vector<ClusterNode>(size_t(n), ClusterNode{sc.machine, sc.knobs}),
+          b,          link,       {}};
+}
+
 std::string cluster_problem(const Catalog& c, const ClusterRequest& r) {
   if (!r.model) return "a cluster needs one model";
   if (r.nodes.size() < 2 || r.nodes.size() > 4)

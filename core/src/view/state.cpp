@@ -311,11 +311,7 @@ const std::vector<Field>& fields() {
        }},
       {"link",
        [](ViewState& s, const std::string& v) -> std::string {
-         if (!link_kind(v)) {
-           std::string ids;
-           for (const auto& l : link_kinds()) ids += (ids.empty() ? "" : ", ") + std::string(l.id);
-           return "link '" + v.substr(0, 32) + "' is not a link kind (" + ids + ")";
-         }
+         if (!link_kind(v)) return "link '" + v.substr(0, 32) + "' is not a link kind (" + link_kind_ids() + ")";
          s.link = v;
          return "";
        },

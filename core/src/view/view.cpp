@@ -387,13 +387,8 @@ bool write_view_part(JsonOut& o, std::string_view part, const ViewState& s, cons
       o.null();
       return true;
     }
-    ClusterRequest r{m,
-                     v.focus_q,
-                     v.focus_file ? with_file(v.sc, v.focus_file) : v.sc,
-                     std::vector<ClusterNode>(size_t(s.nodes), ClusterNode{v.sc.machine, v.sc.knobs}),
-                     c.backend(s.backend),
-                     link_kind(s.link),
-                     {}};
+    const ClusterRequest r =
+        same_boxes(Cell{m, v.focus_q, v.focus_file}, v.sc, s.nodes, c.backend(s.backend), link_kind(s.link));
     o.obj().field("nodes", double(s.nodes)).field("link", s.link);
     if (const std::string why = cluster_problem(c, r); !why.empty()) {
       o.field("error", why).end_obj();

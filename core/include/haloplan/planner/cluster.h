@@ -23,6 +23,8 @@ struct LinkKind {
 // 1, 2.5, 10, 25, 50 GbE, USB4/Thunderbolt networking (about 9.4 Gb/s), RDMA over either.
 const std::vector<LinkKind>& link_kinds();
 const LinkKind* link_kind(const std::string& id);
+// Their ids, comma-separated, for a message that names what is known.
+std::string link_kind_ids();
 
 // The cost per generated token of each node beyond the first over llama.cpp RPC, fitted on
 // lhl's gpt-oss-120b runs on 1-4 Framework Desktops (tg128 33.50, 28.87, 23.02, 21.61 t/s:

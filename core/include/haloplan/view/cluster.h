@@ -8,6 +8,7 @@
 #include "haloplan/planner/cluster.h"
 #include "haloplan/text/json_out.h"
 #include "haloplan/view/table.h"
+#include "haloplan/view/tables.h"
 
 namespace haloplan {
 
@@ -20,6 +21,10 @@ struct ClusterRequest {
   const LinkKind* link = nullptr;
   std::vector<double> ts;  // -ts proportions, one per node; empty: by free memory
 };
+
+// `n` boxes of the scenario's machine with its knobs, the cell's model at its quant or file, split
+// by free memory: the cluster the page plans (one machine, no -ts).
+ClusterRequest same_boxes(const Cell& cell, const Scenario& s, int n, const Backend* b, const LinkKind* link);
 
 // Why the request cannot be planned ("" when it can): node count, machines that are not
 // unified-memory boxes, a -ts of the wrong length, a backend that is not llama.cpp's or does not
