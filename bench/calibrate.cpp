@@ -73,7 +73,9 @@ std::vector<SpeedFamily> fit_families(const Catalog& cat, const bench::Prepared&
                            [&](const SpeedFamily& f) { return f.id == s.family; });
       },
       PX, pt, pw);
-  const SpeedParams pooled = fit_speed_params(PX, pt, pw);
+  SpeedParams pooled = fit_speed_params(PX, pt, pw);
+  // The vec flash-attention kernel is some builds' path, not a shape families share: no pull.
+  pooled.prefill[kPrefillVec] = 0;
   std::vector<SpeedFamily> fitted;
   for (const auto& fam : cat.speed_families) {
     std::vector<RowFeatures> X;

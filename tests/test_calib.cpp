@@ -360,3 +360,52 @@ TEST_CASE("a model whose architecture no calibration row measures is labelled un
   }
   CHECK(unmeasured > 0);  // Kimi-Linear and DeepSeek-V3 have no Vulkan row
 }
+
+TEST_CASE("flash attention on prompts costs what the build's kernel costs: the vec kernel before b6500 on HIP") {
+  // Pairs of measured rows that differ only in flash attention (lhl's runs: same model, file,
+  // build, backend and test). On HIP builds before the tile kernel was made fast on AMD, without
+  // rocWMMA, flash attention made long prompts 2-3x slower; on Vulkan it did not. (rocWMMA rows
+  // of b5863 also ran slower with it, which no rule here explains: README, "What is not
+  // modelled yet".)
+  const auto csv =
+      parse_calibration_csv(read_text(std::string(HALOPLAN_FIXTURES) + "/../../bench/data/llama_bench_strix_halo.csv"));
+  std::map<std::string, std::map<bool, const BenchRow*>> pairs;
+  for (const auto& r : csv.rows)
+    if (!r.decode && r.depth == 0 && r.n_tokens >= 2048)
+      pairs[r.model_id + "|" + r.quant + "|" + r.backend_label + "|" + std::to_string(r.build) + "|" + r.test]
+           [r.flash_attn] = &r;
+  auto params = [](const std::string& fam) -> const SpeedParams* {
+    for (const auto& f : shipped().speed_families)
+      if (f.id == fam) return &f.params;
+    return nullptr;
+  };
+  int vec = 0, vec_close = 0, other = 0, other_close = 0;
+  for (const auto& [key, p] : pairs) {
+    if (p.size() != 2) continue;
+    const BenchRow& on = *p.at(true);
+    const BenchRow& off = *p.at(false);
+    const CatalogModel* m = shipped().model(on.model_id);
+    const SpeedParams* sp = params(speed_family_of(on.backend_label, on.build, on.date));
+    if (!m || !sp) continue;
+    std::string why;
+    const auto f_on = row_features(strix(), *m, on, why), f_off = row_features(strix(), *m, off, why);
+    REQUIRE(f_on);
+    REQUIRE(f_off);
+    const double measured = on.tps / off.tps;
+    const double predicted = predicted_tps(*sp, *f_on) / predicted_tps(*sp, *f_off);
+    INFO(key << ": flash attention on/off measured " << measured << ", estimated " << predicted);
+    const bool close = std::fabs(predicted - measured) <= 0.15;
+    if (vec_flash_attention_prompts(on.backend_label, on.build, on.date)) {
+      ++vec, vec_close += close;
+      CHECK(measured < 0.85);
+      CHECK(predicted < 0.85);
+    } else if (speed_family_of(on.backend_label, on.build, on.date).rfind("vulkan", 0) == 0) {
+      ++other, other_close += close;
+      CHECK(predicted > 0.9);
+    }
+  }
+  CHECK(vec >= 15);
+  CHECK(other >= 8);
+  CHECK(vec_close >= vec * 3 / 4);
+  CHECK(other_close >= other * 3 / 4);
+}

@@ -181,6 +181,13 @@ std::string speed_family_of(std::string_view backend_label, int build, std::stri
   return "";
 }
 
+bool vec_flash_attention_prompts(std::string_view backend_label, int build, std::string_view date) {
+  const std::string b = lower(backend_label);
+  if (b.find("rocm") == std::string::npos && b.find("hip") == std::string::npos) return false;
+  if (b.find("rocwmma") != std::string::npos) return false;
+  return build > 0 ? build < 6500 : !date.empty() && date < "2025-09";
+}
+
 int parse_build_number(std::string_view t) {
   size_t i = 0;
   if (!t.empty() && (t[0] == 'b' || t[0] == 'B')) i = 1;

@@ -169,7 +169,8 @@ std::optional<RowFeatures> row_features(const Machine& m, const CatalogModel& mo
     f.fd = decode_features(in, double(kv_read_bytes(model.arch, cp, mean_depth)), double(mean_depth), r.flash_attn,
                            flops, bw);
   } else {
-    f.fp = prefill_features(in, double(r.depth) + double(r.n_tokens) / 2.0, r.flash_attn, flops, bw, r.n_ubatch);
+    f.fp = prefill_features(in, double(r.depth), double(r.n_tokens), r.flash_attn, flops, bw, r.n_ubatch);
+    if (!vec_flash_attention_prompts(r.backend_label, r.build, r.date)) f.fp[kPrefillVec] = 0;
   }
   return f;
 }

@@ -355,7 +355,9 @@ void read_speed_params(ObjReader& r, SpeedParams& p) {
     const json* blk = r.raw(key);
     if (!blk) return r.error(key, "missing; expected the speed model's parameters");
     ObjReader s(*blk, r.sub(key), r.diagnostics());
-    for (size_t i = 0; i < names.size(); ++i) set_if(s.number(names[i], true, 0, 1e6), values[i]);
+    // p_attn_vec came after catalogs were saved without it: absent, the kernel tiles queries (0).
+    for (size_t i = 0; i < names.size(); ++i)
+      set_if(s.number(names[i], std::string_view(names[i]) != "p_attn_vec", 0, 1e6), values[i]);
   };
   read_block("decode", p.decode, kDecodeParamNames);
   read_block("prefill", p.prefill, kPrefillParamNames);

@@ -31,7 +31,8 @@ const std::array<TermInfo, kPrefillParams> kPrefillInfo = {{
     {"attention per token, flash attention (FLOPs / sqrt of query heads per KV head)", "FLOP"},
     {"attention per token, no flash attention (FLOPs / sqrt of query heads per KV head)", "FLOP"},
     {"weights read once per ubatch, per token", "bytes"},
-    {"recurrent state updates per token", "state elements"}}};
+    {"recurrent state updates per token", "state elements"},
+    {"attention per token, one query at a time over every cached position (flash attention)", "FLOP"}}};
 // clang-format on
 
 template <size_t N>
@@ -120,14 +121,18 @@ SpeedEvidence speed_evidence(const Catalog& c, const Plan& plan, const BackendPl
                                                         double(in.n_recurrent_layers)};
     e.decode = formula(kDecodeInfo, kDecodeParamNames, df, b.speed.decode, d_amount, b.speed_factor, "decode, depth 0");
     const double mean_ctx = double(s.prompt_tokens) / 2.0;
-    const auto pf = prefill_features(in, mean_ctx, s.ctx.flash_attn, flops, bw, s.ctx.n_ubatch);
+    const auto pf = prefill_features(in, 0, double(s.prompt_tokens), s.ctx.flash_attn, flops, bw, s.ctx.n_ubatch);
     const double attn = attention_flops(in, mean_ctx);
-    const std::array<double, kPrefillParams> p_amount = {2.0 * in.active_dense_params,
-                                                         2.0 * in.active_expert_params,
-                                                         attn,
-                                                         attn,
-                                                         in.all_weight_bytes / double(std::max(1, s.ctx.n_ubatch)),
-                                                         2.0 * in.recurrent_state_elems};
+    const double end = mean_ubatch_end(0, double(s.prompt_tokens), s.ctx.n_ubatch);
+    const double swa_end = in.window > 0 ? std::min(end, double(in.window) + std::max(1, s.ctx.n_ubatch)) : 0.0;
+    const std::array<double, kPrefillParams> p_amount = {
+        2.0 * in.prefill_dense_params,
+        2.0 * in.active_expert_params,
+        attn,
+        attn,
+        in.all_weight_bytes / double(std::max(1, s.ctx.n_ubatch)),
+        2.0 * in.recurrent_state_elems,
+        in.attn_qflops_per_ctx * end + in.attn_qflops_per_ctx_swa * swa_end};
     e.prefill = formula(kPrefillInfo, kPrefillParamNames, pf, b.speed.prefill, p_amount, b.speed_factor,
                         "prefill of " + std::to_string(s.prompt_tokens) + " tokens from an empty context");
   }

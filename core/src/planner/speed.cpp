@@ -10,7 +10,7 @@ namespace haloplan {
 const std::array<const char*, kDecodeParams> kDecodeParamNames = {
     "c_weights", "c_experts", "c_kv", "c_kv_nofa", "c_attn", "us_per_layer", "us_per_moe_layer", "us_per_recurrent_layer"};
 const std::array<const char*, kPrefillParams> kPrefillParamNames = {
-    "p_dense", "p_experts", "p_attn_fa", "p_attn_nofa", "p_weights", "p_recurrent"};
+    "p_dense", "p_experts", "p_attn_fa", "p_attn_nofa", "p_weights", "p_recurrent", "p_attn_vec"};
 // clang-format on
 
 SpeedInputs speed_inputs(const ModelArch& a, const WeightBreakdown& w) {
@@ -21,6 +21,7 @@ SpeedInputs speed_inputs(const ModelArch& a, const WeightBreakdown& w) {
   in.active_expert_params = double(w.routed_expert_params) * frac;
   in.expert_read_bytes = double(w.routed_expert_bytes) * frac;
   in.active_dense_params = std::max(0.0, double(w.active_params) - in.active_expert_params);
+  in.prefill_dense_params = std::max(0.0, in.active_dense_params - double(a.n_embd) * double(a.n_vocab));
   in.n_layer = a.n_layer;
   in.window = a.sliding_window;
   in.gqa = a.attention == AttentionKind::Mla ? double(a.n_head) : std::max(1, a.n_gqa());
@@ -39,9 +40,9 @@ SpeedInputs speed_inputs(const ModelArch& a, const WeightBreakdown& w) {
     const double hv = a.attention == AttentionKind::Mla ? a.mla.kv_lora_rank : a.head_dim_v_for(il);
     const int kv_heads = a.n_head_kv_for(il);
     const double group = a.attention != AttentionKind::Mla && kv_heads > 0 ? double(a.n_head) / kv_heads : 1.0;
-    const double f = 2.0 * a.n_head * (hk + hv) / std::sqrt(std::max(1.0, group));
-    if (k == LayerKind::Sliding) in.attn_flops_per_ctx_swa += f;
-    else in.attn_flops_per_ctx += f;
+    const double q = 2.0 * a.n_head * (hk + hv), f = q / std::sqrt(std::max(1.0, group));
+    if (k == LayerKind::Sliding) in.attn_flops_per_ctx_swa += f, in.attn_qflops_per_ctx_swa += q;
+    else in.attn_flops_per_ctx += f, in.attn_qflops_per_ctx += q;
   }
   return in;
 }
@@ -63,15 +64,27 @@ DecodeFeatures decode_features(const SpeedInputs& in, double kv_bytes, double de
           in.n_recurrent_layers * 1e-6};
 }
 
-PrefillFeatures prefill_features(const SpeedInputs& in, double mean_ctx, bool flash_attn, double flops, double bw,
-                                 int n_ubatch) {
-  const double attn = attention_flops(in, mean_ctx) / flops;
-  return {2.0 * in.active_dense_params / flops,
+double mean_ubatch_end(double depth, double n_prompt, int n_ubatch) {
+  const double ub = std::max(1.0, std::min(double(std::max(1, n_ubatch)), n_prompt));
+  const double batches = std::ceil(n_prompt / ub - 1e-9);
+  return depth + ub * (batches + 1) / 2;
+}
+
+PrefillFeatures prefill_features(const SpeedInputs& in, double depth, double n_prompt, bool flash_attn, double flops,
+                                 double bw, int n_ubatch) {
+  const double attn = attention_flops(in, depth + n_prompt / 2) / flops;
+  // The vec kernel's positions: every cached one up to the end of the ubatch; a sliding-window
+  // layer's cache holds the window and one ubatch.
+  const double end = mean_ubatch_end(depth, n_prompt, n_ubatch);
+  const double swa_end = in.window > 0 ? std::min(end, double(in.window) + std::max(1, n_ubatch)) : 0.0;
+  const double vec = (in.attn_qflops_per_ctx * end + in.attn_qflops_per_ctx_swa * swa_end) / flops;
+  return {2.0 * in.prefill_dense_params / flops,
           2.0 * in.active_expert_params / flops,
           flash_attn ? attn : 0.0,
           flash_attn ? 0.0 : attn,
           in.all_weight_bytes / (double(std::max(1, n_ubatch)) * bw),
-          2.0 * in.recurrent_state_elems / flops};
+          2.0 * in.recurrent_state_elems / flops,
+          flash_attn ? vec : 0.0};
 }
 
 namespace {
@@ -103,8 +116,8 @@ double prefill_tps(const Backend& b, const Machine& m, const SpeedInputs& in, in
                    const ContextParams& cp) {
   const double bw = m.bandwidth_gbs * 1e9, flops = m.fp16_tflops * 1e12;
   if (bw <= 0 || flops <= 0) return 0;
-  const double mean_ctx = double(depth) + double(n_prompt) / 2.0;
-  const double s = prefill_seconds(b.speed, prefill_features(in, mean_ctx, cp.flash_attn, flops, bw, cp.n_ubatch));
+  const double s = prefill_seconds(
+      b.speed, prefill_features(in, double(depth), double(n_prompt), cp.flash_attn, flops, bw, cp.n_ubatch));
   return s > 0 ? b.speed_factor / s : 0;
 }
 
@@ -179,9 +192,9 @@ double prefill_tps_offload(const Backend& b, const Machine& m, const SpeedInputs
   const double link = m.link_gbs * 1e9, bw = m.bandwidth_gbs * 1e9, flops = m.fp16_tflops * 1e12;
   if (!o.any() || link <= 0) return prefill_tps(b, m, in, n_prompt, depth, cp);
   if (bw <= 0 || flops <= 0) return 0;
-  const double mean_ctx = double(depth) + double(n_prompt) / 2.0;
   const double ubatch = double(std::max<int64_t>(1, std::min<int64_t>(cp.n_ubatch, std::max<int64_t>(1, n_prompt))));
-  const double s = prefill_seconds(b.speed, prefill_features(in, mean_ctx, cp.flash_attn, flops, bw, cp.n_ubatch)) +
+  const double s = prefill_seconds(b.speed, prefill_features(in, double(depth), double(n_prompt), cp.flash_attn, flops,
+                                                             bw, cp.n_ubatch)) +
                    o.ram_weight_bytes / (ubatch * link);
   return s > 0 ? b.speed_factor / s : 0;
 }

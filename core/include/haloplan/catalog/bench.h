@@ -83,6 +83,12 @@ BenchRows parse_llama_bench(std::string_view text);
 //   contains "metal" / "cuda"             -> metal / cuda
 // Anything else ("unspecified") has no family and is not scored.
 std::string speed_family_of(std::string_view backend_label, int build = 0, std::string_view date = "");
+// Whether a build ran flash attention on prompt batches through the vec kernel (p_attn_vec): a
+// HIP build before llama.cpp PR #15769 made the tile kernel fast on AMD (September 2025; the rows
+// show the vec kernel's cost through b6097 and not from b6792, so the line is drawn at b6500, or
+// by date at 2025-09), unless it names rocWMMA (GGML_HIP_ROCWMMA_FATTN, PR #12032: the WMMA
+// kernel takes prompt batches). A family's fit counts the term only on such rows.
+bool vec_flash_attention_prompts(std::string_view backend_label, int build, std::string_view date);
 
 // The weight-type class of a quant label, for reports by class (the kernels that dequantise and
 // multiply differ by class): "MXFP4" (any label naming MXFP4, gpt-oss's experts), "F16/BF16",

@@ -68,13 +68,19 @@ inline double ceiling_bandwidth_gbs(const Machine& m) {
 //   p_weights   x all weight bytes / (ubatch * BW)   (every weight read once per ubatch)
 //   p_recurrent x 2 * recurrent state elements over the recurrent layers / FLOPS (the delta-rule
 //                 or SSM scan each prompt token runs; Gated DeltaNet and Mamba2 layers)
-constexpr size_t kDecodeParams = 8, kPrefillParams = 6;
+//   p_attn_vec  x attention FLOPs over every query head and every cached position up to the end
+//                 of the token's ubatch / FLOPS, flash attention on: the cost of a flash-attention
+//                 kernel that handles one query at a time and does not skip masked positions
+//                 (llama.cpp's "vec" kernel, which HIP builds ran on prompt batches before the
+//                 tile kernel was made fast on AMD); 0 where the build's kernels tile queries
+constexpr size_t kDecodeParams = 8, kPrefillParams = 7;
+constexpr size_t kPrefillVec = 6;  // p_attn_vec's index
 extern const std::array<const char*, kDecodeParams> kDecodeParamNames;
 extern const std::array<const char*, kPrefillParams> kPrefillParamNames;
 
 struct SpeedParams {
   std::array<double, kDecodeParams> decode{1.25, 1.25, 1.5, 2.0, 2.0, 0, 0, 0};
-  std::array<double, kPrefillParams> prefill{2.5, 2.5, 4.0, 4.0, 1.0, 4.0};
+  std::array<double, kPrefillParams> prefill{2.5, 2.5, 4.0, 4.0, 1.0, 4.0, 0.0};
   int decode_rows = 0, prefill_rows = 0;  // calibration rows behind these numbers (0: not calibrated)
   std::string fitted_on;                  // date and data file of the fit
   // 80% error band: the 10th and 90th percentiles of measured/predicted on the calibration rows.

@@ -14,10 +14,14 @@ namespace haloplan {
 
 // Inputs the speed model needs from a model at a quant.
 struct SpeedInputs {
-  double weight_read_bytes = 0;     // per generated token
-  double expert_read_bytes = 0;     // of which routed experts
-  double all_weight_bytes = 0;      // read once per ubatch in prefill
-  double active_dense_params = 0;   // per token, outside the routed experts
+  double weight_read_bytes = 0;    // per generated token
+  double expert_read_bytes = 0;    // of which routed experts
+  double all_weight_bytes = 0;     // read once per ubatch in prefill
+  double active_dense_params = 0;  // per token, outside the routed experts
+  // The same without the output head: a prompt batch computes logits for its last token only
+  // (llama_batch_allocr::init outputs the last token when the batch names none, as llama-bench's
+  // and llama-server's prompt batches do), so prefill multiplies by the head once per batch.
+  double prefill_dense_params = 0;
   double active_expert_params = 0;  // routed experts at the experts-used count
   int n_layer = 0, n_moe_layers = 0, n_recurrent_layers = 0;
   int first_moe_layer = 0;  // layers before it are dense (DeepSeek's and GLM's first_k_dense)
@@ -32,6 +36,10 @@ struct SpeedInputs {
   // model the geometric mean predicts best (README, "Attention and grouped queries").
   double attn_flops_per_ctx = 0;
   double attn_flops_per_ctx_swa = 0;
+  // The same FLOPs over every query head (no division): what a kernel pays that reads K/V once
+  // per query (see p_attn_vec).
+  double attn_qflops_per_ctx = 0;
+  double attn_qflops_per_ctx_swa = 0;
   int64_t window = 0;  // sliding window, 0 if none
   // Query heads per KV head (1 for multi-head attention). Without flash attention llama.cpp
   // multiplies each KV head by its group of query heads: one matrix-vector product per head in
@@ -49,9 +57,12 @@ using PrefillFeatures = std::array<double, kPrefillParams>;
 double attention_flops(const SpeedInputs& in, double ctx);
 DecodeFeatures decode_features(const SpeedInputs& in, double kv_bytes, double depth, bool flash_attn, double flops,
                                double bandwidth_bps);
-// mean_ctx: the mean number of positions each prompt token attends to.
-PrefillFeatures prefill_features(const SpeedInputs& in, double mean_ctx, bool flash_attn, double flops,
+// A prompt of n_prompt tokens after `depth` tokens, in ubatches of n_ubatch.
+PrefillFeatures prefill_features(const SpeedInputs& in, double depth, double n_prompt, bool flash_attn, double flops,
                                  double bandwidth_bps, int n_ubatch);
+// The mean number of cache positions a prompt token's ubatch spans: depth plus the end of its
+// ubatch (a kernel that does not skip masked positions reads them all).
+double mean_ubatch_end(double depth, double n_prompt, int n_ubatch);
 
 double decode_seconds(const SpeedParams& p, const DecodeFeatures& f);
 double prefill_seconds(const SpeedParams& p, const PrefillFeatures& f);
