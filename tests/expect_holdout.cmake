@@ -5,8 +5,8 @@
 #     p90 <= 23%;
 #   - prefill pp512: median <= 15%; prefill at depth: median <= 18%, p90 <= 75%; prompts over
 #     512 tokens from empty: p90 <= 70%.
-# The error limits guard the figures the README reports (7.5%, 20.4%, 4.8%, 18.9%, 13.7%, 16.4%,
-# 64.1%, 60.3%) against regression; they are not yet all of issue 19's targets.
+# The error limits guard the figures the README reports (7.2%, 20.2%, 5.1%, 18.7%, 13.7%, 16.3%,
+# 58.0%, 66.2%) against regression; they are not yet all of issue 19's targets.
 execute_process(COMMAND ${CAL} --json OUTPUT_VARIABLE out RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "calibrate exited with ${rc}")

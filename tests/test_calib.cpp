@@ -53,6 +53,12 @@ TEST_CASE("backend labels from every source map to speed families") {
   CHECK(speed_family_of("rocm-rocwmma", 6865) == "rocm-rocwmma");
   CHECK(speed_family_of("rocm-rocwmma-hipblaslt", 6097) == "rocm-rocwmma");
   CHECK(speed_family_of("rocm-rocwmma (lhl rocm-wmma-tune branch)", 6792) == "rocm-2025");
+  // A source that says it built without rocWMMA is not a rocWMMA build (2026 TheRock and ROCm
+  // 7.2.4 rows).
+  CHECK(speed_family_of("rocm-7.2.4 (hip, rocWMMA FA off)", 0, "2026-05") == "rocm");
+  CHECK(speed_family_of("rocm(hip) TheRock nightly, rocWMMA off", 0, "2026-01") == "rocm");
+  CHECK(speed_family_of("rocm-7.13 TheRock nightly (hip, rocWMMA FA on; justinappler patched rocWMMA path)", 0,
+                        "2026-04") == "rocm-rocwmma");
   CHECK(speed_family_of("unspecified (best observed config; README says primary ROCm 7 nightlies / Vulkan RADV)")
             .empty());
   // Every family the classifier names is in the shipped data, with parameters.

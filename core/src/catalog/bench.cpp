@@ -164,6 +164,17 @@ bool parse_test_name(std::string_view test, BenchRow& r) {
   return true;
 }
 
+namespace {
+// A label that names rocWMMA as in use: "rocm-rocwmma", "rocWMMA FA on", not "rocWMMA off" or
+// "rocWMMA FA off" (a source saying it built without it).
+bool rocwmma_on(const std::string& lowered) {
+  const size_t at = lowered.find("rocwmma");
+  if (at == std::string::npos) return false;
+  const std::string_view rest = std::string_view(lowered).substr(at + 7);
+  return rest.rfind(" off", 0) != 0 && rest.rfind(" fa off", 0) != 0;
+}
+}  // namespace
+
 std::string speed_family_of(std::string_view backend_label, int build, std::string_view date) {
   const std::string b = lower(backend_label);
   auto has = [&](const char* s) { return b.find(s) != std::string::npos; };
@@ -172,7 +183,7 @@ std::string speed_family_of(std::string_view backend_label, int build, std::stri
   if (has("vulkan") || has("radv")) return "vulkan-radv";
   if (has("rocm") || has("hip")) {
     if (!has("hipblaslt") && build > 0 && build < 6500) return "rocm-rocblas";
-    if (has("rocwmma") && !has("tune")) return "rocm-rocwmma";
+    if (rocwmma_on(b) && !has("tune")) return "rocm-rocwmma";
     const bool before_2026 = build > 0 ? build < 7000 : !date.empty() && date < "2025-12";
     return before_2026 ? "rocm-2025" : "rocm";
   }
@@ -184,7 +195,7 @@ std::string speed_family_of(std::string_view backend_label, int build, std::stri
 bool vec_flash_attention_prompts(std::string_view backend_label, int build, std::string_view date) {
   const std::string b = lower(backend_label);
   if (b.find("rocm") == std::string::npos && b.find("hip") == std::string::npos) return false;
-  if (b.find("rocwmma") != std::string::npos) return false;
+  if (rocwmma_on(b)) return false;
   return build > 0 ? build < 6500 : !date.empty() && date < "2025-09";
 }
 

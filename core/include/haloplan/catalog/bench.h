@@ -73,7 +73,8 @@ BenchRows parse_llama_bench(std::string_view text);
 //                                         -> rocm-rocblas (2025 ROCm 6.4 builds whose matrix
 //                                            multiplications went through rocBLAS, about a third
 //                                            of hipBLASLt's prefill speed on gfx1151)
-//   contains "rocwmma", not "tune"        -> rocm-rocwmma (built with GGML_HIP_ROCWMMA_FATTN:
+//   names rocWMMA (not "rocWMMA off" or "rocWMMA FA off"), not "tune"
+//                                         -> rocm-rocwmma (built with GGML_HIP_ROCWMMA_FATTN:
 //                                            its flash-attention decode slows down at depth
 //                                            until lhl's rocm-wmma-tune fix)
 //   contains "rocm" or "hip", built before b7000 (by build number, else by a date before
