@@ -6,11 +6,11 @@
 //
 // The rows are bench/data's two files unless --csv names others. Each source's rows weigh
 // 1/sqrt(n) in the fit, so a source with hundreds of rows of three models does not outvote the
-// rest. The 80% bands written are leave-one-model-out bands: the quantiles of measured/predicted
-// for each model's rows predicted by a fit without that model, so they hold for models the fit
-// never saw. --write replaces the fitted families in the backends file; --check fails if the
-// shipped parameters differ from a fresh fit (data/backends.json is stale), or the shipped rows
-// (data/measured.json) from the rows scored here. --rows writes those rows: every scored row with
+// rest. The 80% bands written are held-out bands: the quantiles of measured/predicted over each
+// model's rows predicted by a fit without that model and each source's rows predicted by a fit
+// without that source, so they hold for models and for builds the fit never saw. --write replaces the fitted families
+// in the backends file; --check fails if the shipped parameters differ from a fresh fit (data/backends.json is stale),
+// or the shipped rows (data/measured.json) from the rows scored here. --rows writes those rows: every scored row with
 // the fit's figure for it, the evidence `haloplan plan` and the page show beside an estimate.
 // --holdout prints the held-out report (leave-one-model-out and leave-one-source-out).
 //
@@ -292,7 +292,15 @@ int main(int argc, char** argv) {
   // compares only the fitted parameters and skips them.
   const bool bands = !write_path.empty() || holdout || as_json || !check;
   const bench::Prepared lomo = bands ? held_out(cat, all, by_model) : bench::Prepared{};
-  if (bands) set_held_out_bands(fitted, lomo), set_calibrated_bands(fitted, lomo);
+  const bench::Prepared loso = bands ? held_out(cat, all, by_source) : bench::Prepared{};
+  if (bands) {
+    // A band must hold for a model the fit never saw and for a build (a source) it never saw:
+    // its quantiles are taken over both sets of held-out predictions.
+    bench::Prepared both = lomo;
+    both.rows.insert(both.rows.end(), loso.rows.begin(), loso.rows.end());
+    set_held_out_bands(fitted, both);
+    set_calibrated_bands(fitted, lomo);
+  }
   const auto by_arch = [&](const bench::Scored& x) {
     const CatalogModel* mm = cat.model(x.row.model_id);
     return mm ? mm->arch.arch : x.row.model_id;
@@ -301,11 +309,11 @@ int main(int argc, char** argv) {
   if (bands) set_unmeasured(cat, fitted, all, loao);
   bench::predict(p, fitted);
   if (as_json) {
-    // In sample, by model held out and by source held out, with the shipped (held-out) bands.
+    // In sample, and held out by model, architecture and source, with the shipped (held-out) bands.
     nlohmann::json j = {{"in_sample", bench::report_json(p, fitted)},
                         {"by_model", bench::report_json(lomo, fitted)},
                         {"by_architecture", bench::report_json(loao, with_unmeasured_bands(fitted))}};
-    if (holdout) j["by_source"] = bench::report_json(held_out(cat, all, by_source), fitted);
+    j["by_source"] = bench::report_json(loso, fitted);
     std::cout << j.dump(1) << "\n";
     return 0;
   }
@@ -332,7 +340,7 @@ int main(int argc, char** argv) {
         "band a model of an unmeasured architecture gets):\n");
     bench::print_report(loao, with_unmeasured_bands(fitted), names + ", leave-one-architecture-out");
     std::printf("\nHELD OUT BY SOURCE (each source's rows predicted by a fit without them):\n");
-    bench::print_report(held_out(cat, all, by_source), fitted, names + ", leave-one-source-out");
+    bench::print_report(loso, fitted, names + ", leave-one-source-out");
   }
 
   int stale = 0;

@@ -1,6 +1,7 @@
 # Runs bench/calibrate --json (a fresh fit on bench/data's rows) and checks the speed model on
 # rows it was not fitted on, each model's rows predicted by a fit without that model:
-#   - the shipped 80% bands hold 75-85% of those rows (they are fitted on them: see calibrate);
+#   - the shipped 80% bands hold 75-85% of those rows, and of each source's rows predicted by a
+#     fit without that source (the bands are fitted on both: see calibrate);
 #   - decode at depth 0: median <= 8%, p90 <= 22%; decode at depth >= 16K: median <= 6%,
 #     p90 <= 23%;
 #   - prefill pp512: median <= 15%; prefill at depth: median <= 18%, p90 <= 75%; prompts over
@@ -14,6 +15,8 @@ endif()
 include(${CMAKE_CURRENT_LIST_DIR}/json_check.cmake)
 check(by_model band_coverage 0.75 GE)
 check(by_model band_coverage 0.85 LE)
+check(by_source band_coverage 0.75 GE)
+check(by_source band_coverage 0.85 LE)
 check(by_model decode_d0 median 0.08 LE)
 check(by_model decode_d0 p90 0.22 LE)
 check(by_model decode_deep median 0.06 LE)

@@ -96,7 +96,7 @@ std::vector<Table> evidence_tables(const SpeedEvidence& e, const Backend& b) {
   f.notes.push_back(std::string(e.unmeasured ? "Unmeasured architecture (bytes and FLOPs only): " : "") +
                     "80 % band: decode × " + fixed(e.decode_lo, 2) + "–" + fixed(e.decode_hi, 2) + ", prefill × " +
                     fixed(e.prefill_lo, 2) + "–" + fixed(e.prefill_hi, 2) +
-                    " of the estimate (leave-one-model-out residuals" +
+                    " of the estimate (leave-one-model-out and leave-one-source-out residuals" +
                     (e.unmeasured ? ", widened to the leave-one-architecture-out ones)." : ")."));
 
   Table n;

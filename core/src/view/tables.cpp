@@ -103,7 +103,8 @@ Table list_table(const std::string& what, const Catalog& c) {
                         fixed(p.prefill_lo, 2) + "-" + fixed(p.prefill_hi, 2) + "x"});
     }
     t.notes.push_back(
-        "Bands: 80% of measured/predicted on rows of models the fit did not see (leave-one-model-out). The default "
+        "Bands: 80% of measured/predicted on rows of models and of sources (builds) the fit did not see "
+        "(leave-one-model-out and leave-one-source-out). The default "
         "of each engine is the newest build family with data.");
   } else {
     t.title = "Backends";
