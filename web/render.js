@@ -478,7 +478,7 @@ function evidenceView(e, problem) {
     : `The family ${e.family_name || e.family} has no calibration rows: default efficiencies, an estimate.`;
   return [
     el('p', { class: 'small' }, fitted, ' ', e.unmeasured ? 'Unmeasured architecture: bytes and FLOPs only. ' : '',
-      `80% band: decode ×${e.bands.decode_lo.toFixed(2)}–${e.bands.decode_hi.toFixed(2)}, prefill ×${e.bands.prefill_lo.toFixed(2)}–${e.bands.prefill_hi.toFixed(2)} of the estimate (models held out of the fit).`),
+      `80% band: decode ×${e.bands.decode_lo.toFixed(2)}–${e.bands.decode_hi.toFixed(2)}, prefill ×${e.bands.prefill_lo.toFixed(2)}–${e.bands.prefill_hi.toFixed(2)} of the estimate (models and sources held out of the fit).`),
     el('p', { class: 'small' }, 'The formula: each amount of work per token at the machine\'s peak, times what the family\'s rows show the kernels take.'),
     el('div', { class: 'table-wrap' }, el('table', { id: 'evidence-terms' },
       el('caption', { class: 'visually-hidden' }, 'The formula'),

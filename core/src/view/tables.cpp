@@ -223,8 +223,8 @@ Table fit_table(const Scenario& s, const Selection& sel, const std::vector<Plan>
 namespace {
 std::string band_note(const SpeedParams& p) {
   auto pct = [](double v) { return fixed(v * 100, 0); };
-  return "Bands (in brackets) hold 80% of the calibration measurements of models the fit did not see (each "
-         "model's rows predicted without them): decode " +
+  return "Bands (in brackets) hold 80% of the calibration measurements of models and sources the fit did not "
+         "see (each model's rows, and each source's, predicted without them): decode " +
          pct(p.decode_lo) + "–" + pct(p.decode_hi) + "% of the estimate over " + std::to_string(p.decode_rows) +
          " measurements, prefill " + pct(p.prefill_lo) + "–" + pct(p.prefill_hi) + "% over " +
          std::to_string(p.prefill_rows) + " (" + p.fitted_on + ").";
