@@ -29,3 +29,28 @@ check(by_model prefill_deep p90 0.75 LE)
 # without them must fall inside it 75-85% of the time.
 check(by_architecture band_coverage 0.75 GE)
 check(by_architecture band_coverage 0.85 LE)
+# The worst rows held out by model, each with what the other rows say of it. The four rows of
+# qwen3.6-35b-a3b's ROCm prompt at depth from other builds and sources run 0.8-0.9x the
+# estimate, this source's 0.05-0.18x (llama_bench_extra.csv lines 705-707): the build, not the
+# model. Qwen3-30B-A3B's prompt at depth 130,560 (lines 765 and 767) has no second setup, and
+# the model's other prompts at depth run about 0.55x in the other families too: the model.
+function(check_worst row cause)
+  string(JSON n LENGTH "${out}" by_model worst)
+  math(EXPR last "${n} - 1")
+  foreach(i RANGE ${last})
+    string(JSON r GET "${out}" by_model worst ${i} row)
+    if(r STREQUAL "${row}")
+      string(JSON c GET "${out}" by_model worst ${i} cause)
+      if(NOT c STREQUAL "${cause}")
+        string(JSON why GET "${out}" by_model worst ${i} missing)
+        message(FATAL_ERROR "worst row ${row}: cause ${c}, expected ${cause} (${why})")
+      endif()
+      message(STATUS "worst row ${row}: ${c}")
+      return()
+    endif()
+  endforeach()
+  message(FATAL_ERROR "worst row ${row} is not among the ten worst rows held out by model")
+endfunction()
+check_worst(llama_bench_extra.csv:705 setup)
+check_worst(llama_bench_extra.csv:707 setup)
+check_worst(llama_bench_strix_halo.csv:765 model)
