@@ -64,7 +64,8 @@ Commands:
              read from /sys, /proc and /etc/modprobe.d; what each backend can reach; how far
              the model (--model, --quant) is from fitting and the exact changes to get there
   cluster    one model over 2-4 boxes joined by llama.cpp RPC (-sm layer): layers and their KV
-             split by free memory (or --ts), each node's verdict, decode and prefill, and the
+             split by free memory (or --ts, in llama-server's order: the workers, then the
+             head), each node's verdict, decode and prefill, and the
              rpc-server and llama-server --rpc commands (--nodes 2 or --nodes ID,ID; --link
              1gbe|2.5gbe|10gbe|25gbe|50gbe|usb4|rdma)
   models | machines | backends | builds   list the catalog

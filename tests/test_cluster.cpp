@@ -1,4 +1,5 @@
 // Clusters of unified-memory boxes over llama.cpp RPC (-sm layer), against measured cluster runs.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <numeric>
 
@@ -53,15 +54,35 @@ TEST_CASE("cluster: a model that fits one box is not faster on two, three or fou
   }
 }
 
-TEST_CASE("cluster: -ts splits the layers in its proportions, and the commands name every worker") {
+TEST_CASE("cluster: -ts splits the layers as llama.cpp does, and the commands name every worker") {
+  // llama.cpp puts the RPC devices first, then the local GPU (src/llama.cpp, "add RPC servers at
+  // the front of the list"), and gives layer il of n (il = n: the output layer) to the first
+  // device whose cumulative share exceeds il / (n + 1) (src/llama-model.cpp, load_tensors).
+  // gpt-oss-120b has 36 layers: with -ts 1,3 the worker (device 0, share 0.25) takes the layers
+  // il / 37 < 0.25, il 0-9, ten of them; the head takes layers 10-35 and the output layer.
   const Scenario s = box(0.5, 120);
   const ClusterPlan p = cluster("gpt-oss-120b", FType::MXFP4_MOE, s, 2, "usb4", {1, 3});
   REQUIRE(p.nodes.size() == 2);
-  CHECK(p.nodes[0].layers == 9);  // 36 layers: a quarter, and the rest
-  CHECK(p.nodes[1].layers == 27);
+  CHECK(p.nodes[0].layers == 26);  // the head
+  CHECK(p.nodes[0].output);
+  CHECK(p.nodes[1].layers == 10);  // the worker
+  CHECK_FALSE(p.nodes[1].output);
   REQUIRE(p.commands.size() == 2);
   CHECK(p.commands[0].find("rpc-server") != std::string::npos);
-  CHECK(p.commands[1].find("--rpc NODE2:50052 -ts 9,27") != std::string::npos);
+  // Printed in device order, the output layer counted where it lands: the same split again.
+  CHECK(p.commands[1].find("--rpc NODE2:50052 -ts 10,27") != std::string::npos);
+}
+
+TEST_CASE("cluster: llama.cpp's layer rule, worked by hand") {
+  // 4 layers and the output layer over -ts 1,1: split points 0.5 and 1; il / 5 = 0, 0.2, 0.4
+  // go to device 0, 0.6, 0.8 (layer 3 and the output) to device 1.
+  CHECK(layer_devices({1, 1}, 4) == std::vector<int>{0, 0, 0, 1, 1});
+  // A device given 0 takes nothing; three devices 1,0,1 over 4 layers: 0, 0, 0, 2, 2.
+  CHECK(layer_devices({1, 0, 1}, 4) == std::vector<int>{0, 0, 0, 2, 2});
+  // Whole slots of n + 1 reproduce themselves: -ts 10,27 over 36 layers gives 10 and 26 + output.
+  const auto d = layer_devices({10, 27}, 36);
+  CHECK(std::count(d.begin(), d.end(), 0) == 10);
+  CHECK(d.back() == 1);
 }
 
 TEST_CASE("cluster: Tulu-3-405B Q4_K_M needs four boxes and decodes as lhl's 4-node run did") {

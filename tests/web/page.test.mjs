@@ -816,7 +816,7 @@ test('several boxes: the cluster from the link gives the CLI\'s nodes and speed;
   const want = JSON.parse(execFileSync(cli, ['cluster', '--model', 'minimax-m2', '--quant', 'Q6_K', '--carve-out', '0.5', '--gtt', '120',
     '--backend', 'llamacpp-vulkan', '--nodes', '2', '--link', '50gbe', '--format', 'json'], { encoding: 'utf8' }));
   const rows = await page.$$eval('#cl-table table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
-  assert.deepEqual(rows.map((r) => Number(r[2])), want.nodes.map((n) => n.layers));
+  assert.deepEqual(rows.map((r) => parseInt(r[2], 10)), want.nodes.map((n) => n.layers));
   assert.match(await page.textContent('#cl-table'), new RegExp(`Decode ${want.decode_tps.toFixed(1)} t/s`));
   assert.equal(await page.textContent('#cl-commands'), want.commands.join('\n'));
   // Back to one box from the picker: the part empties and the link drops nodes.

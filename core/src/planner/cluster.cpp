@@ -28,6 +28,22 @@ std::string link_kind_ids() {
   return ids;
 }
 
+std::vector<int> layer_devices(const std::vector<double>& split, int n_layer) {
+  // llama.cpp sums the proportions into split points in float and compares float(il) / (n + 1).
+  std::vector<float> points;
+  float sum = 0;
+  for (double v : split) points.push_back(sum += float(v));
+  std::vector<int> dev(size_t(std::max(0, n_layer)) + 1, 0);
+  if (points.empty() || sum <= 0) return dev;
+  for (auto& p : points) p /= sum;
+  for (int il = 0; il <= n_layer; ++il) {
+    const float x = float(il) / float(n_layer + 1);
+    const auto k = std::upper_bound(points.begin(), points.end(), x) - points.begin();
+    dev[size_t(il)] = int(std::min<std::ptrdiff_t>(k, std::ptrdiff_t(points.size()) - 1));
+  }
+  return dev;
+}
+
 double cluster_decode_seconds(double one_box_seconds, int nodes) {
   return one_box_seconds + std::max(0, nodes - 1) * kRpcHopSeconds;
 }
@@ -43,7 +59,7 @@ ClusterPlan plan_cluster(const Catalog& c, const CatalogModel& model, FType quan
   out.single_decode_tps = bp->decode_tps_0;
   out.fits_one_node = bp->placement.verdict == Verdict::CarveOut || bp->placement.verdict == Verdict::Gtt;
   // What every node holds once (its compute buffer and runtime), what only one does (the output
-  // head on the last, the projector on the head) and what is split with the layers.
+  // head on the last device, the projector on the head) and what is split with the layers.
   const double per_node = double(one.buffers.compute_bytes) + bp->overhead_bytes;
   const double output_head =
       double(model.arch.tied_embeddings ? one.weights.output_copy_bytes : one.weights.output_bytes);
@@ -55,28 +71,33 @@ ClusterPlan plan_cluster(const Catalog& c, const CatalogModel& model, FType quan
   for (size_t i = 0; i < n; ++i) {
     pools.push_back(machine_pools(*nodes[i].machine, nodes[i].knobs));
     const double limit = pools[i].carve_out + (backend_reaches_gtt(b, nodes[i].knobs) ? pools[i].gtt : 0.0);
-    free[i] = std::max(0.0, limit - per_node - (i + 1 == n ? output_head : 0.0) - (i == 0 ? projector : 0.0));
+    // The head is llama.cpp's last device, so it holds the output head by default.
+    free[i] = std::max(0.0, limit - per_node - (i == 0 ? output_head + projector : 0.0));
   }
+  // llama.cpp's device order: the workers in --rpc order, then the head.
+  std::vector<size_t> node_of(n);
+  for (size_t k = 0; k < n; ++k) node_of[k] = (k + 1) % n;
   const bool by_split = split.size() == n && std::accumulate(split.begin(), split.end(), 0.0) > 0;
-  const std::vector<double>& weights = by_split ? split : free;
-  const double total = std::accumulate(weights.begin(), weights.end(), 0.0);
-  // Whole layers per node, largest remainders last to round.
+  std::vector<double> weights(n);
+  for (size_t k = 0; k < n; ++k) weights[k] = by_split ? split[k] : free[node_of[k]];
   const int n_layer = std::max(1, model.arch.n_layer);
-  int given = 0;
-  for (size_t i = 0; i < n; ++i) {
-    out.nodes.push_back({nodes[i].machine, 0, 0, {}});
-    out.nodes[i].layers = total > 0 ? int(std::floor(weights[i] / total * n_layer)) : 0;
-    given += out.nodes[i].layers;
+  const std::vector<int> dev = layer_devices(weights, n_layer);
+  for (size_t i = 0; i < n; ++i) out.nodes.push_back({nodes[i].machine, 0, false, 0, {}});
+  std::vector<int> slots(n, 0);  // layers and the output layer per device: the -ts that gives them
+  for (int il = 0; il <= n_layer; ++il) {
+    const size_t k = size_t(dev[size_t(il)]);
+    ++slots[k];
+    NodePlan& np = out.nodes[node_of[k]];
+    if (il < n_layer) ++np.layers;
+    else np.output = true;
   }
-  for (size_t i = 0; given < n_layer; i = (i + 1) % n)
-    if (total <= 0 || weights[i] > 0) ++out.nodes[i].layers, ++given;
   double decode_s = 0, prefill_s = 0;
   const int ubatch = std::max(1, s.ctx.n_ubatch);
   bool all_fit = true, gtt = false;
   for (size_t i = 0; i < n; ++i) {
     NodePlan& np = out.nodes[i];
     np.share = double(np.layers) / n_layer;
-    const double gpu = np.share * layered + per_node + (i + 1 == n ? output_head : 0.0) + (i == 0 ? projector : 0.0);
+    const double gpu = np.share * layered + per_node + (np.output ? output_head : 0.0) + (i == 0 ? projector : 0.0);
     // The head keeps the host side: token_embd, the logits and the CPU compute buffer.
     const double host = i == 0 ? bp->placement.host_bytes : 0.0;
     np.placement = place(pools[i], backend_reaches_gtt(b, nodes[i].knobs), gpu, host);
@@ -109,13 +130,15 @@ ClusterPlan plan_cluster(const Catalog& c, const CatalogModel& model, FType quan
   out.decode_tps = decode_s > 0 ? 1 / decode_s : 0;
   out.prefill_tps = prefill_s > 0 ? 1 / prefill_s : 0;
   // rpc-server on each worker (-c keeps a local tensor cache, so a reload need not resend the
-  // weights); the head names them in order and splits by -ts.
+  // weights); the head names them in order and splits by -ts in llama.cpp's device order, each
+  // device's layers with the output layer counted on the one that holds it: split points at
+  // whole slots of n_layer + 1 give exactly these layers.
   std::string rpc, ts;
   for (size_t i = 1; i < n; ++i) {
     out.commands.push_back("# node " + std::to_string(i + 1) + ": rpc-server -H 0.0.0.0 -p 50052 -c");
     rpc += (i > 1 ? "," : "") + std::string("NODE") + std::to_string(i + 1) + ":50052";
   }
-  for (size_t i = 0; i < n; ++i) ts += (i ? "," : "") + std::to_string(out.nodes[i].layers);
+  for (size_t k = 0; k < n; ++k) ts += (k ? "," : "") + std::to_string(slots[k]);
   if (!launch.empty() && n > 1) {
     std::string head = launch;
     if (head.find("--no-mmap") == std::string::npos) head += " --no-mmap";

@@ -59,8 +59,8 @@ Table cluster_table(const ClusterRequest& r, const ClusterPlan& p) {
   for (size_t i = 0; i < p.nodes.size(); ++i) {
     const auto& n = p.nodes[i];
     t.rows.push_back({std::to_string(i + 1) + (i == 0 ? " (head)" : " (worker)"), n.machine->name,
-                      std::to_string(n.layers), gib(n.placement.gpu_bytes), gib(n.placement.gpu_limit),
-                      verdict_label(n.placement.verdict, n.machine->kind)});
+                      std::to_string(n.layers) + (n.output ? " + output" : ""), gib(n.placement.gpu_bytes),
+                      gib(n.placement.gpu_limit), verdict_label(n.placement.verdict, n.machine->kind)});
   }
   t.notes.push_back(
       "Decode " + tps(p.decode_tps) + " t/s and prefill " + tps(p.prefill_tps) + " t/s (estimates, depth 0); " +
@@ -70,7 +70,9 @@ Table cluster_table(const ClusterRequest& r, const ClusterPlan& p) {
   t.notes.push_back(
       "Each extra node costs about 5.7 ms per generated token over RPC (lhl's 1-4 node gpt-oss-120b runs); "
       "-sm tensor across nodes decoded at 0.27-0.40x of -sm layer in wkljohn's runs (bench/cluster).");
-  t.notes.push_back("-ts follows llama-server's device order: check it with the same --rpc and --list-devices.");
+  t.notes.push_back(
+      "-ts is in llama.cpp's device order: the RPC workers in --rpc order, then this box (src/llama.cpp puts RPC "
+      "devices first); the box holding the output layer counts it as one more.");
   t.notes.push_back(
       "Not planned here: vLLM tensor parallel over RoCE, the one mode measured to decode faster on more boxes "
       "(4x Strix Halo TP4 about 50-52 t/s vs TP2 39.8, maikzz32/strix-halo-vllm-cluster; 2x DGX Spark TP2 2.09x "
@@ -89,6 +91,7 @@ void write_cluster(JsonOut& o, const ClusterRequest& r, const ClusterPlan& p) {
     o.obj()
         .field("machine", n.machine->id)
         .field("layers", double(n.layers))
+        .field("output_layer", n.output)
         .field("gpu_bytes", n.placement.gpu_bytes)
         .field("host_bytes", n.placement.host_bytes)
         .field("gpu_limit", n.placement.gpu_limit)

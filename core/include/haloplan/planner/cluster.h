@@ -5,6 +5,13 @@
 // Decode walks the layers node after node: each node's share of the one-box time on its own
 // machine, plus a per-token cost for every extra node; prefill adds the activations sent over
 // the link. Facts and figures: reference beyond-one-box.md, section 3.
+//
+// Layers go to devices as llama.cpp gives them (the release bench/oracle/VERSION names):
+// llama.cpp lists the RPC devices first, in --rpc order, then the local GPU ("add RPC servers at
+// the front of the list", llama_model_load_from_file_impl in src/llama.cpp), and -ts gives one
+// proportion per device in that order. Layer il of n (il = n is the output layer) goes to the
+// first device whose cumulative share exceeds il / (n + 1) (llama_model::load_tensors,
+// src/llama-model.cpp), so the output head lands on the last device: the head's own GPU.
 #pragma once
 
 #include <optional>
@@ -39,7 +46,8 @@ struct ClusterNode {
 struct NodePlan {
   const Machine* machine = nullptr;
   int layers = 0;
-  double share = 0;  // of the layers
+  bool output = false;  // holds the output layer (the vocabulary x embedding head)
+  double share = 0;     // of the layers
   Placement placement;
 };
 
@@ -52,9 +60,15 @@ struct ClusterPlan {
   std::vector<std::string> commands;       // rpc-server on each worker, then the head's llama-server
 };
 
+// The device each of layers 0..n_layer (n_layer: the output layer) goes to, by llama.cpp's rule
+// above, for proportions `split` in device order (all zero or empty: device 0 takes everything).
+std::vector<int> layer_devices(const std::vector<double>& split, int n_layer);
+
 // Plans `model` at `quant` (scenario `s`: the head's machine and knobs, context, cache) over
-// `nodes` (the head first) on backend `b`. `split`: -ts proportions, one per node; empty: by free
-// memory. `launch`: the head's llama-server command for one box (launch_command), or empty.
+// `nodes` (the head first, then the workers in --rpc order) on backend `b`. `split`: -ts
+// proportions as llama-server takes them, in its device order (the workers, then the head);
+// empty: by the memory each node has free. `launch`: the head's llama-server command for one
+// box (launch_command), or empty.
 ClusterPlan plan_cluster(const Catalog& c, const CatalogModel& model, FType quant, const Scenario& s,
                          const std::vector<ClusterNode>& nodes, const Backend& b, const LinkKind& link,
                          const std::vector<double>& split, const std::string& launch);
