@@ -67,7 +67,8 @@ Commands:
              split by free memory (or --ts, in llama-server's order: the workers, then the
              head), each node's verdict, decode and prefill, and the
              rpc-server and llama-server --rpc commands (--nodes 2 or --nodes ID,ID; --link
-             1gbe|2.5gbe|10gbe|25gbe|50gbe|usb4|rdma)
+             1gbe|2.5gbe|10gbe|25gbe|50gbe|usb4|rdma); with a vLLM --backend, vLLM's
+             tensor parallel instead: 1/N of every layer per box, Ray and vllm serve commands
   models | machines | backends | builds   list the catalog
 
 Flags:

@@ -108,3 +108,85 @@ TEST_CASE("cluster: Qwen3.6-27B Q6_K on two boxes decodes as wkljohn's runs did,
   CHECK(p.single_decode_tps >= 9.50 * 0.8);
   CHECK(p.single_decode_tps <= 9.50 * 1.2);
 }
+
+namespace {
+
+ClusterPlan tensor_parallel(const char* model, FType q, const Scenario& s, int n, const char* link = "rdma") {
+  std::vector<ClusterNode> nodes(size_t(n), ClusterNode{s.machine, s.knobs});
+  return plan_tensor_parallel(shipped(), *shipped().model(model), q, s, nodes, *shipped().backend("vllm-rocm"),
+                              *link_kind(link), "vllm serve x");
+}
+
+}  // namespace
+
+TEST_CASE("vLLM tensor parallel: which rank counts shard a model, by vLLM's rules") {
+  // vLLM needs the attention heads divisible by the ranks (ModelConfig.verify_with_parallel_config)
+  // and the KV heads divisible by the ranks or the ranks by them (QKVParallelLinear partitions or
+  // replicates). Head counts from the models' config.json (the shipped catalog's sources).
+  const auto problem = [](const char* id, int n) { return tensor_parallel_problem(shipped().model(id)->arch, n); };
+  // Qwen2.5-7B: 28 heads, 4 KV heads. 28 / 3 is not whole; 2 and 4 divide both.
+  CHECK(problem("qwen2.5-7b", 2).empty());
+  CHECK(problem("qwen2.5-7b", 3).find("attention heads (28) divisible by 3") != std::string::npos);
+  CHECK(problem("qwen2.5-7b", 4).empty());
+  // Qwen3.6-27B: 24 heads divide by 3, its 4 KV heads neither divide by 3 nor 3 by them.
+  CHECK(problem("qwen3.6-27b", 3).find("4 KV heads") != std::string::npos);
+  CHECK(problem("qwen3.6-27b", 4).empty());
+  // Phi-4: 40 heads divide by 4; 10 KV heads do not, nor 4 them.
+  CHECK(problem("phi-4", 4).find("10 KV heads") != std::string::npos);
+  CHECK(problem("phi-4", 2).empty());
+  // Qwen3-Next-80B-A3B: 2 KV heads on 4 ranks are replicated (4 = 2 x 2).
+  CHECK(problem("qwen3-next-80b-a3b", 4).empty());
+  // DeepSeek-V3: MLA's latent cache has no KV heads to split; 128 heads divide by 4.
+  CHECK(problem("deepseek-v3", 4).empty());
+}
+
+TEST_CASE("vLLM tensor parallel: weights split N ways, the KV by heads, one whole head per rank") {
+  const Scenario s = box(0.5, 120);
+  // Llama-3.3-70B has 8 KV heads: 2 ranks hold 4 each, 4 ranks 2 each. From 2 ranks to 4 a node
+  // sheds a quarter of the weights and a quarter of the KV cache; its compute buffer stays.
+  {
+    const Plan one = make_plan(shipped(), *shipped().model("llama-3.3-70b"), FType::Q4_K_M, s);
+    const double weights = double(one.weights.total_bytes + one.weights.output_copy_bytes);
+    const double kv = double(one.kv.kv_bytes());
+    const ClusterPlan p2 = tensor_parallel("llama-3.3-70b", FType::Q4_K_M, s, 2);
+    const ClusterPlan p4 = tensor_parallel("llama-3.3-70b", FType::Q4_K_M, s, 4);
+    REQUIRE(p2.nodes.size() == 2);
+    REQUIRE(p4.nodes.size() == 4);
+    CHECK(p2.nodes[0].need_bytes - p4.nodes[0].need_bytes == Approx(weights / 4 + kv / 4).epsilon(1e-9));
+    // Every node holds the same: no head-node extras as with RPC.
+    CHECK(p4.nodes[3].need_bytes == Approx(p4.nodes[0].need_bytes));
+  }
+  // Qwen3.5-122B-A10B has 2 KV heads: 2 ranks hold one each, and 4 ranks still one each
+  // (replicated), so from 2 ranks to 4 only the weights and the recurrent state shrink.
+  {
+    const Plan one = make_plan(shipped(), *shipped().model("qwen3.5-122b-a10b"), FType::Q4_K_M, s);
+    const double sharded = double(one.weights.total_bytes + one.weights.output_copy_bytes + one.kv.state_bytes);
+    const ClusterPlan p2 = tensor_parallel("qwen3.5-122b-a10b", FType::Q4_K_M, s, 2);
+    const ClusterPlan p4 = tensor_parallel("qwen3.5-122b-a10b", FType::Q4_K_M, s, 4);
+    CHECK(p2.nodes[0].need_bytes - p4.nodes[0].need_bytes == Approx(sharded / 4).epsilon(1e-9));
+    // Each of the 4 holds half the KV cache: what is left after its weights and buffers.
+    const double rest = p4.nodes[0].need_bytes - sharded / 4 - double(one.buffers.compute_bytes);
+    CHECK(rest - double(one.kv.kv_bytes()) / 2 ==
+          Approx(shipped().backend("vllm-rocm")->runtime_overhead_mib * 1048576.0));
+  }
+}
+
+TEST_CASE("vLLM tensor parallel: decodes faster on two boxes, not past the measured 2.09x") {
+  // Unlike RPC's layer split, tensor parallel runs the boxes at once: 2x DGX Spark TP2 decoded
+  // 2.09x one box (TPOT 332.7 -> 162.4 ms, unsloth PR #10280), 4x Strix Halo TP4 gained over TP2
+  // (50-52 vs 39.8 t/s, maikzz32/strix-halo-vllm-cluster; reference beyond-one-box.md section 3).
+  // Each token still waits on two all-reduces per layer and one for the logits.
+  const Scenario s = box(0.5, 120);
+  const ClusterPlan p2 = tensor_parallel("llama-3.3-70b", FType::Q8_0, s, 2);
+  const ClusterPlan p4 = tensor_parallel("llama-3.3-70b", FType::Q8_0, s, 4);
+  REQUIRE(p2.single_decode_tps > 0);
+  CHECK(p2.decode_tps > 1.2 * p2.single_decode_tps);
+  CHECK(p2.decode_tps <= 2.09 * p2.single_decode_tps);
+  CHECK(p4.decode_tps > p2.decode_tps);
+  // Each of the two holds half of what one box needs, inside the same 0.9 pre-allocation.
+  CHECK((p2.verdict == Verdict::Gtt || p2.verdict == Verdict::CarveOut));
+  CHECK(p2.nodes[0].need_bytes < p2.nodes[0].placement.gpu_bytes);
+  // The launch: Ray on every box, one vllm serve on the head with the rank count.
+  REQUIRE(p2.commands.size() >= 3);
+  CHECK(p2.commands.back().find("--tensor-parallel-size 2 --distributed-executor-backend ray") != std::string::npos);
+}

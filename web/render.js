@@ -193,7 +193,7 @@ export function renderResident(r) {
 }
 
 // The focused model over several boxes of this machine: the per-node table, or why it cannot be
-// planned, and the rpc-server and llama-server --rpc commands.
+// planned, and its commands (rpc-server and llama-server --rpc, or Ray and vllm serve).
 export function renderCluster(r) {
   const s = r.state;
   setOptions($('cl-link'), (r.info.links || []).map((l) => [l.id, l.name]), s.link);
@@ -204,7 +204,8 @@ export function renderCluster(r) {
   if (cl.error) { replace('cl-table', el('p', { class: 'notice', role: 'status' }, `No cluster plan: ${cl.error}.`)); return; }
   const parts = cl.tables.map((t) => tableView(t, { onExport }));
   const cmds = cl.plan.commands.join('\n');
-  if (cmds) parts.push(el('p', null, 'On each worker, then on the head:'), el('pre', { id: 'cl-commands' }, cmds), copyButton('Copy the commands', cmds));
+  const lead = cl.plan.mode === 'vllm-tp' ? 'Ray on every box, the head first, then vLLM on the head:' : 'On each worker, then on the head:';
+  if (cmds) parts.push(el('p', null, lead), el('pre', { id: 'cl-commands' }, cmds), copyButton('Copy the commands', cmds));
   replace('cl-table', ...parts);
 }
 

@@ -285,12 +285,13 @@ std::vector<Change> focus_fixes(const ViewState& s, const Catalog& c, const Cell
     s2.backend = other->id;
     keep(checked(c, s2, cell, "backend", "use " + other->name, "the same settings on " + other->name));
   }
-  // Beyond one box: the fewest boxes of this machine, joined by llama.cpp RPC, that hold it.
+  // Beyond one box: the fewest boxes of this machine that hold it (llama.cpp RPC, or vLLM's tensor
+  // parallel on a vLLM backend).
   if (m && f.error.empty() && !s.nodes && !fits(f.verdict)) {
     const Scenario sc = scenario_for(s, c);
     for (int n = 2; n <= 4; ++n) {
       const ClusterRequest r = same_boxes(cell, sc, n, &b, link_kind(s.link));
-      if (!cluster_problem(c, r).empty()) break;
+      if (!cluster_problem(c, r).empty()) continue;  // vLLM: the heads may divide by 4, not by 3
       const ClusterPlan p = plan_cluster_request(c, r);
       if (!fits(p.verdict)) continue;
       double headroom = 0;
@@ -300,10 +301,16 @@ std::vector<Change> focus_fixes(const ViewState& s, const Catalog& c, const Cell
       }
       ViewState s2 = s;
       s2.nodes = n;
-      out.push_back(Change{"cluster", "run it on " + std::to_string(n) + " boxes joined by llama.cpp RPC",
-                           "rpc-server on each worker, llama-server --rpc on the head: about " + tps(p.decode_tps) +
-                               " t/s decode (estimate)",
-                           std::move(s2), p.verdict, headroom});
+      const std::string boxes = "run it on " + std::to_string(n) + " boxes ";
+      out.push_back(p.tensor_parallel
+                        ? Change{"cluster", boxes + "with vLLM's tensor parallel",
+                                 "Ray on each box, vllm serve --tensor-parallel-size " + std::to_string(n) +
+                                     " on the head: about " + tps(p.decode_tps) + " t/s decode (uncalibrated estimate)",
+                                 std::move(s2), p.verdict, headroom}
+                        : Change{"cluster", boxes + "joined by llama.cpp RPC",
+                                 "rpc-server on each worker, llama-server --rpc on the head: about " +
+                                     tps(p.decode_tps) + " t/s decode (estimate)",
+                                 std::move(s2), p.verdict, headroom});
       break;
     }
   }

@@ -46,13 +46,15 @@ struct ClusterNode {
 struct NodePlan {
   const Machine* machine = nullptr;
   int layers = 0;
-  bool output = false;  // holds the output layer (the vocabulary x embedding head)
-  double share = 0;     // of the layers
+  bool output = false;    // holds the output layer (the vocabulary x embedding head)
+  double share = 0;       // of the layers
+  double need_bytes = 0;  // what its part needs on the GPU side (a pre-allocating backend takes more)
   Placement placement;
 };
 
 struct ClusterPlan {
-  std::vector<NodePlan> nodes;  // the head first
+  bool tensor_parallel = false;  // vLLM tensor parallel (every layer split evenly), not RPC layers
+  std::vector<NodePlan> nodes;   // the head first
   Verdict verdict = Verdict::NoFit;
   double decode_tps = 0, prefill_tps = 0;  // depth 0 and the scenario's prompt
   double single_decode_tps = 0;            // the same model on the head's machine alone
@@ -72,6 +74,27 @@ std::vector<int> layer_devices(const std::vector<double>& split, int n_layer);
 ClusterPlan plan_cluster(const Catalog& c, const CatalogModel& model, FType quant, const Scenario& s,
                          const std::vector<ClusterNode>& nodes, const Backend& b, const LinkKind& link,
                          const std::vector<double>& split, const std::string& launch);
+
+// vLLM tensor parallel over the boxes (Ray starts the workers; RCCL all-reduces over the link).
+// Every rank holds 1/N of every weight (vocabulary-parallel embedding and head included) and of
+// the KV heads, at least one whole KV head each (vLLM ModelConfig.get_num_kv_heads: max(1,
+// n_kv / N); MLA's latent cache is whole on every rank); each node pre-allocates its
+// --gpu-memory-utilization share as on one box. A token's decode is 1/N of the one-box vLLM
+// time on the slowest node plus 2 all-reduces per layer (attention output, MLP or MoE) and one
+// for the logits. Uncalibrated: no measured row names its model (reference beyond-one-box.md,
+// section 3).
+//
+// The all-reduce's latency: about 105 us over Thunderbolt 4 RoCE (davidcanar/vllm-strix-halo,
+// reference beyond-one-box.md section 3), the one measured figure; over TCP it is slower.
+constexpr double kTpAllReduceSeconds = 105e-6;
+// Why vLLM cannot shard the model over n ranks ("" when it can): the attention heads must divide
+// by n (ModelConfig.verify_with_parallel_config), and the KV heads divide by n or n by them
+// (QKVParallelLinear's partition or replication).
+std::string tensor_parallel_problem(const ModelArch& a, int n);
+// `b` is a vLLM backend; `launch`: its one-box `vllm serve` command, or empty.
+ClusterPlan plan_tensor_parallel(const Catalog& c, const CatalogModel& model, FType quant, const Scenario& s,
+                                 const std::vector<ClusterNode>& nodes, const Backend& b, const LinkKind& link,
+                                 const std::string& launch);
 
 // Decode seconds per token over `nodes` boxes from the one-box seconds: the layers run node after
 // node, and each extra node adds kRpcHopSeconds.
