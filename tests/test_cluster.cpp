@@ -128,9 +128,15 @@ TEST_CASE("vLLM tensor parallel: which rank counts shard a model, by vLLM's rule
   CHECK(problem("qwen2.5-7b", 2).empty());
   CHECK(problem("qwen2.5-7b", 3).find("attention heads (28) divisible by 3") != std::string::npos);
   CHECK(problem("qwen2.5-7b", 4).empty());
-  // Qwen3.6-27B: 24 heads divide by 3, its 4 KV heads neither divide by 3 nor 3 by them.
-  CHECK(problem("qwen3.6-27b", 3).find("4 KV heads") != std::string::npos);
+  // Qwen3.6-27B: 24 attention heads and 48 Gated DeltaNet value heads divide by 3, its 16 key
+  // heads do not (and its 4 KV heads would not either).
+  CHECK(problem("qwen3.6-27b", 3).find("key heads (16) divisible by 3") != std::string::npos);
   CHECK(problem("qwen3.6-27b", 4).empty());
+  // Granite-4.0-H-Tiny: 12 attention heads, 48 Mamba2 heads, 4 KV heads; its one Mamba2 group is
+  // replicated, so 2 and 4 ranks work, 3 does not (4 KV heads).
+  CHECK(problem("granite-4.0-h-tiny", 2).empty());
+  CHECK(problem("granite-4.0-h-tiny", 4).empty());
+  CHECK(problem("granite-4.0-h-tiny", 3).find("4 KV heads") != std::string::npos);
   // Phi-4: 40 heads divide by 4; 10 KV heads do not, nor 4 them.
   CHECK(problem("phi-4", 4).find("10 KV heads") != std::string::npos);
   CHECK(problem("phi-4", 2).empty());

@@ -162,6 +162,18 @@ std::string tensor_parallel_problem(const ModelArch& a, int n) {
   const std::string ns = std::to_string(n);
   if (a.n_head <= 0 || a.n_head % n != 0)
     return "vLLM's tensor parallel needs the attention heads (" + std::to_string(a.n_head) + ") divisible by " + ns;
+  // The recurrent layers shard by head too: Mamba2's heads (mamba_mixer2.py: "Tensor parallel
+  // world size must divide num heads"; its groups may be replicated), and Gated DeltaNet's key
+  // and value heads alike (divide(num_k_heads, tp_size), divide(num_v_heads, tp_size)).
+  if (a.recurrent) {
+    const RecurrentParams& r = *a.recurrent;
+    if (r.n_head > 0 && r.n_head % n != 0)
+      return "vLLM's tensor parallel needs the recurrent layers' heads (" + std::to_string(r.n_head) +
+             ") divisible by " + ns;
+    if (r.kind == RecurrentKind::GatedDeltaNet && r.n_group > 0 && r.n_group % n != 0)
+      return "vLLM's tensor parallel needs the recurrent layers' key heads (" + std::to_string(r.n_group) +
+             ") divisible by " + ns;
+  }
   if (a.attention == AttentionKind::Mla) return "";
   for (const int kv : {a.n_head_kv, a.swa_n_head_kv})
     if (kv > 0 && kv % n != 0 && n % kv != 0)
