@@ -52,6 +52,16 @@ bool same_setup(const ClusterNode& n, const Scenario& s) {
          n.knobs.gtt_gib == s.knobs.gtt_gib && n.knobs.hip_gtt == s.knobs.hip_gtt;
 }
 
+// The backend's part of the one-box plan, and the cluster's one-box figures from it.
+const BackendPlan* one_box(const Plan& one, const Backend& b, ClusterPlan& out) {
+  const BackendPlan* bp = one.find(b.id);
+  if (bp) {
+    out.single_decode_tps = bp->decode_tps_0;
+    out.fits_one_node = bp->placement.verdict == Verdict::CarveOut || bp->placement.verdict == Verdict::Gtt;
+  }
+  return bp;
+}
+
 }  // namespace
 
 double cluster_decode_seconds(double one_box_seconds, int nodes) {
@@ -64,10 +74,8 @@ ClusterPlan plan_cluster(const Catalog& c, const CatalogModel& model, FType quan
   ClusterPlan out;
   if (nodes.empty() || !s.machine) return out;
   const Plan one = make_plan(c, model, quant, s);
-  const BackendPlan* bp = one.find(b.id);
+  const BackendPlan* bp = one_box(one, b, out);
   if (!bp) return out;
-  out.single_decode_tps = bp->decode_tps_0;
-  out.fits_one_node = bp->placement.verdict == Verdict::CarveOut || bp->placement.verdict == Verdict::Gtt;
   // What every node holds once (its compute buffer and runtime), what only one does (the output
   // head on the last device, the projector on the head) and what is split with the layers.
   const double per_node = double(one.buffers.compute_bytes) + bp->overhead_bytes;
@@ -189,10 +197,8 @@ ClusterPlan plan_tensor_parallel(const Catalog& c, const CatalogModel& model, FT
   out.tensor_parallel = true;
   if (nodes.empty() || !s.machine) return out;
   const Plan one = make_plan(c, model, quant, s);
-  const BackendPlan* bp = one.find(b.id);
+  const BackendPlan* bp = one_box(one, b, out);
   if (!bp) return out;
-  out.single_decode_tps = bp->decode_tps_0;
-  out.fits_one_node = bp->placement.verdict == Verdict::CarveOut || bp->placement.verdict == Verdict::Gtt;
   const int n = int(nodes.size());
   const ModelArch& a = model.arch;
   // A rank's share of a cache with `heads` KV heads: at least one whole head (MLA: all of it).
