@@ -889,6 +889,11 @@ test('the memory picture and the speed chart read at phone width; the legend giv
   // Each part's size is written in the legend (a touch screen cannot hover a block for it).
   assert.match(await page.textContent('#layout-legend'), /weights \d+\.\d\d GiB/);
   assert.match(await page.textContent('#layout-legend'), /KV cache \d+\.\d\d GiB/);
+  // A table wider than the phone scrolls, and its title wraps inside the screen.
+  await page.$eval('#speed-table caption', (c) => c.scrollIntoView());
+  const cap = await page.$eval('#speed-table caption', (c) => [c.getBoundingClientRect().right, c.parentElement.getBoundingClientRect().width]);
+  assert.ok(cap[1] > 390, `the speed table is wider than the phone (${cap[1]} px)`);
+  assert.ok(cap[0] <= 390, `the speed table's title ends inside the screen (${cap[0]})`);
   assert.deepEqual(page.problems, []);
   await context.close();
 });
