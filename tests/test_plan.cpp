@@ -191,3 +191,35 @@ TEST_CASE("vLLM pre-allocates 0.9 of the GPU memory it sees and refuses a model 
   CHECK(make_plan(c, *c.model("qwen3-235b-a22b"), FType::Q3_K_M, s).find("vllm-rocm")->placement.verdict ==
         Verdict::NoFit);
 }
+
+TEST_CASE("vLLM's decode band holds every measured vLLM run on Strix Halo") {
+  // Decode t/s of vLLM on a Ryzen AI Max+ 395 (128 GB): Qwen3.6-35B-A3B AWQ 24.9 (hogeheer
+  // strix-halo-guide); on ROCm/TheRock with --enforce-eager and TunableOp, Qwen3-Coder-30B-A3B
+  // GPTQ-4bit ~35 and GPTQ-8bit ~25, Qwen3-Next-80B-A3B GPTQ-Int4 ~18, Qwen3-14B-AWQ ~12
+  // (nerds-run/strix_halo_vllm@02d5475 docs/PERFORMANCE.md). Q4_0 (4.5 bits) and Q8_0 (8.5) stand
+  // in for the 4- and 8-bit GPTQ/AWQ checkpoints. The family's llama.cpp band alone held two.
+  const auto& c = test::shipped();
+  Scenario s;
+  s.machine = c.machine("framework-desktop-128");
+  s.knobs.carve_out_gib = 0.5;
+  s.knobs.gtt_gib = 120;
+  struct Run {
+    const char* model;
+    FType quant;
+    double tps;
+  };
+  int outside_family = 0;
+  for (const Run r : {Run{"qwen3.6-35b-a3b", FType::Q4_0, 24.9}, Run{"qwen3-coder-30b-a3b", FType::Q4_0, 35},
+                      Run{"qwen3-coder-30b-a3b", FType::Q8_0, 25}, Run{"qwen3-next-80b-a3b", FType::Q4_0, 18},
+                      Run{"qwen3-14b", FType::Q4_0, 12}}) {
+    const Plan plan = make_plan(c, *c.model(r.model), r.quant, s);
+    const BackendPlan* bp = plan.find("vllm-rocm");
+    REQUIRE(bp);
+    INFO(r.model << " measured " << r.tps << " estimated " << bp->decode_tps_0);
+    CHECK(r.tps >= bp->decode_tps_0 * bp->decode_lo);
+    CHECK(r.tps <= bp->decode_tps_0 * bp->decode_hi);
+    const SpeedParams& fam = c.backend("vllm-rocm")->speed;
+    outside_family += r.tps < bp->decode_tps_0 * fam.decode_lo || r.tps > bp->decode_tps_0 * fam.decode_hi;
+  }
+  CHECK(outside_family >= 2);  // why vLLM needs a band of its own
+}

@@ -426,6 +426,11 @@ std::vector<Diagnostic> load_backends(std::string_view text, Catalog& into) {
       set_if(r.number("runtime_overhead_mib", true, 0, 1 << 20), b.runtime_overhead_mib);
       set_if(r.number("gpu_memory_utilization", false, 0.05, 1), b.preallocate_fraction);
       set_if(r.number("speed_factor", false, 0.01, 10), b.speed_factor);
+      if (const json* band = r.raw("speed_band")) {
+        ObjReader br(*band, r.sub("speed_band"), r.diagnostics());
+        set_if(br.number("decode_lo", true, 0.01, 1), b.decode_lo);
+        set_if(br.number("decode_hi", true, 1, 100), b.decode_hi);
+      }
       set_if(r.str("speed_family", true, 64), b.speed_family);
       b.default_speed_family = b.speed_family;
       const auto fam =

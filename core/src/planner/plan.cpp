@@ -244,6 +244,8 @@ Plan make_plan(const Catalog& c, const CatalogModel& model, FType quant, const S
       bp.decode_lo = b->speed.unmeasured_decode_lo, bp.decode_hi = b->speed.unmeasured_decode_hi;
       bp.prefill_lo = b->speed.unmeasured_prefill_lo, bp.prefill_hi = b->speed.unmeasured_prefill_hi;
     }
+    if (b->decode_lo > 0)  // the backend's own runs around its speed factor
+      bp.decode_lo = std::min(bp.decode_lo, b->decode_lo), bp.decode_hi = std::max(bp.decode_hi, b->decode_hi);
     if (bp.offload.any()) {
       bp.decode_lo = kOffloadDecodeLo, bp.decode_hi = kOffloadDecodeHi;
       bp.prefill_lo = kOffloadPrefillLo, bp.prefill_hi = kOffloadPrefillHi;

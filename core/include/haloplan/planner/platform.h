@@ -116,8 +116,11 @@ struct Backend {
   // 0.9 by default) and gives the KV cache what weights and activations leave; 0: allocates what
   // the model needs.
   double preallocate_fraction = 0;
-  double runtime_overhead_mib = 0;   // driver/runtime allocations outside llama.cpp's buffers
-  double speed_factor = 1.0;         // throughput relative to the calibrated engine (e.g. Ollama)
+  double runtime_overhead_mib = 0;  // driver/runtime allocations outside llama.cpp's buffers
+  double speed_factor = 1.0;        // throughput relative to the calibrated engine (e.g. Ollama)
+  // The decode band of the backend's own measured runs around speed_factor x the family's
+  // estimate (0: none); it widens the family's band, never narrows it.
+  double decode_lo = 0, decode_hi = 0;
   std::string speed_family;          // which calibration family it uses
   std::string default_speed_family;  // the catalog's, before a user names the build they run
   SpeedParams speed;                 // that family's parameters
